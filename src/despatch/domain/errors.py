@@ -1,0 +1,119 @@
+"""One error hierarchy for the whole of Despatch.
+
+    DomainError
+    ├── NotFound                      the thing named does not exist
+    ├── Conflict                      the request clashes with the current state
+    │   ├── InvalidTransition         a status change the transition table forbids
+    │   ├── InsufficientStock         not enough available stock for a change
+    │   └── DuplicateOrder            an external ID reused with a different payload
+    └── Invalid                       the input itself is wrong
+        └── ValidationFailed          one or more fields are wrong (carries field errors)
+
+Each class has a stable ``code`` that the API puts in its problem body and the CLI prints.
+Edges map the tree to their own vocabulary in one table (HTTP status, exit code).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """One wrong field: where it is (``lines[2].sku``), what is wrong, and a stable code."""
+
+    field: str
+    message: str
+    code: str = "invalid"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message, "code": self.code}
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    title = "Request could not be processed"
+
+    def __init__(self, detail: str, **data: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.data = data
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    title = "Not found"
+
+    def __init__(self, kind: str, key: str) -> None:
+        super().__init__(f"{kind} {key!r} does not exist", kind=kind, key=key)
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    title = "Conflict with the current state"
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    title = "Status change not allowed"
+
+    def __init__(self, kind: str, current: str, target: str) -> None:
+        super().__init__(
+            f"{kind} cannot go from {current!r} to {target!r}",
+            kind=kind,
+            current=current,
+            target=target,
+        )
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+    title = "Not enough stock"
+
+    def __init__(self, sku: str, warehouse: str, requested: int, available: int) -> None:
+        super().__init__(
+            f"{sku} at {warehouse}: requested {requested}, available {available}",
+            sku=sku,
+            warehouse=warehouse,
+            requested=requested,
+            available=available,
+        )
+
+
+class DuplicateOrder(Conflict):
+    code = "duplicate_order"
+    title = "Order already received with different content"
+
+    def __init__(self, channel: str, external_id: str, order_id: str) -> None:
+        super().__init__(
+            f"order {external_id!r} on channel {channel!r} was already received as {order_id} "
+            "with different content",
+            channel=channel,
+            external_id=external_id,
+            order_id=order_id,
+        )
+
+
+class Invalid(DomainError):
+    code = "invalid"
+    title = "Invalid input"
+
+
+@dataclass
+class _Errors:
+    items: list[FieldError] = field(default_factory=list)
+
+
+class ValidationFailed(Invalid):
+    code = "validation_failed"
+    title = "Validation failed"
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        detail = "; ".join(f"{e.field}: {e.message}" for e in errors) or "invalid input"
+        super().__init__(detail)
+        self.errors = errors
+
+    @classmethod
+    def single(cls, field_name: str, message: str, code: str = "invalid") -> ValidationFailed:
+        return cls([FieldError(field_name, message, code)])

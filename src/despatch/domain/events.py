@@ -1,0 +1,31 @@
+"""Domain events: facts, named in the past tense, stored in the outbox with the change."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    ORDER_RECEIVED = "order.received"
+    ORDER_VALIDATED = "order.validated"
+    ORDER_HELD = "order.held"
+    ORDER_RESERVED = "order.reserved"
+    ORDER_BACKORDERED = "order.backordered"
+    ORDER_ALLOCATED = "order.allocated"
+    ORDER_CANCELLED = "order.cancelled"
+    ORDER_STATUS_CHANGED = "order.status_changed"
+    SHIPMENT_DESPATCHED = "shipment.despatched"
+    SHIPMENT_DELIVERED = "shipment.delivered"
+    STOCK_RECEIVED = "stock.received"
+    STOCK_ADJUSTED = "stock.adjusted"
+
+
+# Retry schedule for failing handlers: seconds before attempt n+1; past its end, dead.
+RETRY_BACKOFF_SECONDS = (1, 5, 30, 120, 600)
+
+
+def backoff_after(attempts: int) -> int | None:
+    """Seconds to wait after ``attempts`` failures, or None when the event is dead."""
+    if attempts > len(RETRY_BACKOFF_SECONDS):
+        return None
+    return RETRY_BACKOFF_SECONDS[attempts - 1]

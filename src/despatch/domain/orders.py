@@ -1,0 +1,215 @@
+"""Orders: statuses, the explicit transition table, and the checks an order must pass.
+
+Every status change goes through :func:`advance`, which looks the event up in
+``TRANSITIONS`` and raises :class:`InvalidTransition` naming both states otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from despatch.domain.addresses import Address
+from despatch.domain.errors import FieldError, InvalidTransition
+from despatch.domain.money import Money, is_currency
+from despatch.domain.shipments import ShipmentStatus
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "received"
+    VALIDATED = "validated"
+    ON_HOLD = "on_hold"
+    BACKORDERED = "backordered"
+    RESERVED = "reserved"
+    ALLOCATED = "allocated"
+    PICKING = "picking"
+    PACKED = "packed"
+    PARTIALLY_DESPATCHED = "partially_despatched"
+    DESPATCHED = "despatched"
+    PARTIALLY_DELIVERED = "partially_delivered"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+class OrderEvent(StrEnum):
+    VALIDATE = "validate"
+    HOLD = "hold"
+    RELEASE = "release"
+    RESERVE = "reserve"
+    BACKORDER = "backorder"
+    EXPIRE = "expire"
+    ALLOCATE = "allocate"
+    START_PICKING = "start_picking"
+    PACK = "pack"
+    DESPATCH_PART = "despatch_part"
+    DESPATCH = "despatch"
+    DELIVER_PART = "deliver_part"
+    DELIVER = "deliver"
+    CANCEL = "cancel"
+
+
+S, E = OrderStatus, OrderEvent
+
+# Each event has exactly one target state, so a refusal can name both states.
+TARGET: dict[OrderEvent, OrderStatus] = {
+    E.VALIDATE: S.VALIDATED,
+    E.HOLD: S.ON_HOLD,
+    E.RELEASE: S.RECEIVED,
+    E.RESERVE: S.RESERVED,
+    E.BACKORDER: S.BACKORDERED,
+    E.EXPIRE: S.VALIDATED,
+    E.ALLOCATE: S.ALLOCATED,
+    E.START_PICKING: S.PICKING,
+    E.PACK: S.PACKED,
+    E.DESPATCH_PART: S.PARTIALLY_DESPATCHED,
+    E.DESPATCH: S.DESPATCHED,
+    E.DELIVER_PART: S.PARTIALLY_DELIVERED,
+    E.DELIVER: S.DELIVERED,
+    E.CANCEL: S.CANCELLED,
+}
+
+TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
+    S.RECEIVED: frozenset({E.VALIDATE, E.HOLD, E.CANCEL}),
+    S.VALIDATED: frozenset({E.RESERVE, E.BACKORDER, E.HOLD, E.CANCEL}),
+    S.ON_HOLD: frozenset({E.RELEASE, E.CANCEL}),
+    S.BACKORDERED: frozenset({E.RESERVE, E.HOLD, E.CANCEL}),
+    S.RESERVED: frozenset({E.ALLOCATE, E.EXPIRE, E.HOLD, E.CANCEL}),
+    S.ALLOCATED: frozenset({E.START_PICKING, E.CANCEL}),
+    S.PICKING: frozenset({E.PACK, E.DESPATCH_PART, E.CANCEL}),
+    S.PACKED: frozenset({E.DESPATCH, E.DESPATCH_PART, E.CANCEL}),
+    S.PARTIALLY_DESPATCHED: frozenset({E.DESPATCH, E.DELIVER_PART}),
+    S.DESPATCHED: frozenset({E.DELIVER, E.DELIVER_PART}),
+    S.PARTIALLY_DELIVERED: frozenset({E.DELIVER}),
+    S.DELIVERED: frozenset(),
+    S.CANCELLED: frozenset(),
+}
+
+TERMINAL = frozenset(s for s, events in TRANSITIONS.items() if not events)
+# Statuses where stock is reserved for the order and nothing has left the building.
+CANCELLABLE = frozenset(s for s, events in TRANSITIONS.items() if E.CANCEL in events)
+
+
+def advance(current: OrderStatus, event: OrderEvent) -> OrderStatus:
+    """The status after ``event``, or :class:`InvalidTransition` naming both states."""
+    if event not in TRANSITIONS[current]:
+        raise InvalidTransition("order", current.value, TARGET[event].value)
+    return TARGET[event]
+
+
+def event_towards(current: OrderStatus, target: OrderStatus) -> OrderEvent:
+    """The event that moves ``current`` to ``target``; refuses if the table has none."""
+    for event in TRANSITIONS[current]:
+        if TARGET[event] == target:
+            return event
+    raise InvalidTransition("order", current.value, target.value)
+
+
+def status_from_shipments(statuses: Iterable[ShipmentStatus]) -> OrderStatus:
+    """The order's fulfilment status implied by its live (not cancelled) shipments."""
+    live = [s for s in statuses if s != ShipmentStatus.CANCELLED]
+    if not live:
+        return S.ALLOCATED
+    rank = {status: i for i, status in enumerate(ShipmentStatus)}
+    lowest = min(live, key=rank.__getitem__)
+    delivered = [s for s in live if s == ShipmentStatus.DELIVERED]
+    out = [s for s in live if s in (ShipmentStatus.DESPATCHED, ShipmentStatus.DELIVERED)]
+    if len(delivered) == len(live):
+        return S.DELIVERED
+    if delivered:
+        return S.PARTIALLY_DELIVERED
+    if len(out) == len(live):
+        return S.DESPATCHED
+    if out:
+        return S.PARTIALLY_DESPATCHED
+    if lowest == ShipmentStatus.PACKED:
+        return S.PACKED
+    if any(s in (ShipmentStatus.PICKING, ShipmentStatus.PACKED) for s in live):
+        return S.PICKING
+    return S.ALLOCATED
+
+
+class PaymentStatus(StrEnum):
+    PENDING = "pending"
+    AUTHORISED = "authorised"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    FAILED = "failed"
+
+
+class HoldReason(StrEnum):
+    UNKNOWN_SKU = "unknown_sku"
+    INVALID_ADDRESS = "invalid_address"
+    AWAITING_PAYMENT = "awaiting_payment"
+    INVALID_ORDER = "invalid_order"
+    MANUAL = "manual"
+
+
+@dataclass(frozen=True)
+class LineDraft:
+    sku: str
+    quantity: int
+    unit_price: Money
+
+
+@dataclass(frozen=True)
+class OrderDraft:
+    """An order as received from a channel, before anything is stored."""
+
+    channel: str
+    external_id: str
+    currency: str
+    lines: tuple[LineDraft, ...]
+    shipping_address: Address
+    customer_email: str = ""
+    customer_name: str = ""
+    payment_status: PaymentStatus = PaymentStatus.PAID
+    requested_service: str = "standard"
+    shipping_price: Money | None = None
+    priority: int = 0
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def structural_errors(self) -> list[FieldError]:
+        """What makes the draft unusable as an order at all (checked at the edge)."""
+        errors: list[FieldError] = []
+        if not self.channel:
+            errors.append(FieldError("channel", "is required", "required"))
+        if not self.external_id:
+            errors.append(FieldError("external_id", "is required", "required"))
+        if not is_currency(self.currency):
+            errors.append(FieldError("currency", f"{self.currency!r} is not ISO 4217", "unknown_currency"))
+        if not self.lines:
+            errors.append(FieldError("lines", "an order needs at least one line", "required"))
+        for i, line in enumerate(self.lines):
+            if line.quantity <= 0:
+                errors.append(FieldError(f"lines[{i}].quantity", "must be at least 1", "quantity"))
+            if not line.sku.strip():
+                errors.append(FieldError(f"lines[{i}].sku", "is required", "required"))
+            if line.unit_price.currency != self.currency:
+                errors.append(FieldError(f"lines[{i}].unit_price", "currency differs from the order's", "currency_mismatch"))
+        return errors
+
+    @property
+    def total(self) -> Money:
+        amount = Money.zero(self.currency)
+        for line in self.lines:
+            amount = amount + line.unit_price * line.quantity
+        return amount + (self.shipping_price or Money.zero(self.currency))
+
+
+def hold_reasons(
+    lines: Iterable[tuple[int, str]], known_skus: set[str], address: Address
+) -> list[FieldError]:
+    """Why a received order cannot go forward yet: unknown SKUs, unusable address."""
+    problems = [
+        FieldError(f"lines[{i}].sku", f"unknown SKU {sku!r}", HoldReason.UNKNOWN_SKU.value)
+        for i, sku in lines
+        if sku not in known_skus
+    ]
+    problems += [
+        FieldError(p.field, p.message, HoldReason.INVALID_ADDRESS.value)
+        for p in address.problems()
+    ]
+    return problems

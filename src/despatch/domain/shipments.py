@@ -1,0 +1,35 @@
+"""Shipments: the part of an order that leaves one warehouse, with its own states."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from despatch.domain.errors import InvalidTransition
+
+
+class ShipmentStatus(StrEnum):
+    # Declared in the order of progress; order status derivation relies on it.
+    ALLOCATED = "allocated"
+    PICKING = "picking"
+    PACKED = "packed"
+    DESPATCHED = "despatched"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+
+
+_S = ShipmentStatus
+
+SHIPMENT_TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
+    _S.ALLOCATED: frozenset({_S.PICKING, _S.CANCELLED}),
+    _S.PICKING: frozenset({_S.PACKED, _S.CANCELLED}),
+    _S.PACKED: frozenset({_S.DESPATCHED, _S.CANCELLED}),
+    _S.DESPATCHED: frozenset({_S.DELIVERED}),
+    _S.DELIVERED: frozenset(),
+    _S.CANCELLED: frozenset(),
+}
+
+
+def advance_shipment(current: ShipmentStatus, target: ShipmentStatus) -> ShipmentStatus:
+    if target not in SHIPMENT_TRANSITIONS[current]:
+        raise InvalidTransition("shipment", current.value, target.value)
+    return target

@@ -1,0 +1,25 @@
+"""Django models, one module per business noun."""
+
+from despatch.models.audit import AuditEntry
+from despatch.models.catalogue import Channel, Sku, Warehouse
+from despatch.models.fulfillment import Shipment, ShipmentLine
+from despatch.models.inventory import Reservation, StockLevel, StockMovement
+from despatch.models.orders import Order, OrderLine
+from despatch.models.outbox import OutboxEvent
+from despatch.models.tokens import ApiToken
+
+__all__ = [
+    "ApiToken",
+    "AuditEntry",
+    "Channel",
+    "Order",
+    "OrderLine",
+    "OutboxEvent",
+    "Reservation",
+    "Shipment",
+    "ShipmentLine",
+    "Sku",
+    "StockLevel",
+    "StockMovement",
+    "Warehouse",
+]

@@ -1,0 +1,31 @@
+"""Shipments: the part of an order leaving one warehouse."""
+
+from django.db import models
+
+from despatch.domain.shipments import ShipmentStatus
+
+
+class Shipment(models.Model):
+    id = models.CharField(max_length=40, primary_key=True)
+    order = models.ForeignKey("despatch.Order", on_delete=models.CASCADE, related_name="shipments")
+    warehouse = models.ForeignKey("despatch.Warehouse", on_delete=models.PROTECT)
+    status = models.CharField(max_length=16, choices=[(s.value, s.value) for s in ShipmentStatus])
+    carrier = models.CharField(max_length=64, blank=True, default="")
+    tracking_number = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["warehouse", "status"], name="shipment_wh_status")]
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    line = models.ForeignKey("despatch.OrderLine", on_delete=models.CASCADE)
+    sku = models.ForeignKey("despatch.Sku", on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField()
+    reservation = models.OneToOneField("despatch.Reservation", on_delete=models.PROTECT)
+
+    class Meta:
+        ordering = ["shipment_id", "id"]

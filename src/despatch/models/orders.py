@@ -1,0 +1,62 @@
+"""Orders and their lines, as received from a channel."""
+
+from django.db import models
+
+from despatch.domain.orders import OrderStatus, PaymentStatus
+
+
+class Order(models.Model):
+    id = models.CharField(max_length=40, primary_key=True)
+    channel = models.CharField(max_length=32)
+    external_id = models.CharField(max_length=128)
+    fingerprint = models.CharField(max_length=64)
+    status = models.CharField(max_length=24, choices=[(s.value, s.value) for s in OrderStatus])
+    payment_status = models.CharField(
+        max_length=24, choices=[(s.value, s.value) for s in PaymentStatus]
+    )
+    currency = models.CharField(max_length=3)
+    total_amount = models.DecimalField(max_digits=18, decimal_places=4)
+    shipping_amount = models.DecimalField(max_digits=18, decimal_places=4, default=0)
+    customer_name = models.CharField(max_length=200, blank=True, default="")
+    customer_email = models.CharField(max_length=254, blank=True, default="")
+    shipping_address = models.JSONField(default=dict)
+    requested_service = models.CharField(max_length=64, default="standard")
+    promise_date = models.DateField(null=True, blank=True)
+    priority = models.IntegerField(default=0)
+    hold_reason = models.CharField(max_length=32, blank=True, default="")
+    hold_detail = models.JSONField(default=list, blank=True)
+    allocation = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField()
+    allocated_at = models.DateTimeField(null=True, blank=True)
+    despatched_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_id"], name="order_channel_external_id")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="order_status_created")]
+
+    def __str__(self) -> str:
+        return self.id
+
+
+class OrderLine(models.Model):
+    id = models.CharField(max_length=40, primary_key=True)
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    line_no = models.PositiveIntegerField()
+    sku = models.CharField(max_length=64, help_text="as the channel sent it; may be unknown")
+    name = models.CharField(max_length=300, blank=True, default="")
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    backordered = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order_id", "line_no"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no"),
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_qty_positive"),
+        ]

@@ -1,0 +1,1 @@
+"""Use cases: one short function each (transaction, locks, domain call, outbox, audit)."""

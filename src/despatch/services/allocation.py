@@ -1,0 +1,200 @@
+"""Sourcing use cases: validate a received order, reserve its stock, allocate shipments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from despatch.domain.addresses import Address
+from despatch.domain.allocation import LineNeed, Plan, plan_allocation
+from despatch.domain.events import Topic
+from despatch.domain.ids import new_id
+from despatch.domain.inventory import ReservationStatus, reservation_expiry
+from despatch.domain.orders import HoldReason, OrderEvent, OrderStatus, hold_reasons
+from despatch.models import Channel, Order, Reservation, Shipment, ShipmentLine, Sku, Warehouse
+from despatch.services import inventory, outbox
+from despatch.services.audit import Trail
+from despatch.services.orders import hold_order, lock_order, set_status
+
+RACE_RETRIES = 8
+
+
+class _StockMoved(Exception):
+    """Raised inside a savepoint when a conditional reservation lost a race."""
+
+
+def process_received(order_id: str, *, actor: str = "system:pipeline") -> Order:
+    """Validate, reserve and allocate a received order in one transaction.
+
+    Idempotent: an order that has already moved on is left as it is.
+    """
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if order.status != OrderStatus.RECEIVED:
+            return order
+        trail = Trail(actor)
+        if validate(order, trail):
+            reserve(order, trail)
+            if order.status == OrderStatus.RESERVED:
+                allocate(order, trail)
+        trail.save()
+    return order
+
+
+def reprocess_validated(order_id: str, *, actor: str = "system:pipeline") -> Order:
+    """Reserve and allocate again an order whose reservation expired."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        if order.status != OrderStatus.VALIDATED:
+            return order
+        trail = Trail(actor)
+        reserve(order, trail)
+        if order.status == OrderStatus.RESERVED:
+            allocate(order, trail)
+        trail.save()
+    return order
+
+
+def validate(order: Order, trail: Trail) -> bool:
+    """Hold the order with typed reasons, or move it to validated."""
+    lines = list(order.lines.all())
+    skus = {line.sku for line in lines}
+    known = set(Sku.objects.filter(code__in=skus, active=True).values_list("code", flat=True))
+    address = Address.from_dict(order.shipping_address)
+    problems = hold_reasons(((i, line.sku) for i, line in enumerate(lines)), known, address)
+    if problems:
+        reason = HoldReason(problems[0].code)
+        hold_order(order, reason, [p.as_dict() for p in problems], trail)
+        return False
+    set_status(order, OrderEvent.VALIDATE, trail)
+    return True
+
+
+def _warehouses_for(order: Order) -> list[str]:
+    channel = Channel.objects.filter(code=order.channel).first()
+    active = list(Warehouse.objects.filter(active=True).values_list("code", flat=True))
+    if channel and channel.warehouses:
+        return [w for w in channel.warehouses if w in active]
+    return active
+
+
+def reserve(order: Order, trail: Trail) -> Plan:
+    """Plan against fresh stock and reserve it; re-plan if another order won a race."""
+    lines = list(order.lines.all())
+    needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
+    warehouses = _warehouses_for(order)
+    for _ in range(RACE_RETRIES):
+        stock = inventory.snapshot({n.sku for n in needs}, warehouses)
+        plan = plan_allocation(needs, stock, warehouses)
+        try:
+            with transaction.atomic():
+                if not inventory.try_reserve(plan.assignments):
+                    raise _StockMoved
+                break
+        except _StockMoved:
+            continue
+    else:
+        plan = plan_allocation(needs, {}, warehouses)  # everything backordered
+    _record(order, lines, plan, trail)
+    return plan
+
+
+def _record(order: Order, lines: list, plan: Plan, trail: Trail) -> None:
+    complete = plan.is_complete
+    expires = reservation_expiry(trail.at) if complete else None
+    Reservation.objects.bulk_create(
+        Reservation(
+            id=new_id("reservation"), order=order, line_id=a.line_id, sku_id=a.sku,
+            warehouse_id=a.warehouse, quantity=a.quantity, status=ReservationStatus.ACTIVE,
+            expires_at=expires, created_at=trail.at,
+        )
+        for a in plan.assignments
+    )
+    short = {b.line_id: b.quantity for b in plan.backorders}
+    for line in lines:
+        if line.backordered != short.get(line.id, 0):
+            line.backordered = short.get(line.id, 0)
+            line.save(update_fields=["backordered"])
+    order.allocation = plan.as_dict()
+    trail.add("order", order.id, "allocation_planned", order_id=order.id,
+              reason_code="split" if plan.is_split else "single_source", plan=plan.as_dict())
+    if complete:
+        event = OrderEvent.RESERVE
+    else:
+        event = OrderEvent.BACKORDER
+    if OrderStatus(order.status) != OrderStatus.BACKORDERED or complete:
+        set_status(order, event, trail, "short" if not complete else "")
+    order.save(update_fields=["status", "allocation", "updated_at"])
+    if not complete:
+        outbox.save([outbox.emit(Topic.ORDER_BACKORDERED, order.id, trail.at, order_id=order.id,
+                                 short={b.sku: b.quantity for b in plan.backorders})])
+
+
+def allocate(order: Order, trail: Trail) -> list[Shipment]:
+    """Turn active reservations into one shipment per warehouse."""
+    held = list(Reservation.objects.filter(order=order, status=ReservationStatus.ACTIVE))
+    shipments = {
+        w: Shipment(id=new_id("shipment"), order=order, warehouse_id=w, status="allocated",
+                    created_at=trail.at, updated_at=trail.at)
+        for w in sorted({r.warehouse_id for r in held})
+    }
+    Shipment.objects.bulk_create(shipments.values())
+    ShipmentLine.objects.bulk_create(
+        ShipmentLine(shipment=shipments[r.warehouse_id], line_id=r.line_id, sku_id=r.sku_id,
+                     quantity=r.quantity, reservation=r)
+        for r in held
+    )
+    Reservation.objects.filter(id__in=[r.id for r in held]).update(
+        status=ReservationStatus.ALLOCATED, expires_at=None
+    )
+    set_status(order, OrderEvent.ALLOCATE, trail, shipments=sorted(s.id for s in shipments.values()))
+    order.allocated_at = trail.at
+    order.save(update_fields=["status", "allocated_at", "updated_at"])
+    outbox.save([outbox.emit(Topic.ORDER_ALLOCATED, order.id, trail.at, order_id=order.id,
+                             warehouses=sorted(shipments))])
+    return list(shipments.values())
+
+
+def retry_backorders(sku: str, *, actor: str = "system:backorders", limit: int = 200) -> int:
+    """Offer new stock of ``sku`` to backordered orders, oldest and most urgent first."""
+    waiting = list(
+        Order.objects.filter(status=OrderStatus.BACKORDERED, lines__sku=sku, lines__backordered__gt=0)
+        .order_by("-priority", "created_at").values_list("id", flat=True).distinct()[:limit]
+    )
+    done = 0
+    for order_id in waiting:
+        with transaction.atomic():
+            order = lock_order(order_id)
+            if order.status != OrderStatus.BACKORDERED:
+                continue
+            trail = Trail(actor)
+            inventory.release_reservations(order, trail, [ReservationStatus.ACTIVE])
+            reserve(order, trail)
+            if order.status == OrderStatus.RESERVED:
+                allocate(order, trail)
+                done += 1
+            trail.save()
+    return done
+
+
+def expire_reservations(now: datetime | None = None, *, actor: str = "system:expiry") -> int:
+    """Release reservations not allocated in time and send their orders round again."""
+    now = now or timezone.now()
+    order_ids = list(
+        Reservation.objects.filter(status=ReservationStatus.ACTIVE, expires_at__lt=now)
+        .values_list("order_id", flat=True).distinct()
+    )
+    for order_id in order_ids:
+        with transaction.atomic():
+            order = lock_order(order_id)
+            if order.status != OrderStatus.RESERVED:
+                continue
+            trail = Trail(actor, at=now)
+            inventory.release_reservations(order, trail, [ReservationStatus.ACTIVE])
+            set_status(order, OrderEvent.EXPIRE, trail, "reservation_expired")
+            order.save(update_fields=["status", "updated_at"])
+            trail.save()
+            outbox.save([outbox.emit("order.reservation_expired", order.id, now, order_id=order.id)])
+    return len(order_ids)

@@ -1,0 +1,154 @@
+"""Stock use cases: receive, adjust, reserve, release, and prove the ledger.
+
+Reservations never read-modify-write: each is one conditional UPDATE whose WHERE
+clause re-checks availability, applied in a fixed (sku, warehouse) order so that
+concurrent transactions cannot deadlock on PostgreSQL. A CHECK constraint in the
+database refuses an oversell even if a bug slipped past all of that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import F, QuerySet, Sum
+from django.utils import timezone
+
+from despatch.domain.allocation import Assignment
+from despatch.domain.errors import InsufficientStock, NotFound, ValidationFailed
+from despatch.domain.events import Topic
+from despatch.domain.ids import new_id
+from despatch.domain.inventory import LedgerBreak, MovementReason, ReservationStatus, reconcile
+from despatch.domain.inventory import StockLevel as LevelValue
+from despatch.models import Order, Reservation, Sku, StockLevel, StockMovement, Warehouse
+from despatch.services import outbox
+from despatch.services.audit import Trail
+
+HELD = (ReservationStatus.ACTIVE, ReservationStatus.ALLOCATED)
+
+
+def _check_known(sku: str, warehouse: str) -> None:
+    if not Sku.objects.filter(code=sku).exists():
+        raise NotFound("sku", sku)
+    if not Warehouse.objects.filter(code=warehouse).exists():
+        raise NotFound("warehouse", warehouse)
+
+
+def new_movement(sku: str, warehouse: str, quantity: int, reason: MovementReason, actor: str,
+          reference: str = "", note: str = "", now: datetime | None = None) -> StockMovement:
+    return StockMovement(
+        id=new_id("movement"), sku_id=sku, warehouse_id=warehouse, quantity=quantity,
+        reason=reason, reference=reference, note=note, actor=actor, created_at=now or timezone.now(),
+    )
+
+
+def receive_stock(*, sku: str, warehouse: str, quantity: int, actor: str,
+                  reference: str = "", note: str = "") -> StockLevel:
+    """Book goods in: on-hand goes up, the ledger records a receipt."""
+    if quantity <= 0:
+        raise ValidationFailed.single("quantity", "must be at least 1", "quantity")
+    return _change(sku, warehouse, quantity, MovementReason.RECEIPT, actor, reference, note)
+
+
+def adjust_stock(*, sku: str, warehouse: str, delta: int, actor: str,
+                 reason: MovementReason = MovementReason.ADJUSTMENT, note: str = "") -> StockLevel:
+    """Correct on-hand by ``delta``; never below what is reserved or quarantined."""
+    if delta == 0:
+        raise ValidationFailed.single("delta", "must not be zero", "quantity")
+    if not note:
+        raise ValidationFailed.single("note", "an adjustment needs a reason note", "required")
+    return _change(sku, warehouse, delta, reason, actor, "", note)
+
+
+def _change(sku: str, warehouse: str, delta: int, reason: MovementReason, actor: str,
+            reference: str, note: str) -> StockLevel:
+    _check_known(sku, warehouse)
+    with transaction.atomic():
+        StockLevel.objects.get_or_create(sku_id=sku, warehouse_id=warehouse)
+        rows = StockLevel.objects.filter(
+            sku_id=sku, warehouse_id=warehouse,
+            on_hand__gte=F("reserved") + F("quarantined") - delta,
+        ).update(on_hand=F("on_hand") + delta)
+        if rows == 0:
+            level = StockLevel.objects.get(sku_id=sku, warehouse_id=warehouse)
+            available = level.on_hand - level.reserved - level.quarantined
+            raise InsufficientStock(sku, warehouse, -delta, available)
+        movement = new_movement(sku, warehouse, delta, reason, actor, reference, note)
+        movement.save()
+        topic = Topic.STOCK_RECEIVED if delta > 0 else Topic.STOCK_ADJUSTED
+        outbox.save([outbox.emit(topic, sku, sku=sku, warehouse=warehouse, quantity=delta)])
+        return StockLevel.objects.get(sku_id=sku, warehouse_id=warehouse)
+
+
+def try_reserve(assignments: Iterable[Assignment]) -> bool:
+    """Reserve every assignment or none; returns False when stock moved under us.
+
+    Call inside ``transaction.atomic()``; on False the caller's savepoint must roll back.
+    """
+    for a in sorted(assignments, key=lambda a: (a.sku, a.warehouse, a.line_id)):
+        rows = StockLevel.objects.filter(
+            sku_id=a.sku, warehouse_id=a.warehouse,
+            on_hand__gte=F("reserved") + F("quarantined") + a.quantity,
+        ).update(reserved=F("reserved") + a.quantity)
+        if rows != 1:
+            return False
+    return True
+
+
+def release_reservations(order: Order, trail: Trail, statuses: Iterable[str] = HELD) -> int:
+    """Give back every held unit of ``order``; returns the units released."""
+    held = list(
+        Reservation.objects.filter(order=order, status__in=list(statuses)).order_by("sku_id", "warehouse_id")
+    )
+    for r in held:
+        StockLevel.objects.filter(sku_id=r.sku_id, warehouse_id=r.warehouse_id).update(
+            reserved=F("reserved") - r.quantity
+        )
+    if held:
+        Reservation.objects.filter(id__in=[r.id for r in held]).update(status=ReservationStatus.RELEASED)
+        trail.add("order", order.id, "stock_released", order_id=order.id,
+                  units=sum(r.quantity for r in held),
+                  reservations=[f"{r.quantity} x {r.sku_id} @ {r.warehouse_id}" for r in held])
+    return sum(r.quantity for r in held)
+
+
+def snapshot(skus: Iterable[str], warehouses: Iterable[str]) -> dict[tuple[str, str], int]:
+    rows = StockLevel.objects.filter(sku_id__in=list(skus), warehouse_id__in=list(warehouses))
+    return {(r.sku_id, r.warehouse_id): r.on_hand - r.reserved - r.quarantined for r in rows}
+
+
+def levels(*, sku: str = "", warehouse: str = "") -> QuerySet[StockLevel]:
+    rows = StockLevel.objects.all()
+    if sku:
+        rows = rows.filter(sku_id=sku)
+    if warehouse:
+        rows = rows.filter(warehouse_id=warehouse)
+    return rows.order_by("sku_id", "warehouse_id")
+
+
+def movements(*, sku: str = "", warehouse: str = "") -> QuerySet[StockMovement]:
+    rows = StockMovement.objects.all()
+    if sku:
+        rows = rows.filter(sku_id=sku)
+    if warehouse:
+        rows = rows.filter(warehouse_id=warehouse)
+    return rows.order_by("-created_at", "-id")
+
+
+def ledger_breaks() -> list[LedgerBreak]:
+    """Every SKU and warehouse whose level disagrees with its ledger or reservations."""
+    moved = {
+        (r["sku_id"], r["warehouse_id"]): r["total"]
+        for r in StockMovement.objects.values("sku_id", "warehouse_id").annotate(total=Sum("quantity"))
+    }
+    held = {
+        (r["sku_id"], r["warehouse_id"]): r["total"]
+        for r in Reservation.objects.filter(status__in=list(HELD))
+        .values("sku_id", "warehouse_id").annotate(total=Sum("quantity"))
+    }
+    values = [
+        LevelValue(r.sku_id, r.warehouse_id, r.on_hand, r.reserved, r.quarantined)
+        for r in StockLevel.objects.all()
+    ]
+    return reconcile(values, moved, held)

@@ -1,0 +1,219 @@
+"""Order use cases: receive (idempotent), hold, release, cancel, and read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from despatch.domain.errors import DuplicateOrder, InvalidTransition, NotFound, ValidationFailed
+from despatch.domain.events import Topic
+from despatch.domain.ids import new_id
+from despatch.domain.orders import (
+    HoldReason,
+    OrderDraft,
+    OrderEvent,
+    OrderStatus,
+    advance,
+)
+from despatch.models import Order, OrderLine, Reservation
+from despatch.services import inventory, outbox
+from despatch.services.audit import Trail
+
+
+def fingerprint(draft: OrderDraft) -> str:
+    """A stable hash of the order's content, to tell a retry from a clash."""
+    body = json.dumps(asdict(draft), sort_keys=True, default=str)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def receive_order(draft: OrderDraft, *, actor: str) -> tuple[Order, bool]:
+    """Store a new order and queue it, or return the one already received.
+
+    Idempotent on (channel, external ID): the same content again returns the stored
+    order with ``created=False``; different content raises :class:`DuplicateOrder`.
+    """
+    errors = draft.structural_errors()
+    if errors:
+        raise ValidationFailed(errors)
+    digest = fingerprint(draft)
+    existing = _existing(draft, digest)
+    if existing:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return _insert(draft, digest, actor), True
+    except IntegrityError:
+        existing = _existing(draft, digest)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _existing(draft: OrderDraft, digest: str) -> Order | None:
+    order = Order.objects.filter(channel=draft.channel, external_id=draft.external_id).first()
+    if order is not None and order.fingerprint != digest:
+        raise DuplicateOrder(draft.channel, draft.external_id, order.id)
+    return order
+
+
+def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
+    now = timezone.now()
+    order = Order.objects.create(
+        id=new_id("order"),
+        channel=draft.channel,
+        external_id=draft.external_id,
+        fingerprint=digest,
+        status=OrderStatus.RECEIVED,
+        payment_status=draft.payment_status,
+        currency=draft.currency,
+        total_amount=draft.total.amount,
+        shipping_amount=(draft.shipping_price.amount if draft.shipping_price else Decimal(0)),
+        customer_name=draft.customer_name,
+        customer_email=draft.customer_email,
+        shipping_address=draft.shipping_address.as_dict(),
+        requested_service=draft.requested_service,
+        priority=draft.priority,
+        created_at=now,
+        updated_at=now,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            id=new_id("line"),
+            order=order,
+            line_no=i,
+            sku=line.sku,
+            quantity=line.quantity,
+            unit_price=line.unit_price.amount,
+        )
+        for i, line in enumerate(draft.lines, start=1)
+    )
+    trail = Trail(actor, at=now)
+    trail.add("order", order.id, "received", order_id=order.id, after=OrderStatus.RECEIVED.value,
+              channel=draft.channel, external_id=draft.external_id)
+    trail.save()
+    outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, now, order_id=order.id)])
+    return order
+
+
+def lock_order(order_id: str) -> Order:
+    """Load an order for a change, holding its row lock until the transaction ends."""
+    order = Order.objects.select_for_update().filter(id=order_id).first()
+    if order is None:
+        raise NotFound("order", order_id)
+    return order
+
+
+def set_status(order: Order, event: OrderEvent, trail: Trail, reason: str = "", **detail: Any) -> None:
+    """Apply ``event`` through the transition table, and audit it."""
+    before = order.status
+    order.status = advance(OrderStatus(order.status), event)
+    order.updated_at = trail.at
+    trail.add("order", order.id, event.value, order_id=order.id, reason_code=reason,
+              before=before, after=order.status, **detail)
+
+
+def hold_order(order: Order, reason: HoldReason, problems: list[dict[str, str]], trail: Trail) -> None:
+    set_status(order, OrderEvent.HOLD, trail, reason.value, problems=problems)
+    order.hold_reason = reason.value
+    order.hold_detail = problems
+    order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
+    outbox.save([outbox.emit(Topic.ORDER_HELD, order.id, trail.at, order_id=order.id, reason=reason.value)])
+
+
+def place_hold(order_id: str, *, actor: str, note: str = "") -> Order:
+    """Put an order on manual hold before it is picked; its stock goes back to the pool."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        trail = Trail(actor)
+        if order.status == OrderStatus.ALLOCATED:
+            raise InvalidTransition("order", order.status, OrderStatus.ON_HOLD.value)
+        problems = [{"field": "order", "message": note or "held by hand", "code": "manual"}]
+        inventory.release_reservations(order, trail)
+        hold_order(order, HoldReason.MANUAL, problems, trail)
+        trail.save()
+    return order
+
+
+def release_order(order_id: str, *, actor: str, note: str = "") -> Order:
+    """Take an order off hold and send it through validation again."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        trail = Trail(actor)
+        set_status(order, OrderEvent.RELEASE, trail, "released", note=note, hold_reason=order.hold_reason)
+        order.hold_reason, order.hold_detail = "", []
+        order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
+        trail.save()
+        outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
+    return order
+
+
+def cancel_order(order_id: str, *, actor: str, reason: str = "customer_request") -> Order:
+    """Cancel before despatch: release every reservation and stop every shipment."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        trail = Trail(actor)
+        set_status(order, OrderEvent.CANCEL, trail, reason)
+        inventory.release_reservations(order, trail)
+        for shipment in order.shipments.exclude(status="cancelled"):
+            trail.add("shipment", shipment.id, "cancelled", order_id=order.id, reason_code=reason,
+                      before=shipment.status, after="cancelled")
+        order.shipments.exclude(status="cancelled").update(status="cancelled", updated_at=trail.at)
+        order.cancelled_at = trail.at
+        order.save(update_fields=["status", "cancelled_at", "updated_at"])
+        trail.save()
+        outbox.save([outbox.emit(Topic.ORDER_CANCELLED, order.id, trail.at, order_id=order.id, reason=reason)])
+    return order
+
+
+def get_order(order_id: str) -> Order:
+    order = Order.objects.prefetch_related("lines", "shipments__lines").filter(id=order_id).first()
+    if order is None:
+        raise NotFound("order", order_id)
+    return order
+
+
+def find_order(channel: str, external_id: str) -> Order:
+    order = Order.objects.filter(channel=channel, external_id=external_id).first()
+    if order is None:
+        raise NotFound("order", f"{channel}/{external_id}")
+    return order
+
+
+def list_orders(
+    *, status: str = "", channel: str = "", external_id: str = "", q: str = "", sku: str = ""
+) -> QuerySet[Order]:
+    orders = Order.objects.all()
+    if status:
+        if status not in OrderStatus.__members__.values():
+            raise ValidationFailed.single("status", f"unknown status {status!r}", "unknown_status")
+        orders = orders.filter(status=status)
+    if channel:
+        orders = orders.filter(channel=channel)
+    if external_id:
+        orders = orders.filter(external_id=external_id)
+    if sku:
+        orders = orders.filter(lines__sku=sku).distinct()
+    if q:
+        orders = orders.filter(
+            Q(id__icontains=q) | Q(external_id__icontains=q) | Q(customer_name__icontains=q)
+            | Q(customer_email__icontains=q)
+        )
+    return orders.order_by("-created_at", "-id")
+
+
+def status_counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = Order.objects.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def reservations_of(order_id: str) -> list[Reservation]:
+    return list(Reservation.objects.filter(order_id=order_id).order_by("created_at", "id"))

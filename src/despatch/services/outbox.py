@@ -1,0 +1,97 @@
+"""The transactional outbox: emit events with a change; claim and settle them in workers.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite every write
+transaction is ``BEGIN IMMEDIATE``, so claims are serialized by the database.
+Each claim is a lease: a worker that dies leaves its events to be re-claimed
+once the lease runs out, so delivery is at least once and handlers are idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from despatch.domain.events import Topic, backoff_after
+from despatch.models import OutboxEvent
+
+Handler = Callable[[OutboxEvent], None]
+LEASE = timedelta(seconds=60)
+
+
+def emit(topic: Topic | str, key: str, now: datetime | None = None, **payload: Any) -> OutboxEvent:
+    """Queue an event; call inside the transaction of the change it reports."""
+    at = now or timezone.now()
+    return OutboxEvent(topic=str(topic), key=key, payload=payload, available_at=at, created_at=at)
+
+
+def save(events: list[OutboxEvent]) -> None:
+    OutboxEvent.objects.bulk_create(events)
+
+
+def claim(worker_id: str, limit: int = 50, now: datetime | None = None) -> list[OutboxEvent]:
+    """Lease up to ``limit`` due events to ``worker_id``; no two workers get the same one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = OutboxEvent.objects.filter(status=OutboxEvent.PENDING, available_at__lte=now).exclude(
+            locked_until__gt=now
+        )
+        if connection.features.has_select_for_update_skip_locked:
+            due = due.select_for_update(skip_locked=True)
+        ids = list(due.order_by("id").values_list("id", flat=True)[:limit])
+        if not ids:
+            return []
+        OutboxEvent.objects.filter(id__in=ids).update(locked_by=worker_id, locked_until=now + LEASE)
+    return list(OutboxEvent.objects.filter(id__in=ids, locked_by=worker_id).order_by("id"))
+
+
+def settle_done(event_ids: list[int], worker_id: str) -> int:
+    return OutboxEvent.objects.filter(id__in=event_ids, locked_by=worker_id).update(
+        status=OutboxEvent.DONE, processed_at=timezone.now(), locked_until=None
+    )
+
+
+def settle_failed(event: OutboxEvent, worker_id: str, error: str) -> str:
+    """Schedule a retry with backoff, or park the event as dead; returns the new status."""
+    attempts = event.attempts + 1
+    wait = backoff_after(attempts)
+    now = timezone.now()
+    status = OutboxEvent.DEAD if wait is None else OutboxEvent.PENDING
+    OutboxEvent.objects.filter(id=event.id, locked_by=worker_id).update(
+        status=status,
+        attempts=attempts,
+        last_error=error[-4000:],
+        available_at=now + timedelta(seconds=wait or 0),
+        locked_until=None,
+        processed_at=now if status == OutboxEvent.DEAD else None,
+    )
+    return status
+
+
+def run_handler(event: OutboxEvent, handler: Handler, worker_id: str) -> None:
+    """Run one handler and mark its event done in the same transaction."""
+    with transaction.atomic():
+        handler(event)
+        settle_done([event.id], worker_id)
+
+
+def counts() -> dict[str, int]:
+    from django.db.models import Count
+
+    rows = OutboxEvent.objects.values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def dead_events(limit: int = 100) -> list[OutboxEvent]:
+    return list(OutboxEvent.objects.filter(status=OutboxEvent.DEAD).order_by("-id")[:limit])
+
+
+def retry_dead(event_id: int) -> bool:
+    return bool(
+        OutboxEvent.objects.filter(id=event_id, status=OutboxEvent.DEAD).update(
+            status=OutboxEvent.PENDING, attempts=0, available_at=timezone.now(), processed_at=None
+        )
+    )

@@ -1,0 +1,32 @@
+"""Which use case handles which outbox topic. Topics without a handler are facts for
+subscribers (outbound webhooks, notifications) and are settled as delivered."""
+
+from __future__ import annotations
+
+from despatch.domain.events import Topic
+from despatch.models import OutboxEvent
+from despatch.services import allocation
+from despatch.services.outbox import Handler
+
+
+def _received(event: OutboxEvent) -> None:
+    allocation.process_received(event.payload["order_id"])
+
+
+def _expired(event: OutboxEvent) -> None:
+    allocation.reprocess_validated(event.payload["order_id"])
+
+
+def _stock_received(event: OutboxEvent) -> None:
+    allocation.retry_backorders(event.payload["sku"])
+
+
+HANDLERS: dict[str, Handler] = {
+    Topic.ORDER_RECEIVED.value: _received,
+    "order.reservation_expired": _expired,
+    Topic.STOCK_RECEIVED.value: _stock_received,
+}
+
+
+def handler_for(topic: str) -> Handler | None:
+    return HANDLERS.get(topic)

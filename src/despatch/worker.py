@@ -1,0 +1,92 @@
+"""The outbox relay: claim due events, run their handlers, retry with backoff, park the dead.
+
+Several workers may run at once on one database: claims are leases, so no event is
+handled by two workers at the same time, and handlers are idempotent for the rare
+re-delivery after a lease runs out.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db import close_old_connections
+
+from despatch.services import allocation, outbox, pipeline
+
+log = logging.getLogger("despatch.worker")
+
+
+@dataclass
+class DrainStats:
+    handled: int = 0
+    settled: int = 0
+    failed: int = 0
+    dead: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.handled + self.settled + self.failed
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
+    """Claim one batch and process it; returns what happened."""
+    stats = DrainStats()
+    events = outbox.claim(worker_id, batch)
+    facts = [e.id for e in events if pipeline.handler_for(e.topic) is None]
+    if facts:
+        stats.settled = outbox.settle_done(facts, worker_id)
+    for event in events:
+        handler = pipeline.handler_for(event.topic)
+        if handler is None:
+            continue
+        try:
+            outbox.run_handler(event, handler, worker_id)
+            stats.handled += 1
+        except Exception:  # the worker loop is the one place that catches everything
+            error = traceback.format_exc()
+            log.warning("event %s (%s) failed: %s", event.id, event.topic, error.splitlines()[-1])
+            stats.failed += 1
+            if outbox.settle_failed(event, worker_id, error) == "dead":
+                stats.dead += 1
+    return stats
+
+
+def drain(worker_id: str | None = None, *, batch: int = 100,
+          on_batch: Callable[[DrainStats], None] | None = None) -> DrainStats:
+    """Process events until none is due (used inline by the demo and tests)."""
+    worker_id = worker_id or worker_name()
+    total = DrainStats()
+    while True:
+        stats = drain_once(worker_id, batch)
+        for name in ("handled", "settled", "failed", "dead"):
+            setattr(total, name, getattr(total, name) + getattr(stats, name))
+        if on_batch:
+            on_batch(stats)
+        if stats.total == 0:
+            return total
+
+
+def run(*, batch: int = 100, idle_sleep: float = 0.5, timer_every: float = 30.0,
+        max_seconds: float | None = None) -> None:
+    """Run forever (or ``max_seconds``): drain, sleep when idle, fire timers."""
+    worker_id = worker_name()
+    started = last_timer = time.monotonic()
+    log.info("worker %s started", worker_id)
+    while max_seconds is None or time.monotonic() - started < max_seconds:
+        close_old_connections()
+        stats = drain_once(worker_id, batch)
+        if time.monotonic() - last_timer >= timer_every:
+            allocation.expire_reservations()
+            last_timer = time.monotonic()
+        if stats.total == 0:
+            time.sleep(idle_sleep)
