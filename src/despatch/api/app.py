@@ -1,3 +1,22 @@
+"""The HTTP API: OpenAPI at /api/docs (served offline), token auth, problem bodies."""
+
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Despatch", version="1")
+from despatch.api import catalogue, orders, problems, shipments, stock
+from despatch.api.auth import TokenAuth
+
+api = NinjaAPI(
+    title="Despatch API",
+    version="1",
+    description="Orders, stock and shipments of the Despatch order management system. "
+    "Authenticate with `Authorization: Bearer <token>` (create one with `despatch tokens create`). "
+    "Errors are RFC 9457 problem bodies with a stable `code`.",
+    auth=TokenAuth(),
+    docs_url="/docs",
+    urls_namespace="api",
+)
+problems.install(api)
+api.add_router("/orders", orders.router)
+api.add_router("/stock", stock.router)
+api.add_router("/shipments", shipments.router)
+api.add_router("/", catalogue.router)

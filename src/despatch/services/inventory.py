@@ -16,7 +16,7 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from despatch.domain.allocation import Assignment
-from despatch.domain.errors import InsufficientStock, NotFound, ValidationFailed
+from despatch.domain.errors import FieldError, InsufficientStock, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import LedgerBreak, MovementReason, ReservationStatus, reconcile
@@ -29,10 +29,13 @@ HELD = (ReservationStatus.ACTIVE, ReservationStatus.ALLOCATED)
 
 
 def _check_known(sku: str, warehouse: str) -> None:
+    errors = []
     if not Sku.objects.filter(code=sku).exists():
-        raise NotFound("sku", sku)
+        errors.append(FieldError("sku", f"unknown SKU {sku!r}", "unknown_sku"))
     if not Warehouse.objects.filter(code=warehouse).exists():
-        raise NotFound("warehouse", warehouse)
+        errors.append(FieldError("warehouse", f"unknown warehouse {warehouse!r}", "unknown_warehouse"))
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def new_movement(sku: str, warehouse: str, quantity: int, reason: MovementReason, actor: str,

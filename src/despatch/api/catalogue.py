@@ -1,0 +1,106 @@
+"""Warehouses, SKUs and channels."""
+
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from despatch.services import catalogue
+
+router = Router(tags=["catalogue"])
+
+
+class WarehouseIn(Schema):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    time_zone: str = "UTC"
+    country: str = Field("GB", min_length=2, max_length=2)
+    priority: int = Field(100, ge=0)
+
+
+class WarehouseOut(Schema):
+    code: str
+    name: str
+    time_zone: str
+    country: str
+    priority: int
+    active: bool
+
+
+class SkuIn(Schema):
+    code: str = Field(min_length=1, max_length=64)
+    name: str = Field(min_length=1, max_length=300)
+    gtin: str = Field("", max_length=14, pattern=r"^\d*$")
+    length_mm: int = Field(0, ge=0)
+    width_mm: int = Field(0, ge=0)
+    height_mm: int = Field(0, ge=0)
+    weight_g: int = Field(0, ge=0)
+    flags: list[str] = []
+
+
+class SkuOut(Schema):
+    code: str
+    name: str
+    gtin: str
+    length_mm: int
+    width_mm: int
+    height_mm: int
+    weight_g: int
+    flags: list[str]
+    active: bool
+
+
+class ChannelIn(Schema):
+    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+    name: str = Field(min_length=1, max_length=200)
+    type: str = "api"
+    warehouses: list[str] = Field([], description="warehouse codes in priority order")
+
+
+class ChannelOut(Schema):
+    code: str
+    name: str
+    type: str
+    warehouses: list[str]
+    active: bool
+
+
+@router.get("warehouses", response=list[WarehouseOut], tags=["catalogue"])
+def list_warehouses(request: HttpRequest) -> Any:
+    return catalogue.warehouses()
+
+
+@router.put("warehouses/{code}", response=WarehouseOut, summary="Create or update a warehouse")
+def put_warehouse(request: HttpRequest, code: str, body: WarehouseIn) -> Any:
+    return catalogue.upsert_warehouse(**{**body.dict(), "code": code})
+
+
+@router.get("skus", response=list[SkuOut])
+@paginate(LimitOffsetPagination)
+def list_skus(request: HttpRequest, q: Query[str] = "") -> Any:  # type: ignore[assignment]
+    return catalogue.skus(q)
+
+
+@router.get("skus/{code}", response=SkuOut)
+def get_sku(request: HttpRequest, code: str) -> Any:
+    return catalogue.get_sku(code)
+
+
+@router.put("skus/{code}", response=SkuOut, summary="Create or update a SKU")
+def put_sku(request: HttpRequest, code: str, body: SkuIn) -> Any:
+    data = body.dict()
+    data["code"], data["flags"] = code, tuple(data["flags"])
+    catalogue.upsert_skus([catalogue.SkuRow(**data)])
+    return catalogue.get_sku(code)
+
+
+@router.get("channels", response=list[ChannelOut])
+def list_channels(request: HttpRequest) -> Any:
+    return catalogue.channels()
+
+
+@router.put("channels/{code}", response=ChannelOut, summary="Create or update a channel")
+def put_channel(request: HttpRequest, code: str, body: ChannelIn) -> Any:
+    return catalogue.upsert_channel(**{**body.dict(), "code": code})

@@ -1,0 +1,236 @@
+"""Orders: create (idempotent), read, list, cancel, hold, release, timeline."""
+
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Header, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from despatch.api.auth import actor
+from despatch.domain.addresses import Address
+from despatch.domain.errors import FieldError, ValidationFailed
+from despatch.domain.money import Money
+from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.services import audit, orders
+
+router = Router(tags=["orders"])
+
+
+class AddressIn(Schema):
+    name: str
+    line1: str
+    line2: str = ""
+    city: str
+    region: str = ""
+    postcode: str = ""
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    company: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+class LineIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    quantity: int = Field(gt=0, le=100000)
+    unit_price: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
+
+
+class OrderIn(Schema):
+    channel: str = Field("api", min_length=1, max_length=32)
+    external_id: str | None = Field(None, max_length=128, description="defaults to the Idempotency-Key")
+    currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
+    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    shipping_address: AddressIn
+    customer_name: str = ""
+    customer_email: str = ""
+    payment_status: PaymentStatus = PaymentStatus.PAID
+    requested_service: str = "standard"
+    shipping_price: Decimal = Field(Decimal(0), ge=0, max_digits=14, decimal_places=4)
+    priority: int = Field(0, ge=-100, le=100)
+
+
+class LineOut(Schema):
+    id: str
+    line_no: int
+    sku: str
+    quantity: int
+    unit_price: str
+    backordered: int
+
+
+class ShipmentLineOut(Schema):
+    sku: str
+    quantity: int
+
+
+class ShipmentOut(Schema):
+    id: str
+    order_id: str
+    warehouse: str
+    status: str
+    carrier: str
+    tracking_number: str
+    lines: list[ShipmentLineOut]
+
+
+class OrderSummary(Schema):
+    id: str
+    channel: str
+    external_id: str
+    status: str
+    payment_status: str
+    currency: str
+    total: str
+    customer_name: str
+    hold_reason: str
+    created_at: datetime
+
+
+class OrderOut(OrderSummary):
+    customer_email: str
+    shipping_address: dict[str, Any]
+    requested_service: str
+    priority: int
+    hold_detail: list[dict[str, Any]]
+    allocation: dict[str, Any]
+    allocated_at: datetime | None
+    despatched_at: datetime | None
+    delivered_at: datetime | None
+    cancelled_at: datetime | None
+    lines: list[LineOut]
+    shipments: list[ShipmentOut]
+
+
+class AuditOut(Schema):
+    at: datetime
+    actor: str
+    subject_type: str
+    subject_id: str
+    action: str
+    reason_code: str
+    before: Any = None
+    after: Any = None
+    detail: dict[str, Any]
+
+
+class Reason(Schema):
+    reason: str = Field("customer_request", min_length=1, max_length=64)
+
+
+class Note(Schema):
+    note: str = Field("", max_length=500)
+
+
+def shipment_out(s: Any) -> dict[str, Any]:
+    return {"id": s.id, "order_id": s.order_id, "warehouse": s.warehouse_id, "status": s.status,
+            "carrier": s.carrier, "tracking_number": s.tracking_number,
+            "lines": [{"sku": sl.sku_id, "quantity": sl.quantity} for sl in s.lines.all()]}
+
+
+def summary_out(o: Any) -> dict[str, Any]:
+    return {"id": o.id, "channel": o.channel, "external_id": o.external_id, "status": o.status,
+            "payment_status": o.payment_status, "currency": o.currency,
+            "total": str(Money(o.total_amount, o.currency).amount), "customer_name": o.customer_name,
+            "hold_reason": o.hold_reason, "created_at": o.created_at}
+
+
+def order_out(o: Any) -> dict[str, Any]:
+    lines = [{"id": li.id, "line_no": li.line_no, "sku": li.sku, "quantity": li.quantity,
+              "unit_price": str(Money(li.unit_price, o.currency).amount), "backordered": li.backordered}
+             for li in o.lines.all()]
+    return {**summary_out(o), "customer_email": o.customer_email, "shipping_address": o.shipping_address,
+            "requested_service": o.requested_service, "priority": o.priority,
+            "hold_detail": o.hold_detail, "allocation": o.allocation, "allocated_at": o.allocated_at,
+            "despatched_at": o.despatched_at, "delivered_at": o.delivered_at,
+            "cancelled_at": o.cancelled_at, "lines": lines,
+            "shipments": [shipment_out(s) for s in o.shipments.all()]}
+
+
+def draft_from(body: OrderIn, external_id: str) -> OrderDraft:
+    price = (lambda amount, field: Money.parse(amount, body.currency, field))
+    return OrderDraft(
+        channel=body.channel, external_id=external_id, currency=body.currency,
+        lines=tuple(LineDraft(li.sku, li.quantity, price(li.unit_price, f"lines[{i}].unit_price"))
+                    for i, li in enumerate(body.lines)),
+        shipping_address=Address.from_dict(body.shipping_address.dict()),
+        customer_email=body.customer_email, customer_name=body.customer_name,
+        payment_status=body.payment_status, requested_service=body.requested_service,
+        shipping_price=price(body.shipping_price, "shipping_price"), priority=body.priority,
+    )
+
+
+@router.post("", response={200: OrderOut, 201: OrderOut}, summary="Receive an order (idempotent)")
+def create_order(request: HttpRequest, response: HttpResponse, body: OrderIn,
+                 idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> Any:
+    """Idempotent on (channel, external_id); without an external_id the `Idempotency-Key`
+    header is used. A retry returns the stored order with 200; new content under a used key is 409."""
+    external_id = body.external_id or idempotency_key
+    if not external_id:
+        raise ValidationFailed([FieldError("external_id", "send external_id or an Idempotency-Key header",
+                                           "required")])
+    order, created = orders.receive_order(draft_from(body, external_id), actor=actor(request))
+    if not created:
+        response["Idempotent-Replayed"] = "true"
+    return (201 if created else 200), order_out(orders.get_order(order.id))
+
+
+class OrderFilters(Schema):
+    status: str = ""
+    channel: str = ""
+    external_id: str = ""
+    sku: str = ""
+    q: str = Field("", description="search ID, external ID, customer name or email")
+
+
+@router.get("", response=list[OrderSummary], summary="List orders, newest first")
+@paginate(LimitOffsetPagination)
+def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
+    return _Lazy(orders.list_orders(**filters.dict()), summary_out)
+
+
+class _Lazy:
+    """Map rows after pagination has sliced the query, so a page costs one query."""
+
+    def __init__(self, rows: Any, fn: Any) -> None:
+        self.rows, self.fn = rows, fn
+
+    def __len__(self) -> int:
+        return int(self.rows.count())
+
+    def count(self) -> int:
+        return len(self)
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        return [self.fn(row) for row in self.rows[index]]
+
+
+@router.get("/{order_id}", response=OrderOut)
+def get_order(request: HttpRequest, order_id: str) -> Any:
+    return order_out(orders.get_order(order_id))
+
+
+@router.post("/{order_id}/cancel", response=OrderOut)
+def cancel_order(request: HttpRequest, order_id: str, body: Reason) -> Any:
+    orders.cancel_order(order_id, actor=actor(request), reason=body.reason)
+    return order_out(orders.get_order(order_id))
+
+
+@router.post("/{order_id}/hold", response=OrderOut)
+def hold_order(request: HttpRequest, order_id: str, body: Note) -> Any:
+    orders.place_hold(order_id, actor=actor(request), note=body.note)
+    return order_out(orders.get_order(order_id))
+
+
+@router.post("/{order_id}/release", response=OrderOut)
+def release_order(request: HttpRequest, order_id: str, body: Note) -> Any:
+    orders.release_order(order_id, actor=actor(request), note=body.note)
+    return order_out(orders.get_order(order_id))
+
+
+@router.get("/{order_id}/timeline", response=list[AuditOut], summary="Events and audit trail")
+def timeline(request: HttpRequest, order_id: str) -> Any:
+    orders.get_order(order_id)
+    return audit.timeline(order_id)

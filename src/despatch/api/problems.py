@@ -1,0 +1,84 @@
+"""RFC 9457 problem bodies: the one table from the error tree to HTTP status codes."""
+
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from despatch.domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Invalid,
+    NotFound,
+    ValidationFailed,
+)
+
+STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Conflict, 409),
+    (Invalid, 422),
+    (DomainError, 400),
+]
+
+HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+              405: "method_not_allowed", 429: "too_many_requests"}
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> HttpResponse:
+    import json
+
+    body = {"type": f"https://despatch.dev/problems/{code}", "title": title, "status": status,
+            "detail": detail, "code": code, **extra}
+    response = HttpResponse(json.dumps(body, default=str), status=status,
+                            content_type="application/problem+json")
+    if status == 401:
+        response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def _field(loc: list[Any]) -> str:
+    parts = [p for p in loc if p not in ("body", "payload", "query", "path", "header")]
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = next(code for kind, code in STATUS if isinstance(exc, kind))
+    extra: dict[str, Any] = {k: v for k, v in exc.data.items() if isinstance(v, str | int)}
+    if isinstance(exc, ValidationFailed):
+        extra["errors"] = [e.as_dict() for e in exc.errors]
+    return problem(status, exc.code, exc.title, exc.detail, **extra)
+
+
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [FieldError(_field(list(e.get("loc", []))), e.get("msg", "invalid"), e.get("type", "invalid"))
+              for e in exc.errors]
+    failed = ValidationFailed(errors)
+    return problem(422, failed.code, failed.title, failed.detail, errors=[e.as_dict() for e in errors])
+
+
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    if isinstance(exc, AuthenticationError):
+        return problem(401, "unauthorized", "Authentication required",
+                       "send 'Authorization: Bearer <token>' with a valid API token")
+    return problem(exc.status_code, code, code.replace("_", " ").capitalize(), str(exc))
+
+
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logging.getLogger("despatch.api").exception("unexpected error on %s", request.path)
+    return problem(500, "internal_error", "Internal error",
+                   "the server failed to handle this request; it has been logged")
+
+
+def install(api: NinjaAPI) -> None:
+    api.add_exception_handler(Exception, on_unexpected)
+    api.add_exception_handler(DomainError, on_domain_error)
+    api.add_exception_handler(ValidationError, on_validation_error)
+    api.add_exception_handler(HttpError, on_http_error)

@@ -1,0 +1,83 @@
+"""Stock: levels, receipts, adjustments and the movement ledger."""
+
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from despatch.api.auth import actor
+from despatch.domain.inventory import MovementReason
+from despatch.services import inventory
+
+router = Router(tags=["stock"])
+
+
+class LevelOut(Schema):
+    sku: str = Field(alias="sku_id")
+    warehouse: str = Field(alias="warehouse_id")
+    on_hand: int
+    reserved: int
+    quarantined: int
+    available: int
+
+    @staticmethod
+    def resolve_available(obj: Any) -> int:
+        return int(obj.on_hand - obj.reserved - obj.quarantined)
+
+
+class MovementOut(Schema):
+    id: str
+    sku: str = Field(alias="sku_id")
+    warehouse: str = Field(alias="warehouse_id")
+    quantity: int
+    reason: str
+    reference: str
+    note: str
+    actor: str
+    created_at: datetime
+
+
+class StockFilters(Schema):
+    sku: str = ""
+    warehouse: str = ""
+
+
+class ReceiveIn(Schema):
+    sku: str = Field(min_length=1)
+    warehouse: str = Field(min_length=1)
+    quantity: int = Field(gt=0, le=1_000_000)
+    reference: str = Field("", max_length=128)
+    note: str = Field("", max_length=500)
+
+
+class AdjustIn(Schema):
+    sku: str = Field(min_length=1)
+    warehouse: str = Field(min_length=1)
+    delta: int = Field(description="positive adds, negative removes; never below reserved")
+    reason: MovementReason = MovementReason.ADJUSTMENT
+    note: str = Field(min_length=1, max_length=500)
+
+
+@router.get("", response=list[LevelOut], summary="Stock levels per SKU and warehouse")
+@paginate(LimitOffsetPagination)
+def levels(request: HttpRequest, filters: Query[StockFilters]) -> Any:
+    return inventory.levels(**filters.dict())
+
+
+@router.post("/receive", response={201: LevelOut}, summary="Book goods in")
+def receive(request: HttpRequest, body: ReceiveIn) -> Any:
+    return 201, inventory.receive_stock(actor=actor(request), **body.dict())
+
+
+@router.post("/adjust", response=LevelOut, summary="Correct on-hand stock with a reason")
+def adjust(request: HttpRequest, body: AdjustIn) -> Any:
+    return inventory.adjust_stock(actor=actor(request), **body.dict())
+
+
+@router.get("/movements", response=list[MovementOut], summary="The append-only ledger")
+@paginate(LimitOffsetPagination)
+def movements(request: HttpRequest, filters: Query[StockFilters]) -> Any:
+    return inventory.movements(**filters.dict())

@@ -1,0 +1,111 @@
+"""Catalogue, users, tokens and the outbox."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from despatch.cli.common import console, domain_errors, err, progress_bar
+from despatch.integrations import catalogue_csv
+from despatch.services import catalogue, outbox
+from despatch.services import tokens as token_service
+
+skus = typer.Typer(help="The SKU catalogue.", no_args_is_help=True)
+warehouses = typer.Typer(help="Warehouses.", no_args_is_help=True)
+users = typer.Typer(help="Users of the web UI and their roles.", no_args_is_help=True)
+tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+outbox_app = typer.Typer(help="The event outbox: status, dead events, retries.", no_args_is_help=True)
+tokens = tokens_app
+
+
+@skus.command("import")
+def import_skus(path: Path = typer.Argument(..., exists=True, dir_okay=False),
+                batch: int = typer.Option(500, help="rows per transaction")) -> None:
+    """Import the catalogue CSV (sku,name,gtin,length_mm,width_mm,height_mm,weight_g[,flags]).
+    Bad rows are reported with row number and field; good rows are kept."""
+    with domain_errors():
+        records, errors = catalogue_csv.parse(path)
+    created = updated = 0
+    with progress_bar(f"importing {path.name}", len(records)) as advance:
+        for start in range(0, len(records), batch):
+            chunk = records[start:start + batch]
+            c, u = catalogue.upsert_skus(catalogue.SkuRow(**r.__dict__) for r in chunk)
+            created, updated = created + c, updated + u
+            advance(len(chunk))
+    for e in errors:
+        err.print(f"[red]{path.name}: {e}[/]")
+    console.print(f"{created} created, {updated} updated, {len(errors)} row error(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@skus.command("list")
+def list_skus(q: str = typer.Option("", help="search code or name"), limit: int = 50) -> None:
+    table = Table("SKU", "name", "GTIN", "L×W×H mm", "g", "flags")
+    for s in catalogue.skus(q)[:limit]:
+        table.add_row(s.code, s.name, s.gtin, f"{s.length_mm}×{s.width_mm}×{s.height_mm}",
+                      str(s.weight_g), ",".join(s.flags))
+    console.print(table)
+
+
+@warehouses.command("add")
+def add_warehouse(code: str, name: str = typer.Option(...), tz: str = typer.Option("UTC"),
+                  country: str = typer.Option("GB"), priority: int = typer.Option(100)) -> None:
+    """Create or update a warehouse."""
+    with domain_errors():
+        catalogue.upsert_warehouse(code=code, name=name, time_zone=tz, country=country, priority=priority)
+    console.print(f"warehouse {code} saved")
+
+
+@warehouses.command("list")
+def list_warehouses() -> None:
+    table = Table("code", "name", "time zone", "country", "priority")
+    for w in catalogue.warehouses():
+        table.add_row(w.code, w.name, w.time_zone, w.country, str(w.priority))
+    console.print(table)
+
+
+@users.command("create")
+def create_user(username: str, password: str = typer.Option(..., prompt=True, hide_input=True),
+                role: list[str] = typer.Option([], help=f"one of {', '.join(token_service.ROLES)}"),
+                admin: bool = typer.Option(False, help="superuser")) -> None:
+    """Create a user (or reset their password) with role groups."""
+    unknown = set(role) - set(token_service.ROLES)
+    if unknown:
+        err.print(f"[red]unknown role(s): {', '.join(sorted(unknown))}[/]")
+        raise typer.Exit(2)
+    token_service.ensure_user(username, password, roles=tuple(role), superuser=admin)
+    console.print(f"user {username} saved")
+
+
+@tokens_app.command("create")
+def create_token(username: str, name: str = typer.Option("default")) -> None:
+    """Issue an API token for a user; it is printed once and only its hash is kept."""
+    with domain_errors():
+        print(token_service.create_token(username, name))
+
+
+@outbox_app.command("status")
+def outbox_status() -> None:
+    """Events by status."""
+    for status, n in sorted(outbox.counts().items()):
+        console.print(f"{status:8} {n}")
+
+
+@outbox_app.command("dead")
+def dead(limit: int = 20) -> None:
+    """Events that failed every retry, with their last error."""
+    for e in outbox.dead_events(limit):
+        console.print(f"[red]#{e.id}[/] {e.topic} {e.key} after {e.attempts} attempts: "
+                      f"{(e.last_error.strip().splitlines() or [''])[-1]}")
+
+
+@outbox_app.command("retry")
+def retry(event_id: int) -> None:
+    """Send a dead event round again."""
+    if not outbox.retry_dead(event_id):
+        err.print(f"[red]event {event_id} is not dead[/]")
+        raise typer.Exit(1)
+    console.print(f"event {event_id} queued again")

@@ -1,0 +1,65 @@
+"""Top-level commands and the sub-command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from despatch.cli import admin, demo, orders, stock
+from despatch.cli.common import console
+
+app = typer.Typer(
+    name="despatch",
+    help="Despatch: every order from every channel, from checkout to despatch.\n\n"
+    "Configure the database with DESPATCH_DATABASE_URL (default: sqlite:///./despatch.sqlite3).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(orders.app, name="orders")
+app.add_typer(stock.app, name="stock")
+app.add_typer(admin.skus, name="skus")
+app.add_typer(admin.warehouses, name="warehouses")
+app.add_typer(admin.users, name="users")
+app.add_typer(admin.tokens, name="tokens")
+app.add_typer(admin.outbox_app, name="outbox")
+app.command()(demo.demo)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or update the database schema."""
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    console.print("[green]database is up to date[/]")
+
+
+@app.command()
+def serve(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+          port: int = typer.Option(8000, help="TCP port"),
+          threads: int = typer.Option(8, help="worker threads")) -> None:
+    """Serve the web UI and the API (OpenAPI docs at /api/docs)."""
+    from waitress import serve as waitress_serve
+
+    from despatch.wsgi import application
+
+    console.print(f"Despatch on [bold]http://{host}:{port}/[/]  (API docs: /api/docs)")
+    waitress_serve(application, host=host, port=port, threads=threads, ident="despatch")
+
+
+@app.command()
+def worker(batch: int = typer.Option(100, help="events claimed per round"),
+           max_seconds: float = typer.Option(0, help="stop after this long (0: run until stopped)"),
+           drain: bool = typer.Option(False, "--drain", help="process what is due, then exit")) -> None:
+    """Drain the outbox: run handlers, retry with backoff, park failures as dead."""
+    from despatch import worker as relay
+
+    if drain:
+        stats = relay.drain(batch=batch)
+        console.print(f"handled {stats.handled}, settled {stats.settled}, failed {stats.failed}, "
+                      f"dead {stats.dead}")
+        return
+    console.print(f"worker {relay.worker_name()} draining the outbox (Ctrl-C to stop)")
+    try:
+        relay.run(batch=batch, max_seconds=max_seconds or None)
+    except KeyboardInterrupt:
+        console.print("stopped")

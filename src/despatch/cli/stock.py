@@ -1,0 +1,58 @@
+"""``despatch stock``: receive, adjust, levels, check."""
+
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from despatch.cli.common import console, domain_errors, fail
+from despatch.domain.inventory import MovementReason
+from despatch.services import inventory
+
+app = typer.Typer(help="Stock levels and the movement ledger.", no_args_is_help=True)
+
+
+@app.command()
+def receive(sku: str = typer.Option(..., help="SKU code"),
+            warehouse: str = typer.Option(..., help="warehouse code"),
+            qty: int = typer.Option(..., help="units received"),
+            reference: str = typer.Option("", help="e.g. the purchase order")) -> None:
+    """Book goods in at a warehouse."""
+    with domain_errors():
+        level = inventory.receive_stock(sku=sku, warehouse=warehouse, quantity=qty, actor="cli",
+                                        reference=reference)
+    console.print(f"{sku} @ {warehouse}: on hand {level.on_hand}, reserved {level.reserved}")
+
+
+@app.command()
+def adjust(sku: str = typer.Option(...), warehouse: str = typer.Option(...),
+           delta: int = typer.Option(..., help="+/- units"),
+           note: str = typer.Option(..., help="why"),
+           reason: MovementReason = typer.Option(MovementReason.ADJUSTMENT)) -> None:
+    """Correct on-hand stock; refused if it would drop below what is reserved."""
+    with domain_errors():
+        level = inventory.adjust_stock(sku=sku, warehouse=warehouse, delta=delta, actor="cli",
+                                       reason=reason, note=note)
+    console.print(f"{sku} @ {warehouse}: on hand {level.on_hand}, reserved {level.reserved}")
+
+
+@app.command()
+def levels(sku: str = typer.Option(""), warehouse: str = typer.Option(""),
+           limit: int = typer.Option(50)) -> None:
+    """Show stock per SKU and warehouse."""
+    table = Table("SKU", "warehouse", "on hand", "reserved", "quarantined", "available")
+    for r in inventory.levels(sku=sku, warehouse=warehouse)[:limit]:
+        table.add_row(r.sku_id, r.warehouse_id, str(r.on_hand), str(r.reserved), str(r.quarantined),
+                      str(r.on_hand - r.reserved - r.quarantined))
+    console.print(table)
+
+
+@app.command()
+def check() -> None:
+    """Prove the ledger: on hand = sum of movements, reserved = live reservations."""
+    breaks = inventory.ledger_breaks()
+    for b in breaks:
+        console.print(f"[red]{b.sku} @ {b.warehouse}: {b.problem}[/]")
+    if breaks:
+        fail(f"{len(breaks)} ledger break(s)")
+    console.print("[green]ledger consistent: no oversell, every level matches its movements[/]")
