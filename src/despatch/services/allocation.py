@@ -119,7 +119,7 @@ def _record(order: Order, lines: list, plan: Plan, trail: Trail) -> None:
             line.save(update_fields=["backordered"])
     order.allocation = plan.as_dict()
     trail.add("order", order.id, "allocation_planned", order_id=order.id,
-              reason_code="split" if plan.is_split else "single_source", plan=plan.as_dict())
+              reason_code=_plan_reason(plan), plan=plan.as_dict())
     if complete:
         event = OrderEvent.RESERVE
     else:
@@ -130,6 +130,12 @@ def _record(order: Order, lines: list, plan: Plan, trail: Trail) -> None:
     if not complete:
         outbox.save([outbox.emit(Topic.ORDER_BACKORDERED, order.id, trail.at, order_id=order.id,
                                  short={b.sku: b.quantity for b in plan.backorders})])
+
+
+def _plan_reason(plan: Plan) -> str:
+    if not plan.is_complete:
+        return "short"
+    return "split" if plan.is_split else "single_source"
 
 
 def allocate(order: Order, trail: Trail) -> list[Shipment]:

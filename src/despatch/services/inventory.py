@@ -121,8 +121,10 @@ def snapshot(skus: Iterable[str], warehouses: Iterable[str]) -> dict[tuple[str, 
     return {(r.sku_id, r.warehouse_id): r.on_hand - r.reserved - r.quarantined for r in rows}
 
 
-def levels(*, sku: str = "", warehouse: str = "") -> QuerySet[StockLevel]:
+def levels(*, sku: str = "", warehouse: str = "", search: str = "") -> QuerySet[StockLevel]:
     rows = StockLevel.objects.all()
+    if search:
+        rows = rows.filter(sku_id__icontains=search)
     if sku:
         rows = rows.filter(sku_id=sku)
     if warehouse:

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from despatch.web import views
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="despatch/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.inbox, name="inbox"),
+    path("orders/<str:order_id>/", views.order_detail, name="order"),
+    path("orders/<str:order_id>/<str:action>/", views.order_action, name="order-action"),
+    path("stock/", views.stock, name="stock"),
+]

@@ -1,0 +1,80 @@
+"""Ops UI views: parse the request, call one service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from despatch.domain.errors import DomainError, NotFound
+from despatch.domain.orders import OrderStatus
+from despatch.services import audit, catalogue, inventory, orders
+
+
+def _actor(request: HttpRequest) -> str:
+    return f"user:{request.user.get_username()}"
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    status, q = request.GET.get("status", ""), request.GET.get("q", "").strip()
+    if status not in OrderStatus.__members__.values():
+        status = ""
+    rows = orders.list_orders(status=status, q=q)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "status": status, "q": q, "statuses": list(OrderStatus),
+               "counts": orders.status_counts()}
+    template = "despatch/_inbox_rows.html" if request.headers.get("HX-Request") else "despatch/inbox.html"
+    return render(request, template, context)
+
+
+@login_required
+def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
+    try:
+        order = orders.get_order(order_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    return render(request, "despatch/order.html", {
+        "order": order, "timeline": audit.timeline(order.id),
+        "reservations": orders.reservations_of(order.id),
+    })
+
+
+ACTIONS = {
+    "cancel": lambda oid, actor, note: orders.cancel_order(oid, actor=actor, reason=note or "ops_cancel"),
+    "hold": lambda oid, actor, note: orders.place_hold(oid, actor=actor, note=note),
+    "release": lambda oid, actor, note: orders.release_order(oid, actor=actor, note=note),
+}
+
+
+@login_required
+@require_POST
+def order_action(request: HttpRequest, order_id: str, action: str) -> HttpResponse:
+    if action not in ACTIONS:
+        raise Http404(f"unknown action {action!r}")
+    try:
+        ACTIONS[action](order_id, _actor(request), request.POST.get("note", "").strip())
+        messages.success(request, f"{action}: done")
+    except DomainError as exc:
+        messages.error(request, f"{action} refused: {exc.detail}")
+    return redirect("order", order_id=order_id)
+
+
+@login_required
+def stock(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    warehouses = [w.code for w in catalogue.warehouses()]
+    table: dict[str, dict[str, dict[str, int]]] = {}
+    for level in inventory.levels(search=q):
+        table.setdefault(level.sku_id, {})[level.warehouse_id] = {
+            "available": level.on_hand - level.reserved - level.quarantined,
+            "on_hand": level.on_hand, "reserved": level.reserved,
+        }
+    rows = [(sku, [cells.get(w) for w in warehouses]) for sku, cells in sorted(table.items())]
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    context = {"page": page, "warehouses": warehouses, "q": q}
+    template = "despatch/_stock_rows.html" if request.headers.get("HX-Request") else "despatch/stock.html"
+    return render(request, template, context)
