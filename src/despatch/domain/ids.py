@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -18,8 +19,21 @@ PREFIXES = {
 }
 
 
+_lock = threading.Lock()
+_last = [0, 0]  # (milliseconds, random part) of the last ID made in this process
+
+
 def _ulid() -> str:
-    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    """A ULID, monotonic within a process: in the same millisecond the random part counts up,
+    so IDs made one after another always sort in the order they were made."""
+    with _lock:
+        ms = int(time.time() * 1000)
+        if ms <= _last[0]:
+            ms, rand = _last[0], _last[1] + 1
+        else:
+            rand = int.from_bytes(os.urandom(10), "big") >> 1  # headroom for counting up
+        _last[0], _last[1] = ms, rand
+    value = (ms << 80) | rand
     chars = []
     for _ in range(26):
         value, index = divmod(value, 32)

@@ -202,5 +202,5 @@ def expire_reservations(now: datetime | None = None, *, actor: str = "system:exp
             set_status(order, OrderEvent.EXPIRE, trail, "reservation_expired")
             order.save(update_fields=["status", "updated_at"])
             trail.save()
-            outbox.save([outbox.emit("order.reservation_expired", order.id, now, order_id=order.id)])
+            outbox.save([outbox.emit("order.reservation_expired", order.id, order_id=order.id)])
     return len(order_ids)
