@@ -13,7 +13,7 @@ import socket
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import close_old_connections
 
@@ -28,6 +28,7 @@ class DrainStats:
     settled: int = 0
     failed: int = 0
     dead: int = 0
+    handled_ids: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -52,6 +53,7 @@ def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
         try:
             outbox.run_handler(event, handler, worker_id)
             stats.handled += 1
+            stats.handled_ids.append(event.id)
         except Exception:  # the worker loop is the one place that catches everything
             error = traceback.format_exc()
             log.warning("event %s (%s) failed: %s", event.id, event.topic, error.splitlines()[-1])
@@ -70,6 +72,7 @@ def drain(worker_id: str | None = None, *, batch: int = 100,
         stats = drain_once(worker_id, batch)
         for name in ("handled", "settled", "failed", "dead"):
             setattr(total, name, getattr(total, name) + getattr(stats, name))
+        total.handled_ids += stats.handled_ids
         if on_batch:
             on_batch(stats)
         if stats.total == 0:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Field, Header, Query, Router, Schema
+from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from despatch.api.auth import actor
@@ -174,7 +174,7 @@ def create_order(request: HttpRequest, response: HttpResponse, body: OrderIn,
     order, created = orders.receive_order(draft_from(body, external_id), actor=actor(request))
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return (201 if created else 200), order_out(orders.get_order(order.id))
+    return Status(201 if created else 200, order_out(orders.get_order(order.id)))
 
 
 class OrderFilters(Schema):

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from despatch.api.auth import actor
@@ -69,7 +69,7 @@ def levels(request: HttpRequest, filters: Query[StockFilters]) -> Any:
 
 @router.post("/receive", response={201: LevelOut}, summary="Book goods in")
 def receive(request: HttpRequest, body: ReceiveIn) -> Any:
-    return 201, inventory.receive_stock(actor=actor(request), **body.dict())
+    return Status(201, inventory.receive_stock(actor=actor(request), **body.dict()))
 
 
 @router.post("/adjust", response=LevelOut, summary="Correct on-hand stock with a reason")

@@ -1,0 +1,47 @@
+"""One racing process, spawned by the concurrency tests (not a test itself).
+
+    python -m tests.integration.race_client receive DB_URL START_AT SEED COUNT
+        receive COUNT orders for hot SKUs and allocate each at once, racing the others
+    python -m tests.integration.race_client drain DB_URL START_AT
+        drain the outbox as one of several workers; print the event IDs handled
+
+Prints one JSON line with what it did.
+"""
+
+import json
+import os
+import random
+import sys
+import time
+
+
+def main() -> None:
+    mode, url, start_at = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    os.environ["DESPATCH_DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "despatch.settings"
+    import django
+
+    django.setup()
+    from despatch import worker
+    from despatch.services import allocation, orders
+    from tests.conftest import make_draft
+
+    time.sleep(max(0.0, start_at - time.time()))
+    if mode == "drain":
+        stats = worker.drain(f"race-{os.getpid()}", batch=5)
+        print(json.dumps({"handled": stats.handled_ids}))
+        return
+    seed, count = int(sys.argv[4]), int(sys.argv[5])
+    rng = random.Random(seed)
+    created = []
+    for n in range(count):
+        lines = [(sku, rng.randint(1, 2)) for sku in rng.sample(["HOT1", "HOT2", "HOT3"], rng.randint(1, 2))]
+        order, _ = orders.receive_order(
+            make_draft(lines, channel="race", external_id=f"R{seed}-{n}"), actor="race")
+        allocation.process_received(order.id)
+        created.append(order.id)
+    print(json.dumps({"created": created}))
+
+
+if __name__ == "__main__":
+    main()

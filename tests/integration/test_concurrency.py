@@ -1,0 +1,88 @@
+"""Many processes at once against one real database (SQLite file or PostgreSQL)."""
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.db.models import Sum
+
+from despatch import worker
+from despatch.models import Order, OrderLine, Reservation, StockLevel
+from despatch.services import catalogue, inventory, orders
+from tests.conftest import make_draft
+
+ROOT = Path(__file__).resolve().parents[2]
+PROCESSES = 16
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{s['NAME']}"
+    return f"postgresql://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+def spawn(*args: str) -> list[subprocess.Popen]:
+    return [subprocess.Popen([sys.executable, "-m", "tests.integration.race_client", *a], cwd=ROOT,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in args]
+
+
+def results(procs: list[subprocess.Popen]) -> list[dict]:
+    out = []
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=600)
+        assert p.returncode == 0, stderr[-3000:]
+        out.append(json.loads(stdout.strip().splitlines()[-1]))
+    return out
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_sixteen_processes_racing_for_the_last_units_never_oversell():
+    catalogue.upsert_warehouse(code="LON", name="London", priority=1)
+    catalogue.upsert_warehouse(code="NJ", name="New Jersey", priority=2)
+    catalogue.upsert_skus(catalogue.SkuRow(code, code) for code in ("HOT1", "HOT2", "HOT3"))
+    supply = {("HOT1", "LON"): 7, ("HOT1", "NJ"): 4, ("HOT2", "LON"): 5, ("HOT3", "NJ"): 6}
+    for (sku, warehouse), qty in supply.items():
+        inventory.receive_stock(sku=sku, warehouse=warehouse, quantity=qty, actor="test")
+    start = str(time.time() + 3)
+    procs = spawn(*[("receive", database_url(), start, str(seed), "6") for seed in range(PROCESSES)])
+    created = [oid for r in results(procs) for oid in r["created"]]
+
+    assert len(created) == len(set(created)) == PROCESSES * 6  # none lost, none duplicated
+    assert Order.objects.filter(channel="race").count() == PROCESSES * 6
+    assert inventory.ledger_breaks() == []
+    for level in StockLevel.objects.all():
+        assert 0 <= level.reserved <= level.on_hand == supply[(level.sku_id, level.warehouse_id)]
+    live = ("active", "allocated")
+    for line in OrderLine.objects.filter(order__channel="race").select_related("order"):
+        held = Reservation.objects.filter(line=line, status__in=live).aggregate(n=Sum("quantity"))["n"] or 0
+        if line.order.status == "allocated":
+            assert held == line.quantity and line.backordered == 0
+        else:
+            assert line.order.status == "backordered"
+            assert held + line.backordered == line.quantity
+    statuses = set(Order.objects.filter(channel="race").values_list("status", flat=True))
+    assert statuses <= {"allocated", "backordered"} and "allocated" in statuses
+    assert sum(supply.values()) == StockLevel.objects.aggregate(n=Sum("reserved"))["n"]
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_several_workers_never_handle_the_same_event_twice():
+    catalogue.upsert_warehouse(code="LON", name="London", priority=1)
+    catalogue.upsert_skus([catalogue.SkuRow("A", "A")])
+    inventory.receive_stock(sku="A", warehouse="LON", quantity=1000, actor="test")
+    worker.drain("setup")
+    ids = [orders.receive_order(make_draft([("A", 1)], external_id=f"W{n}"), actor="t")[0].id
+           for n in range(120)]
+    start = str(time.time() + 3)
+    handled = [e for r in results(spawn(*[("drain", database_url(), start)] * 4)) for e in r["handled"]]
+
+    assert len(handled) == len(set(handled)) == 120
+    assert set(Order.objects.filter(id__in=ids).values_list("status", flat=True)) == {"allocated"}
+    assert StockLevel.objects.get().reserved == 120
