@@ -1,0 +1,54 @@
+"""Debian's Chromium, driven by Playwright: log in → inbox → order detail."""
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def page():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser.new_page()
+        browser.close()
+
+
+@pytest.mark.browser
+def test_log_in_find_an_order_and_read_its_story(server, page):
+    body = {"channel": "shop", "external_id": "browser-1", "currency": "GBP", "customer_name": "Iris Rossi",
+            "lines": [{"sku": "MUG-1", "quantity": 1, "unit_price": "8.00"}],
+            "shipping_address": {"name": "Iris Rossi", "line1": "9 Mill Lane", "city": "Leeds",
+                                 "postcode": "LS1 1AA", "country": "GB"}}
+    status, order = server.call("POST", "/orders", body)
+    assert status == 201
+    server.wait_for(lambda: server.call("GET", f"/orders/{order['id']}")[1]["status"] == "allocated",
+                    "allocation")
+
+    page.goto(server.url + "/")
+    expect(page).to_have_url(server.url + "/login/?next=/")
+    page.fill("input[name=username]", "ops")
+    page.fill("input[name=password]", "wrong")
+    page.click("button[type=submit]")
+    expect(page.get_by_role("alert")).to_contain_text("Wrong username or password")
+    page.fill("input[name=username]", "ops")
+    page.fill("input[name=password]", "ops-pass")
+    page.click("button[type=submit]")
+
+    expect(page.get_by_role("heading", name="Order inbox")).to_be_visible()
+    page.fill("input[name=q]", "Iris")  # htmx swaps the rows as you type
+    rows = page.locator("#orders tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("browser-1")
+    rows.first.get_by_role("link").click()
+
+    expect(page.get_by_role("heading", name=order["id"])).to_be_visible()
+    expect(page.locator("#allocation")).to_contain_text("chose LON")
+    expect(page.locator("#timeline")).to_contain_text("received → validated")
+    expect(page.locator("#timeline")).to_contain_text("reserved → allocated")
+
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.get_by_role("status")).to_contain_text("cancel: done")
+    expect(page.locator("h1 .pill")).to_have_text("cancelled")

@@ -1,0 +1,70 @@
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from despatch.cli.app import app
+from despatch.services import orders
+
+runner = CliRunner()
+
+SKUS = ("sku,name,gtin,length_mm,width_mm,height_mm,weight_g,flags\n"
+        "A,Apple,,10,10,10,100,\nB,Box,5000000000011,200,100,50,400,fragile\n")
+ORDERS = ("external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,ship_postcode,"
+          "ship_country\n"
+          "C-1,GBP,A,2,3.50,Jo,1 St,Leeds,LS1,GB\n"
+          "C-1,GBP,B,1,10,Jo,1 St,Leeds,LS1,GB\n"
+          "C-2,GBP,A,x,3.50,Jo,1 St,Leeds,LS1,GB\n"
+          "C-3,GBP,GHOST,1,3.50,Jo,1 St,Leeds,LS1,GB\n")
+
+
+def invoke(*args):
+    return runner.invoke(app, list(args))
+
+
+@pytest.mark.django_db
+def test_import_skus_orders_and_show_one(tmp_path):
+    (tmp_path / "skus.csv").write_text(SKUS)
+    (tmp_path / "orders.csv").write_text(ORDERS)
+    result = invoke("skus", "import", str(tmp_path / "skus.csv"))
+    assert result.exit_code == 0, result.output
+    assert "2 created, 0 updated, 0 row error(s)" in result.output
+    assert invoke("warehouses", "add", "LON", "--name", "London", "--tz", "Europe/London").exit_code == 0
+    assert invoke("stock", "receive", "--sku", "A", "--warehouse", "LON", "--qty", "5").exit_code == 0
+    assert invoke("stock", "receive", "--sku", "B", "--warehouse", "LON", "--qty", "5").exit_code == 0
+
+    result = invoke("orders", "import", "--channel", "csv", str(tmp_path / "orders.csv"))
+    assert result.exit_code == 1  # one row was bad
+    assert "row 4, quantity: 'x' is not a whole number" in result.output
+    assert "2 created, 0 already received, 1 row error(s)" in result.output
+
+    again = invoke("orders", "import", "--channel", "csv", str(tmp_path / "orders.csv"))
+    assert "0 created, 2 already received" in again.output
+
+    assert invoke("worker", "--drain").exit_code == 0
+    result = invoke("orders", "show", "--channel", "csv", "--external-id", "C-1", "--json")
+    shown = json.loads(result.output)
+    assert shown["status"] == "allocated" and shown["total"] == "17"
+    held = orders.find_order("csv", "C-3")
+    assert (held.status, held.hold_reason) == ("on_hold", "unknown_sku")
+    assert invoke("stock", "check").exit_code == 0
+
+
+@pytest.mark.django_db
+def test_errors_are_precise_and_exit_non_zero():
+    result = invoke("stock", "receive", "--sku", "NOPE", "--warehouse", "X", "--qty", "1")
+    assert result.exit_code == 1
+    assert "sku: unknown SKU 'NOPE'" in result.output and "warehouse: unknown warehouse 'X'" in result.output
+    result = invoke("orders", "show", "ord_missing")
+    assert result.exit_code == 1 and "order 'ord_missing' does not exist" in result.output
+    assert invoke("orders", "show").exit_code == 2
+
+
+@pytest.mark.django_db
+def test_demo_runs_the_pipeline_and_reports_no_oversell():
+    result = invoke("demo", "--orders", "80", "--no-serve")
+    assert result.exit_code == 0, result.output
+    assert "oversells: 0 · ledger breaks: 0" in result.output
+    assert "received → allocated: p50" in result.output
+    assert orders.list_orders().count() == 80
+    assert orders.list_orders(status="received").count() == 0
