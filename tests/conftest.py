@@ -15,10 +15,13 @@ _counter = iter(range(1, 10**9))
 def make_draft(lines=(("A", 1),), **overrides) -> OrderDraft:
     currency = overrides.pop("currency", "GBP")
     values = dict(
-        channel="web", external_id=f"EXT-{next(_counter)}", currency=currency,
+        channel="web",
+        external_id=f"EXT-{next(_counter)}",
+        currency=currency,
         lines=tuple(LineDraft(sku, qty, Money(Decimal("9.99"), currency)) for sku, qty in lines),
         shipping_address=Address("Jo Bloggs", "1 High St", "Leeds", "LS1 1AA", "GB"),
-        customer_email="jo@example.com", customer_name="Jo Bloggs",
+        customer_email="jo@example.com",
+        customer_name="Jo Bloggs",
     )
     values.update(overrides)
     return OrderDraft(**values)

@@ -12,7 +12,9 @@ HOME = Path(os.environ.get("DESPATCH_HOME", Path.cwd()))
 
 SECRET_KEY = os.environ.get("DESPATCH_SECRET_KEY", "despatch-insecure-development-key-change-me")
 DEBUG = os.environ.get("DESPATCH_DEBUG", "0") == "1"
-ALLOWED_HOSTS = os.environ.get("DESPATCH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+ALLOWED_HOSTS = os.environ.get("DESPATCH_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
+    ","
+)
 
 INSTALLED_APPS = [
     "django.contrib.auth",

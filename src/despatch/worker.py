@@ -63,8 +63,12 @@ def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
     return stats
 
 
-def drain(worker_id: str | None = None, *, batch: int = 100,
-          on_batch: Callable[[DrainStats], None] | None = None) -> DrainStats:
+def drain(
+    worker_id: str | None = None,
+    *,
+    batch: int = 100,
+    on_batch: Callable[[DrainStats], None] | None = None,
+) -> DrainStats:
     """Process events until none is due (used inline by the demo and tests)."""
     worker_id = worker_id or worker_name()
     total = DrainStats()
@@ -79,8 +83,13 @@ def drain(worker_id: str | None = None, *, batch: int = 100,
             return total
 
 
-def run(*, batch: int = 100, idle_sleep: float = 0.5, timer_every: float = 30.0,
-        max_seconds: float | None = None) -> None:
+def run(
+    *,
+    batch: int = 100,
+    idle_sleep: float = 0.5,
+    timer_every: float = 30.0,
+    max_seconds: float | None = None,
+) -> None:
     """Run forever (or ``max_seconds``): drain, sleep when idle, fire timers."""
     worker_id = worker_name()
     started = last_timer = time.monotonic()

@@ -27,8 +27,16 @@ class Server:
 
     def call(self, method: str, path: str, body=None, raw: bytes | None = None, headers=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        request = urllib.request.Request(f"{self.url}/api{path}", data=data, method=method, headers={
-            "Authorization": f"Bearer {self.token}", "Content-Type": "application/json", **(headers or {})})
+        request = urllib.request.Request(
+            f"{self.url}/api{path}",
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self.token}",
+                "Content-Type": "application/json",
+                **(headers or {}),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return response.status, json.loads(response.read() or b"null")
@@ -69,8 +77,9 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 
 
 def _cli(env, *args, stdin=None) -> str:
-    done = subprocess.run([*DESPATCH, *args], env=env, capture_output=True, text=True, input=stdin,
-                          timeout=300)
+    done = subprocess.run(
+        [*DESPATCH, *args], env=env, capture_output=True, text=True, input=stdin, timeout=300
+    )
     assert done.returncode == 0, f"despatch {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -83,18 +92,34 @@ def server(database_url, tmp_path_factory) -> Iterator[Server]:
     _cli(env, "users", "create", "ops", "--password", "ops-pass", "--role", "ops_manager")
     token = _cli(env, "tokens", "create", "ops").strip()
     skus = Path(home / "skus.csv")
-    skus.write_text("sku,name,gtin,length_mm,width_mm,height_mm,weight_g\n"
-                    "MUG-1,Black Mug,,100,90,95,350\nTEE-1,Navy Tee,,300,200,20,180\n")
+    skus.write_text(
+        "sku,name,gtin,length_mm,width_mm,height_mm,weight_g\n"
+        "MUG-1,Black Mug,,100,90,95,350\nTEE-1,Navy Tee,,300,200,20,180\n"
+    )
     _cli(env, "skus", "import", str(skus))
-    _cli(env, "warehouses", "add", "LON", "--name", "London", "--tz", "Europe/London", "--priority", "1")
+    _cli(
+        env,
+        "warehouses",
+        "add",
+        "LON",
+        "--name",
+        "London",
+        "--tz",
+        "Europe/London",
+        "--priority",
+        "1",
+    )
     _cli(env, "warehouses", "add", "NJ", "--name", "New Jersey", "--tz", "America/New_York")
     _cli(env, "stock", "receive", "--sku", "MUG-1", "--warehouse", "LON", "--qty", "50")
     _cli(env, "stock", "receive", "--sku", "TEE-1", "--warehouse", "NJ", "--qty", "50")
     port = _free_port()
     logs = [open(home / f"{name}.log", "w") for name in ("serve", "worker")]  # noqa: SIM115
-    serve = subprocess.Popen([*DESPATCH, "serve", "--port", str(port)], env=env,
-                             stdout=logs[0], stderr=subprocess.STDOUT)
-    work = subprocess.Popen([*DESPATCH, "worker"], env=env, stdout=logs[1], stderr=subprocess.STDOUT)
+    serve = subprocess.Popen(
+        [*DESPATCH, "serve", "--port", str(port)], env=env, stdout=logs[0], stderr=subprocess.STDOUT
+    )
+    work = subprocess.Popen(
+        [*DESPATCH, "worker"], env=env, stdout=logs[1], stderr=subprocess.STDOUT
+    )
     server = Server(f"http://127.0.0.1:{port}", token, env)
     try:
         server.wait_for(lambda: _answers(server.url), "the server answering")

@@ -4,8 +4,16 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -18,14 +26,26 @@ def page():
 
 @pytest.mark.browser
 def test_log_in_find_an_order_and_read_its_story(server, page):
-    body = {"channel": "shop", "external_id": "browser-1", "currency": "GBP", "customer_name": "Iris Rossi",
-            "lines": [{"sku": "MUG-1", "quantity": 1, "unit_price": "8.00"}],
-            "shipping_address": {"name": "Iris Rossi", "line1": "9 Mill Lane", "city": "Leeds",
-                                 "postcode": "LS1 1AA", "country": "GB"}}
+    body = {
+        "channel": "shop",
+        "external_id": "browser-1",
+        "currency": "GBP",
+        "customer_name": "Iris Rossi",
+        "lines": [{"sku": "MUG-1", "quantity": 1, "unit_price": "8.00"}],
+        "shipping_address": {
+            "name": "Iris Rossi",
+            "line1": "9 Mill Lane",
+            "city": "Leeds",
+            "postcode": "LS1 1AA",
+            "country": "GB",
+        },
+    }
     status, order = server.call("POST", "/orders", body)
     assert status == 201
-    server.wait_for(lambda: server.call("GET", f"/orders/{order['id']}")[1]["status"] == "allocated",
-                    "allocation")
+    server.wait_for(
+        lambda: server.call("GET", f"/orders/{order['id']}")[1]["status"] == "allocated",
+        "allocation",
+    )
 
     page.goto(server.url + "/")
     expect(page).to_have_url(server.url + "/login/?next=/")

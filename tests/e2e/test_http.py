@@ -1,11 +1,19 @@
 """The API over real HTTP against a running server and worker."""
 
 ORDER = {
-    "channel": "shop", "currency": "GBP",
-    "lines": [{"sku": "MUG-1", "quantity": 2, "unit_price": "8.00"},
-              {"sku": "TEE-1", "quantity": 1, "unit_price": "15.00"}],
-    "shipping_address": {"name": "Ada Okafor", "line1": "4 Quay St", "city": "Bristol",
-                         "postcode": "BS1 4DJ", "country": "GB"},
+    "channel": "shop",
+    "currency": "GBP",
+    "lines": [
+        {"sku": "MUG-1", "quantity": 2, "unit_price": "8.00"},
+        {"sku": "TEE-1", "quantity": 1, "unit_price": "15.00"},
+    ],
+    "shipping_address": {
+        "name": "Ada Okafor",
+        "line1": "4 Quay St",
+        "city": "Bristol",
+        "postcode": "BS1 4DJ",
+        "country": "GB",
+    },
     "customer_name": "Ada Okafor",
 }
 
@@ -17,8 +25,11 @@ def test_an_order_goes_from_capture_to_delivery_over_http(server):
     assert (status, replay["id"]) == (200, order["id"])
 
     allocated = server.wait_for(
-        lambda: (o := server.call("GET", f"/orders/{order['id']}")[1])["status"] == "allocated" and o,
-        "the worker allocating the order")
+        lambda: (
+            (o := server.call("GET", f"/orders/{order['id']}")[1])["status"] == "allocated" and o
+        ),
+        "the worker allocating the order",
+    )
     assert allocated["allocation"]["split"] is True
     assert sorted(s["warehouse"] for s in allocated["shipments"]) == ["LON", "NJ"]
 
@@ -35,17 +46,24 @@ def test_an_order_goes_from_capture_to_delivery_over_http(server):
 def test_bad_requests_get_problem_bodies_over_http(server):
     status, problem = server.call("POST", "/orders", raw=b"{not json")
     assert status == 400 and problem["code"] == "malformed_request"
-    status, problem = server.call("POST", "/orders", {**ORDER, "external_id": "x", "currency": "ZZZ"})
+    status, problem = server.call(
+        "POST", "/orders", {**ORDER, "external_id": "x", "currency": "ZZZ"}
+    )
     assert status == 422 and problem["errors"][0]["field"] == "currency"
     status, problem = server.call("POST", "/orders/ord_nope/cancel", {})
     assert status == 404 and problem["code"] == "not_found"
 
 
 def test_an_unknown_sku_is_kept_on_hold_not_dropped(server):
-    body = {**ORDER, "external_id": "ghost-1", "lines": [{"sku": "GHOST", "quantity": 1, "unit_price": "1"}]}
+    body = {
+        **ORDER,
+        "external_id": "ghost-1",
+        "lines": [{"sku": "GHOST", "quantity": 1, "unit_price": "1"}],
+    }
     status, order = server.call("POST", "/orders", body)
     assert status == 201
     held = server.wait_for(
         lambda: (o := server.call("GET", f"/orders/{order['id']}")[1])["status"] == "on_hold" and o,
-        "the order being held")
+        "the order being held",
+    )
     assert held["hold_reason"] == "unknown_sku"

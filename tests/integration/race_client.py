@@ -35,9 +35,13 @@ def main() -> None:
     rng = random.Random(seed)
     created = []
     for n in range(count):
-        lines = [(sku, rng.randint(1, 2)) for sku in rng.sample(["HOT1", "HOT2", "HOT3"], rng.randint(1, 2))]
+        lines = [
+            (sku, rng.randint(1, 2))
+            for sku in rng.sample(["HOT1", "HOT2", "HOT3"], rng.randint(1, 2))
+        ]
         order, _ = orders.receive_order(
-            make_draft(lines, channel="race", external_id=f"R{seed}-{n}"), actor="race")
+            make_draft(lines, channel="race", external_id=f"R{seed}-{n}"), actor="race"
+        )
         allocation.process_received(order.id)
         created.append(order.id)
     print(json.dumps({"created": created}))

@@ -16,18 +16,28 @@ def api(shop, client):
             extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
             if method != "get":
                 extra["data"] = body if isinstance(body, str) else json.dumps(body or {})
-            response = getattr(client, method)(f"/api{path}", content_type="application/json",
-                                               HTTP_AUTHORIZATION=f"Bearer {token}", **extra)
+            response = getattr(client, method)(
+                f"/api{path}",
+                content_type="application/json",
+                HTTP_AUTHORIZATION=f"Bearer {token}",
+                **extra,
+            )
             return response.status_code, response.json() if response.content else None
 
     return Api()
 
 
 ORDER = {
-    "external_id": "SHOP-1001", "currency": "GBP",
+    "external_id": "SHOP-1001",
+    "currency": "GBP",
     "lines": [{"sku": "A", "quantity": 2, "unit_price": "12.50"}],
-    "shipping_address": {"name": "Jo", "line1": "1 High St", "city": "Leeds", "postcode": "LS1",
-                         "country": "GB"},
+    "shipping_address": {
+        "name": "Jo",
+        "line1": "1 High St",
+        "city": "Leeds",
+        "postcode": "LS1",
+        "country": "GB",
+    },
 }
 
 
@@ -53,14 +63,23 @@ def test_a_reused_key_with_different_content_is_409(api):
     assert status == 409 and problem["code"] == "duplicate_order"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({**ORDER, "currency": "GBX"}, "currency"),
-    ({**ORDER, "lines": [{"sku": "A", "quantity": 0, "unit_price": "1"}]}, "lines[0].quantity"),
-    ({**ORDER, "lines": [{"sku": "A", "quantity": -3, "unit_price": "1"}]}, "lines[0].quantity"),
-    ({**ORDER, "lines": [{"sku": "A", "quantity": 1, "unit_price": "abc"}]}, "lines[0].unit_price"),
-    ({**ORDER, "lines": []}, "lines"),
-    ({k: v for k, v in ORDER.items() if k != "shipping_address"}, "shipping_address"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({**ORDER, "currency": "GBX"}, "currency"),
+        ({**ORDER, "lines": [{"sku": "A", "quantity": 0, "unit_price": "1"}]}, "lines[0].quantity"),
+        (
+            {**ORDER, "lines": [{"sku": "A", "quantity": -3, "unit_price": "1"}]},
+            "lines[0].quantity",
+        ),
+        (
+            {**ORDER, "lines": [{"sku": "A", "quantity": 1, "unit_price": "abc"}]},
+            "lines[0].unit_price",
+        ),
+        ({**ORDER, "lines": []}, "lines"),
+        ({k: v for k, v in ORDER.items() if k != "shipping_address"}, "shipping_address"),
+    ],
+)
 def test_bad_input_is_a_422_problem_naming_the_field(api, body, field):
     status, problem = api.call("post", "/orders", body)
     assert status == 422
@@ -93,7 +112,11 @@ def test_an_order_flows_to_delivered_through_the_api(api):
     assert api.call("post", f"/shipments/{shipment}/deliver")[1]["status"] == "delivered"
     status, timeline = api.call("get", f"/orders/{order['id']}/timeline")
     last = timeline[-1]
-    assert (last["subject_type"], last["before"], last["after"]) == ("order", "despatched", "delivered")
+    assert (last["subject_type"], last["before"], last["after"]) == (
+        "order",
+        "despatched",
+        "delivered",
+    )
     assert last["actor"] == "user:integrator"
 
 
@@ -117,18 +140,29 @@ def test_list_filters_and_paginates(api):
 
 
 def test_stock_receive_adjust_and_movements(api):
-    status, level = api.call("post", "/stock/receive", {"sku": "D", "warehouse": "NJ", "quantity": 4})
+    status, level = api.call(
+        "post", "/stock/receive", {"sku": "D", "warehouse": "NJ", "quantity": 4}
+    )
     assert status == 201 and level["available"] == 4
-    status, level = api.call("post", "/stock/adjust", {"sku": "D", "warehouse": "NJ", "delta": -1,
-                                                        "note": "broken in handling"})
+    status, level = api.call(
+        "post",
+        "/stock/adjust",
+        {"sku": "D", "warehouse": "NJ", "delta": -1, "note": "broken in handling"},
+    )
     assert status == 200 and level["on_hand"] == 3
     _, moves = api.call("get", "/stock/movements?sku=D")
     assert [m["quantity"] for m in moves["items"]] == [-1, 4]
-    status, problem = api.call("post", "/stock/receive", {"sku": "D", "warehouse": "MARS", "quantity": 1})
+    status, problem = api.call(
+        "post", "/stock/receive", {"sku": "D", "warehouse": "MARS", "quantity": 1}
+    )
     assert status == 422 and problem["errors"][0] == {
-        "field": "warehouse", "message": "unknown warehouse 'MARS'", "code": "unknown_warehouse"}
-    status, problem = api.call("post", "/stock/adjust", {"sku": "D", "warehouse": "NJ", "delta": -10,
-                                                          "note": "x"})
+        "field": "warehouse",
+        "message": "unknown warehouse 'MARS'",
+        "code": "unknown_warehouse",
+    }
+    status, problem = api.call(
+        "post", "/stock/adjust", {"sku": "D", "warehouse": "NJ", "delta": -10, "note": "x"}
+    )
     assert status == 409 and problem["code"] == "insufficient_stock"
 
 
@@ -136,12 +170,17 @@ def test_catalogue_endpoints(api):
     status, sku = api.call("put", "/skus/E", {"code": "E", "name": "Elephant", "weight_g": 900})
     assert status == 200 and sku["weight_g"] == 900
     assert api.call("get", "/skus/NOPE")[0] == 404
-    status, wh = api.call("put", "/warehouses/SYD", {"code": "SYD", "name": "Sydney",
-                                                     "time_zone": "Australia/Sydney"})
+    status, wh = api.call(
+        "put", "/warehouses/SYD", {"code": "SYD", "name": "Sydney", "time_zone": "Australia/Sydney"}
+    )
     assert status == 200 and wh["time_zone"] == "Australia/Sydney"
-    status, problem = api.call("put", "/warehouses/X", {"code": "X", "name": "X", "time_zone": "Mars/Base"})
+    status, problem = api.call(
+        "put", "/warehouses/X", {"code": "X", "name": "X", "time_zone": "Mars/Base"}
+    )
     assert status == 422 and problem["errors"][0]["field"] == "time_zone"
-    status, problem = api.call("put", "/channels/c1", {"code": "c1", "name": "C", "warehouses": ["ZZ"]})
+    status, problem = api.call(
+        "put", "/channels/c1", {"code": "c1", "name": "C", "warehouses": ["ZZ"]}
+    )
     assert status == 422 and problem["errors"][0]["code"] == "unknown_warehouse"
 
 

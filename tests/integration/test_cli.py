@@ -8,14 +8,18 @@ from despatch.services import orders
 
 runner = CliRunner()
 
-SKUS = ("sku,name,gtin,length_mm,width_mm,height_mm,weight_g,flags\n"
-        "A,Apple,,10,10,10,100,\nB,Box,5000000000011,200,100,50,400,fragile\n")
-ORDERS = ("external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,ship_postcode,"
-          "ship_country\n"
-          "C-1,GBP,A,2,3.50,Jo,1 St,Leeds,LS1,GB\n"
-          "C-1,GBP,B,1,10,Jo,1 St,Leeds,LS1,GB\n"
-          "C-2,GBP,A,x,3.50,Jo,1 St,Leeds,LS1,GB\n"
-          "C-3,GBP,GHOST,1,3.50,Jo,1 St,Leeds,LS1,GB\n")
+SKUS = (
+    "sku,name,gtin,length_mm,width_mm,height_mm,weight_g,flags\n"
+    "A,Apple,,10,10,10,100,\nB,Box,5000000000011,200,100,50,400,fragile\n"
+)
+ORDERS = (
+    "external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,ship_postcode,"
+    "ship_country\n"
+    "C-1,GBP,A,2,3.50,Jo,1 St,Leeds,LS1,GB\n"
+    "C-1,GBP,B,1,10,Jo,1 St,Leeds,LS1,GB\n"
+    "C-2,GBP,A,x,3.50,Jo,1 St,Leeds,LS1,GB\n"
+    "C-3,GBP,GHOST,1,3.50,Jo,1 St,Leeds,LS1,GB\n"
+)
 
 
 def invoke(*args):
@@ -29,9 +33,16 @@ def test_import_skus_orders_and_show_one(tmp_path):
     result = invoke("skus", "import", str(tmp_path / "skus.csv"))
     assert result.exit_code == 0, result.output
     assert "2 created, 0 updated, 0 row error(s)" in result.output
-    assert invoke("warehouses", "add", "LON", "--name", "London", "--tz", "Europe/London").exit_code == 0
-    assert invoke("stock", "receive", "--sku", "A", "--warehouse", "LON", "--qty", "5").exit_code == 0
-    assert invoke("stock", "receive", "--sku", "B", "--warehouse", "LON", "--qty", "5").exit_code == 0
+    assert (
+        invoke("warehouses", "add", "LON", "--name", "London", "--tz", "Europe/London").exit_code
+        == 0
+    )
+    assert (
+        invoke("stock", "receive", "--sku", "A", "--warehouse", "LON", "--qty", "5").exit_code == 0
+    )
+    assert (
+        invoke("stock", "receive", "--sku", "B", "--warehouse", "LON", "--qty", "5").exit_code == 0
+    )
 
     result = invoke("orders", "import", "--channel", "csv", str(tmp_path / "orders.csv"))
     assert result.exit_code == 1  # one row was bad
@@ -54,7 +65,10 @@ def test_import_skus_orders_and_show_one(tmp_path):
 def test_errors_are_precise_and_exit_non_zero():
     result = invoke("stock", "receive", "--sku", "NOPE", "--warehouse", "X", "--qty", "1")
     assert result.exit_code == 1
-    assert "sku: unknown SKU 'NOPE'" in result.output and "warehouse: unknown warehouse 'X'" in result.output
+    assert (
+        "sku: unknown SKU 'NOPE'" in result.output
+        and "warehouse: unknown warehouse 'X'" in result.output
+    )
     result = invoke("orders", "show", "ord_missing")
     assert result.exit_code == 1 and "order 'ord_missing' does not exist" in result.output
     assert invoke("orders", "show").exit_code == 2

@@ -27,8 +27,16 @@ def database_url() -> str:
 
 
 def spawn(*args: str) -> list[subprocess.Popen]:
-    return [subprocess.Popen([sys.executable, "-m", "tests.integration.race_client", *a], cwd=ROOT,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for a in args]
+    return [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.race_client", *a],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for a in args
+    ]
 
 
 def results(procs: list[subprocess.Popen]) -> list[dict]:
@@ -50,7 +58,9 @@ def test_sixteen_processes_racing_for_the_last_units_never_oversell():
     for (sku, warehouse), qty in supply.items():
         inventory.receive_stock(sku=sku, warehouse=warehouse, quantity=qty, actor="test")
     start = str(time.time() + 3)
-    procs = spawn(*[("receive", database_url(), start, str(seed), "6") for seed in range(PROCESSES)])
+    procs = spawn(
+        *[("receive", database_url(), start, str(seed), "6") for seed in range(PROCESSES)]
+    )
     created = [oid for r in results(procs) for oid in r["created"]]
 
     assert len(created) == len(set(created)) == PROCESSES * 6  # none lost, none duplicated
@@ -60,7 +70,10 @@ def test_sixteen_processes_racing_for_the_last_units_never_oversell():
         assert 0 <= level.reserved <= level.on_hand == supply[(level.sku_id, level.warehouse_id)]
     live = ("active", "allocated")
     for line in OrderLine.objects.filter(order__channel="race").select_related("order"):
-        held = Reservation.objects.filter(line=line, status__in=live).aggregate(n=Sum("quantity"))["n"] or 0
+        held = (
+            Reservation.objects.filter(line=line, status__in=live).aggregate(n=Sum("quantity"))["n"]
+            or 0
+        )
         if line.order.status == "allocated":
             assert held == line.quantity and line.backordered == 0
         else:
@@ -78,10 +91,14 @@ def test_several_workers_never_handle_the_same_event_twice():
     catalogue.upsert_skus([catalogue.SkuRow("A", "A")])
     inventory.receive_stock(sku="A", warehouse="LON", quantity=1000, actor="test")
     worker.drain("setup")
-    ids = [orders.receive_order(make_draft([("A", 1)], external_id=f"W{n}"), actor="t")[0].id
-           for n in range(120)]
+    ids = [
+        orders.receive_order(make_draft([("A", 1)], external_id=f"W{n}"), actor="t")[0].id
+        for n in range(120)
+    ]
     start = str(time.time() + 3)
-    handled = [e for r in results(spawn(*[("drain", database_url(), start)] * 4)) for e in r["handled"]]
+    handled = [
+        e for r in results(spawn(*[("drain", database_url(), start)] * 4)) for e in r["handled"]
+    ]
 
     assert len(handled) == len(set(handled)) == 120
     assert set(Order.objects.filter(id__in=ids).values_list("status", flat=True)) == {"allocated"}

@@ -51,8 +51,9 @@ def test_an_unknown_sku_puts_the_order_on_hold_and_keeps_it(shop):
     run_pipeline()
     order = orders.get_order(order.id)
     assert order.status == "on_hold" and order.hold_reason == "unknown_sku"
-    assert order.hold_detail == [{"field": "lines[1].sku", "message": "unknown SKU 'NOPE'",
-                                  "code": "unknown_sku"}]
+    assert order.hold_detail == [
+        {"field": "lines[1].sku", "message": "unknown SKU 'NOPE'", "code": "unknown_sku"}
+    ]
     assert level("A", "LON") == (10, 0)
 
 
@@ -116,7 +117,11 @@ def test_cancelling_gives_the_stock_back(shop):
     entries = {e.action: e for e in audit.timeline(order.id)}
     cancel = entries["cancel"]
     assert (cancel.actor, cancel.reason_code, cancel.before, cancel.after) == (
-        "user:support", "customer_request", "allocated", "cancelled")
+        "user:support",
+        "customer_request",
+        "allocated",
+        "cancelled",
+    )
     assert entries["stock_released"].detail["units"] == 4
 
 

@@ -29,7 +29,10 @@ def test_splits_when_no_single_warehouse_can_ship():
     stock = {("A", "LON"): 2, ("B", "NJ"): 1}
     plan = plan_allocation([need("l1", "A", 2), need("l2", "B", 1)], stock, W)
     assert plan.is_split and plan.is_complete
-    assert {(a.sku, a.warehouse, a.quantity) for a in plan.assignments} == {("A", "LON", 2), ("B", "NJ", 1)}
+    assert {(a.sku, a.warehouse, a.quantity) for a in plan.assignments} == {
+        ("A", "LON", 2),
+        ("B", "NJ", 1),
+    }
     assert any("rejected SYD for the split" in n for n in plan.explanation)
 
 
@@ -46,7 +49,9 @@ def test_backorders_what_no_warehouse_has():
 
 
 def test_the_same_sku_on_two_lines_is_counted_together():
-    plan = plan_allocation([need("l1", "A", 2), need("l2", "A", 2)], {("A", "LON"): 3, ("A", "NJ"): 4}, W)
+    plan = plan_allocation(
+        [need("l1", "A", 2), need("l2", "A", 2)], {("A", "LON"): 3, ("A", "NJ"): 4}, W
+    )
     assert plan.warehouses == ["NJ"]
 
 

@@ -6,12 +6,16 @@ from despatch.domain.errors import ValidationFailed
 from despatch.integrations import catalogue_csv
 from despatch.integrations.channels import csv as order_csv
 
-HEADER = ("external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,"
-          "ship_postcode,ship_country\n")
+HEADER = (
+    "external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,"
+    "ship_postcode,ship_country\n"
+)
 
 
 def test_rows_sharing_an_external_id_make_one_order():
-    text = HEADER + "A1,GBP,SKU-1,2,3.50,Jo,1 St,Leeds,LS1,gb\nA1,GBP,SKU-2,1,1,Jo,1 St,Leeds,LS1,gb\n"
+    text = (
+        HEADER + "A1,GBP,SKU-1,2,3.50,Jo,1 St,Leeds,LS1,gb\nA1,GBP,SKU-2,1,1,Jo,1 St,Leeds,LS1,gb\n"
+    )
     orders, errors = order_csv.parse(text, "csv")
     assert errors == []
     (order,) = orders
@@ -22,11 +26,13 @@ def test_rows_sharing_an_external_id_make_one_order():
 
 
 def test_bad_rows_are_reported_by_row_and_field_and_good_orders_kept():
-    text = (HEADER + "A1,GBP,SKU-1,two,3.50,Jo,1 St,Leeds,LS1,GB\n"
-            "A2,GBP,SKU-1,1,3.50,Jo,1 St,Leeds,LS1,GB\n"
-            "A3,GBP,SKU-1,0,3.50,Jo,1 St,Leeds,LS1,GB\n"
-            "A4,XYZ,SKU-1,1,1,Jo,1 St,Leeds,LS1,GB\n"
-            ",GBP,SKU-1,1,1,Jo,1 St,Leeds,LS1,GB\n")
+    text = (
+        HEADER + "A1,GBP,SKU-1,two,3.50,Jo,1 St,Leeds,LS1,GB\n"
+        "A2,GBP,SKU-1,1,3.50,Jo,1 St,Leeds,LS1,GB\n"
+        "A3,GBP,SKU-1,0,3.50,Jo,1 St,Leeds,LS1,GB\n"
+        "A4,XYZ,SKU-1,1,1,Jo,1 St,Leeds,LS1,GB\n"
+        ",GBP,SKU-1,1,1,Jo,1 St,Leeds,LS1,GB\n"
+    )
     orders, errors = order_csv.parse(text, "csv")
     assert [o.draft.external_id for o in orders] == ["A2"]
     found = {(e.row, e.field) for e in errors}
@@ -42,11 +48,13 @@ def test_a_missing_column_is_refused_before_any_row():
 
 
 def test_sku_catalogue_rows_are_checked():
-    text = ("sku,name,gtin,length_mm,width_mm,height_mm,weight_g,flags\n"
-            "S1,Mug,5000000000011,100,80,90,350,fragile|upright\n"
-            "S1,Again,,1,1,1,1,\n"
-            "S2,Tee,12345,1,1,1,1,\n"
-            "S3,Box,,-5,1,1,1,\n")
+    text = (
+        "sku,name,gtin,length_mm,width_mm,height_mm,weight_g,flags\n"
+        "S1,Mug,5000000000011,100,80,90,350,fragile|upright\n"
+        "S1,Again,,1,1,1,1,\n"
+        "S2,Tee,12345,1,1,1,1,\n"
+        "S3,Box,,-5,1,1,1,\n"
+    )
     records, errors = catalogue_csv.parse(text)
     assert [r.code for r in records] == ["S1"]
     assert records[0].flags == ("fragile", "upright")

@@ -44,7 +44,7 @@ def test_allocates_ten_pounds_three_ways_without_losing_a_penny():
 
 
 @given(
-    st.integers(min_value=-10**9, max_value=10**9),
+    st.integers(min_value=-(10**9), max_value=10**9),
     st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=12),
     st.sampled_from(["GBP", "JPY", "KWD"]),
 )

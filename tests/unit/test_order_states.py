@@ -25,13 +25,20 @@ def test_refusal_names_both_states():
 
 def test_every_status_has_a_row_and_terminal_ones_have_no_way_out():
     assert set(TRANSITIONS) == set(OrderStatus)
-    assert TERMINAL == {OrderStatus.DELIVERED, OrderStatus.CANCELLED}
+    assert {OrderStatus.DELIVERED, OrderStatus.CANCELLED} == TERMINAL
 
 
 def test_the_happy_path_is_allowed():
     status = OrderStatus.RECEIVED
-    for event in (OrderEvent.VALIDATE, OrderEvent.RESERVE, OrderEvent.ALLOCATE, OrderEvent.START_PICKING,
-                  OrderEvent.PACK, OrderEvent.DESPATCH, OrderEvent.DELIVER):
+    for event in (
+        OrderEvent.VALIDATE,
+        OrderEvent.RESERVE,
+        OrderEvent.ALLOCATE,
+        OrderEvent.START_PICKING,
+        OrderEvent.PACK,
+        OrderEvent.DESPATCH,
+        OrderEvent.DELIVER,
+    ):
         status = advance(status, event)
     assert status == OrderStatus.DELIVERED
 
@@ -69,7 +76,10 @@ class SplitOrderMachine(RuleBasedStateMachine):
         self.status = OrderStatus.ALLOCATED
         self.shipments = [ShipmentStatus.ALLOCATED] * 3
 
-    @rule(index=st.integers(0, 2), to=st.sampled_from([s for s in ShipmentStatus if s != ShipmentStatus.CANCELLED]))
+    @rule(
+        index=st.integers(0, 2),
+        to=st.sampled_from([s for s in ShipmentStatus if s != ShipmentStatus.CANCELLED]),
+    )
     def move_shipment(self, index, to):
         try:
             self.shipments[index] = advance_shipment(self.shipments[index], to)

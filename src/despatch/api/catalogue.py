@@ -1,6 +1,5 @@
 """Warehouses, SKUs and channels."""
 
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -79,7 +78,7 @@ def put_warehouse(request: HttpRequest, code: str, body: WarehouseIn) -> Any:
 
 @router.get("skus", response=list[SkuOut])
 @paginate(LimitOffsetPagination)
-def list_skus(request: HttpRequest, q: Query[str] = "") -> Any:  # type: ignore[assignment]
+def list_skus(request: HttpRequest, q: Query[str] = "") -> Any:
     return catalogue.skus(q)
 
 

@@ -1,6 +1,5 @@
 """Orders: create (idempotent), read, list, cancel, hold, release, timeline."""
 
-
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -40,7 +39,9 @@ class LineIn(Schema):
 
 class OrderIn(Schema):
     channel: str = Field("api", min_length=1, max_length=32)
-    external_id: str | None = Field(None, max_length=128, description="defaults to the Idempotency-Key")
+    external_id: str | None = Field(
+        None, max_length=128, description="defaults to the Idempotency-Key"
+    )
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
     lines: list[LineIn] = Field(min_length=1, max_length=500)
     shipping_address: AddressIn
@@ -125,52 +126,98 @@ class Note(Schema):
 
 
 def shipment_out(s: Any) -> dict[str, Any]:
-    return {"id": s.id, "order_id": s.order_id, "warehouse": s.warehouse_id, "status": s.status,
-            "carrier": s.carrier, "tracking_number": s.tracking_number,
-            "lines": [{"sku": sl.sku_id, "quantity": sl.quantity} for sl in s.lines.all()]}
+    return {
+        "id": s.id,
+        "order_id": s.order_id,
+        "warehouse": s.warehouse_id,
+        "status": s.status,
+        "carrier": s.carrier,
+        "tracking_number": s.tracking_number,
+        "lines": [{"sku": sl.sku_id, "quantity": sl.quantity} for sl in s.lines.all()],
+    }
 
 
 def summary_out(o: Any) -> dict[str, Any]:
-    return {"id": o.id, "channel": o.channel, "external_id": o.external_id, "status": o.status,
-            "payment_status": o.payment_status, "currency": o.currency,
-            "total": str(Money(o.total_amount, o.currency).amount), "customer_name": o.customer_name,
-            "hold_reason": o.hold_reason, "created_at": o.created_at}
+    return {
+        "id": o.id,
+        "channel": o.channel,
+        "external_id": o.external_id,
+        "status": o.status,
+        "payment_status": o.payment_status,
+        "currency": o.currency,
+        "total": str(Money(o.total_amount, o.currency).amount),
+        "customer_name": o.customer_name,
+        "hold_reason": o.hold_reason,
+        "created_at": o.created_at,
+    }
 
 
 def order_out(o: Any) -> dict[str, Any]:
-    lines = [{"id": li.id, "line_no": li.line_no, "sku": li.sku, "quantity": li.quantity,
-              "unit_price": str(Money(li.unit_price, o.currency).amount), "backordered": li.backordered}
-             for li in o.lines.all()]
-    return {**summary_out(o), "customer_email": o.customer_email, "shipping_address": o.shipping_address,
-            "requested_service": o.requested_service, "priority": o.priority,
-            "hold_detail": o.hold_detail, "allocation": o.allocation, "allocated_at": o.allocated_at,
-            "despatched_at": o.despatched_at, "delivered_at": o.delivered_at,
-            "cancelled_at": o.cancelled_at, "lines": lines,
-            "shipments": [shipment_out(s) for s in o.shipments.all()]}
+    lines = [
+        {
+            "id": li.id,
+            "line_no": li.line_no,
+            "sku": li.sku,
+            "quantity": li.quantity,
+            "unit_price": str(Money(li.unit_price, o.currency).amount),
+            "backordered": li.backordered,
+        }
+        for li in o.lines.all()
+    ]
+    return {
+        **summary_out(o),
+        "customer_email": o.customer_email,
+        "shipping_address": o.shipping_address,
+        "requested_service": o.requested_service,
+        "priority": o.priority,
+        "hold_detail": o.hold_detail,
+        "allocation": o.allocation,
+        "allocated_at": o.allocated_at,
+        "despatched_at": o.despatched_at,
+        "delivered_at": o.delivered_at,
+        "cancelled_at": o.cancelled_at,
+        "lines": lines,
+        "shipments": [shipment_out(s) for s in o.shipments.all()],
+    }
 
 
 def draft_from(body: OrderIn, external_id: str) -> OrderDraft:
-    price = (lambda amount, field: Money.parse(amount, body.currency, field))
+    def price(amount: Decimal, field: str) -> Money:
+        return Money.parse(amount, body.currency, field)
+
     return OrderDraft(
-        channel=body.channel, external_id=external_id, currency=body.currency,
-        lines=tuple(LineDraft(li.sku, li.quantity, price(li.unit_price, f"lines[{i}].unit_price"))
-                    for i, li in enumerate(body.lines)),
+        channel=body.channel,
+        external_id=external_id,
+        currency=body.currency,
+        lines=tuple(
+            LineDraft(li.sku, li.quantity, price(li.unit_price, f"lines[{i}].unit_price"))
+            for i, li in enumerate(body.lines)
+        ),
         shipping_address=Address.from_dict(body.shipping_address.dict()),
-        customer_email=body.customer_email, customer_name=body.customer_name,
-        payment_status=body.payment_status, requested_service=body.requested_service,
-        shipping_price=price(body.shipping_price, "shipping_price"), priority=body.priority,
+        customer_email=body.customer_email,
+        customer_name=body.customer_name,
+        payment_status=body.payment_status,
+        requested_service=body.requested_service,
+        shipping_price=price(body.shipping_price, "shipping_price"),
+        priority=body.priority,
     )
 
 
 @router.post("", response={200: OrderOut, 201: OrderOut}, summary="Receive an order (idempotent)")
-def create_order(request: HttpRequest, response: HttpResponse, body: OrderIn,
-                 idempotency_key: str | None = Header(None, alias="Idempotency-Key")) -> Any:
+def create_order(
+    request: HttpRequest,
+    response: HttpResponse,
+    body: OrderIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key"),  # type: ignore[type-arg]
+) -> Any:
     """Idempotent on (channel, external_id); without an external_id the `Idempotency-Key`
-    header is used. A retry returns the stored order with 200; new content under a used key is 409."""
+    header is used. A retry returns the stored order with 200; new content under a used key
+    is 409."""
     external_id = body.external_id or idempotency_key
     if not external_id:
-        raise ValidationFailed([FieldError("external_id", "send external_id or an Idempotency-Key header",
-                                           "required")])
+        raise ValidationFailed(
+            [FieldError("external_id", "send external_id or an Idempotency-Key header", "required")]
+        )
     order, created = orders.receive_order(draft_from(body, external_id), actor=actor(request))
     if not created:
         response["Idempotent-Replayed"] = "true"

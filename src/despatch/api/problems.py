@@ -1,6 +1,5 @@
 """RFC 9457 problem bodies: the one table from the error tree to HTTP status codes."""
 
-
 import logging
 from typing import Any
 
@@ -24,17 +23,30 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (DomainError, 400),
 ]
 
-HTTP_CODES = {400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-              405: "method_not_allowed", 429: "too_many_requests"}
+HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    429: "too_many_requests",
+}
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> HttpResponse:
     import json
 
-    body = {"type": f"https://despatch.dev/problems/{code}", "title": title, "status": status,
-            "detail": detail, "code": code, **extra}
-    response = HttpResponse(json.dumps(body, default=str), status=status,
-                            content_type="application/problem+json")
+    body = {
+        "type": f"https://despatch.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    response = HttpResponse(
+        json.dumps(body, default=str), status=status, content_type="application/problem+json"
+    )
     if status == 401:
         response["WWW-Authenticate"] = "Bearer"
     return response
@@ -48,7 +60,8 @@ def _field(loc: list[Any]) -> str:
     return text or "body"
 
 
-def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+def on_domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    assert isinstance(exc, DomainError)
     status = next(code for kind, code in STATUS if isinstance(exc, kind))
     extra: dict[str, Any] = {k: v for k, v in exc.data.items() if isinstance(v, str | int)}
     if isinstance(exc, ValidationFailed):
@@ -56,25 +69,41 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return problem(status, exc.code, exc.title, exc.detail, **extra)
 
 
-def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    errors = [FieldError(_field(list(e.get("loc", []))), e.get("msg", "invalid"), e.get("type", "invalid"))
-              for e in exc.errors]
+def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    assert isinstance(exc, ValidationError)
+    errors = [
+        FieldError(
+            _field(list(e.get("loc", []))), e.get("msg", "invalid"), e.get("type", "invalid")
+        )
+        for e in exc.errors
+    ]
     failed = ValidationFailed(errors)
-    return problem(422, failed.code, failed.title, failed.detail, errors=[e.as_dict() for e in errors])
+    return problem(
+        422, failed.code, failed.title, failed.detail, errors=[e.as_dict() for e in errors]
+    )
 
 
-def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+def on_http_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    assert isinstance(exc, HttpError)
     code = HTTP_CODES.get(exc.status_code, "http_error")
     if isinstance(exc, AuthenticationError):
-        return problem(401, "unauthorized", "Authentication required",
-                       "send 'Authorization: Bearer <token>' with a valid API token")
+        return problem(
+            401,
+            "unauthorized",
+            "Authentication required",
+            "send 'Authorization: Bearer <token>' with a valid API token",
+        )
     return problem(exc.status_code, code, code.replace("_", " ").capitalize(), str(exc))
 
 
-def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+def on_unexpected(request: HttpRequest, exc: Any) -> HttpResponse:
     logging.getLogger("despatch.api").exception("unexpected error on %s", request.path)
-    return problem(500, "internal_error", "Internal error",
-                   "the server failed to handle this request; it has been logged")
+    return problem(
+        500,
+        "internal_error",
+        "Internal error",
+        "the server failed to handle this request; it has been logged",
+    )
 
 
 def install(api: NinjaAPI) -> None:

@@ -1,6 +1,5 @@
 """Shipments: list, read, and move through pick → pack → despatch → deliver."""
 
-
 from typing import Any
 
 from django.http import HttpRequest
@@ -28,7 +27,10 @@ class DespatchIn(Schema):
 @router.get("", response=list[ShipmentOut])
 @paginate(LimitOffsetPagination)
 def list_shipments(request: HttpRequest, filters: Query[ShipmentFilters]) -> Any:
-    return [shipment_out(s) for s in fulfillment.list_shipments(**filters.dict()).prefetch_related("lines")]
+    return [
+        shipment_out(s)
+        for s in fulfillment.list_shipments(**filters.dict()).prefetch_related("lines")
+    ]
 
 
 @router.get("/{shipment_id}", response=ShipmentOut)

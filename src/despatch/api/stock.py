@@ -1,6 +1,5 @@
 """Stock: levels, receipts, adjustments and the movement ledger."""
 
-
 from datetime import datetime
 from typing import Any
 

@@ -16,13 +16,17 @@ skus = typer.Typer(help="The SKU catalogue.", no_args_is_help=True)
 warehouses = typer.Typer(help="Warehouses.", no_args_is_help=True)
 users = typer.Typer(help="Users of the web UI and their roles.", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
-outbox_app = typer.Typer(help="The event outbox: status, dead events, retries.", no_args_is_help=True)
+outbox_app = typer.Typer(
+    help="The event outbox: status, dead events, retries.", no_args_is_help=True
+)
 tokens = tokens_app
 
 
 @skus.command("import")
-def import_skus(path: Path = typer.Argument(..., exists=True, dir_okay=False),
-                batch: int = typer.Option(500, help="rows per transaction")) -> None:
+def import_skus(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False),
+    batch: int = typer.Option(500, help="rows per transaction"),
+) -> None:
     """Import the catalogue CSV (sku,name,gtin,length_mm,width_mm,height_mm,weight_g[,flags]).
     Bad rows are reported with row number and field; good rows are kept."""
     with domain_errors():
@@ -30,7 +34,7 @@ def import_skus(path: Path = typer.Argument(..., exists=True, dir_okay=False),
     created = updated = 0
     with progress_bar(f"importing {path.name}", len(records)) as advance:
         for start in range(0, len(records), batch):
-            chunk = records[start:start + batch]
+            chunk = records[start : start + batch]
             c, u = catalogue.upsert_skus(catalogue.SkuRow(**r.__dict__) for r in chunk)
             created, updated = created + c, updated + u
             advance(len(chunk))
@@ -43,19 +47,32 @@ def import_skus(path: Path = typer.Argument(..., exists=True, dir_okay=False),
 
 @skus.command("list")
 def list_skus(q: str = typer.Option("", help="search code or name"), limit: int = 50) -> None:
-    table = Table("SKU", "name", "GTIN", "L×W×H mm", "g", "flags")
+    table = Table("SKU", "name", "GTIN", "LxWxH mm", "g", "flags")
     for s in catalogue.skus(q)[:limit]:
-        table.add_row(s.code, s.name, s.gtin, f"{s.length_mm}×{s.width_mm}×{s.height_mm}",
-                      str(s.weight_g), ",".join(s.flags))
+        table.add_row(
+            s.code,
+            s.name,
+            s.gtin,
+            f"{s.length_mm}x{s.width_mm}x{s.height_mm}",
+            str(s.weight_g),
+            ",".join(s.flags),
+        )
     console.print(table)
 
 
 @warehouses.command("add")
-def add_warehouse(code: str, name: str = typer.Option(...), tz: str = typer.Option("UTC"),
-                  country: str = typer.Option("GB"), priority: int = typer.Option(100)) -> None:
+def add_warehouse(
+    code: str,
+    name: str = typer.Option(...),
+    tz: str = typer.Option("UTC"),
+    country: str = typer.Option("GB"),
+    priority: int = typer.Option(100),
+) -> None:
     """Create or update a warehouse."""
     with domain_errors():
-        catalogue.upsert_warehouse(code=code, name=name, time_zone=tz, country=country, priority=priority)
+        catalogue.upsert_warehouse(
+            code=code, name=name, time_zone=tz, country=country, priority=priority
+        )
     console.print(f"warehouse {code} saved")
 
 
@@ -68,9 +85,12 @@ def list_warehouses() -> None:
 
 
 @users.command("create")
-def create_user(username: str, password: str = typer.Option(..., prompt=True, hide_input=True),
-                role: list[str] = typer.Option([], help=f"one of {', '.join(token_service.ROLES)}"),
-                admin: bool = typer.Option(False, help="superuser")) -> None:
+def create_user(
+    username: str,
+    password: str = typer.Option(..., prompt=True, hide_input=True),
+    role: list[str] = typer.Option([], help=f"one of {', '.join(token_service.ROLES)}"),
+    admin: bool = typer.Option(False, help="superuser"),
+) -> None:
     """Create a user (or reset their password) with role groups."""
     unknown = set(role) - set(token_service.ROLES)
     if unknown:
@@ -98,8 +118,10 @@ def outbox_status() -> None:
 def dead(limit: int = 20) -> None:
     """Events that failed every retry, with their last error."""
     for e in outbox.dead_events(limit):
-        console.print(f"[red]#{e.id}[/] {e.topic} {e.key} after {e.attempts} attempts: "
-                      f"{(e.last_error.strip().splitlines() or [''])[-1]}")
+        console.print(
+            f"[red]#{e.id}[/] {e.topic} {e.key} after {e.attempts} attempts: "
+            f"{(e.last_error.strip().splitlines() or [''])[-1]}"
+        )
 
 
 @outbox_app.command("retry")

@@ -34,9 +34,11 @@ def migrate() -> None:
 
 
 @app.command()
-def serve(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
-          port: int = typer.Option(8000, help="TCP port"),
-          threads: int = typer.Option(8, help="worker threads")) -> None:
+def serve(
+    host: str = typer.Option("127.0.0.1", help="interface to listen on"),
+    port: int = typer.Option(8000, help="TCP port"),
+    threads: int = typer.Option(8, help="worker threads"),
+) -> None:
     """Serve the web UI and the API (OpenAPI docs at /api/docs)."""
     from waitress import serve as waitress_serve
 
@@ -47,16 +49,20 @@ def serve(host: str = typer.Option("127.0.0.1", help="interface to listen on"),
 
 
 @app.command()
-def worker(batch: int = typer.Option(100, help="events claimed per round"),
-           max_seconds: float = typer.Option(0, help="stop after this long (0: run until stopped)"),
-           drain: bool = typer.Option(False, "--drain", help="process what is due, then exit")) -> None:
+def worker(
+    batch: int = typer.Option(100, help="events claimed per round"),
+    max_seconds: float = typer.Option(0, help="stop after this long (0: run until stopped)"),
+    drain: bool = typer.Option(False, "--drain", help="process what is due, then exit"),
+) -> None:
     """Drain the outbox: run handlers, retry with backoff, park failures as dead."""
     from despatch import worker as relay
 
     if drain:
         stats = relay.drain(batch=batch)
-        console.print(f"handled {stats.handled}, settled {stats.settled}, failed {stats.failed}, "
-                      f"dead {stats.dead}")
+        console.print(
+            f"handled {stats.handled}, settled {stats.settled}, failed {stats.failed}, "
+            f"dead {stats.dead}"
+        )
         return
     console.print(f"worker {relay.worker_name()} draining the outbox (Ctrl-C to stop)")
     try:

@@ -56,8 +56,10 @@ def demo(
     worker.drain()
     _print_summary(orders, elapsed)
     token = tokens.create_token(DEMO_USER, "demo")
-    console.print(f"\nlog in at [bold]http://127.0.0.1:{port}/[/] as [bold]{DEMO_USER}[/] / "
-                  f"[bold]{DEMO_PASSWORD}[/]\nAPI token: [bold]{token}[/]  (docs: /api/docs)")
+    console.print(
+        f"\nlog in at [bold]http://127.0.0.1:{port}/[/] as [bold]{DEMO_USER}[/] / "
+        f"[bold]{DEMO_PASSWORD}[/]\nAPI token: [bold]{token}[/]  (docs: /api/docs)"
+    )
     if serve:
         from despatch.cli.app import serve as serve_command
 
@@ -70,8 +72,14 @@ def _print_summary(count: int, elapsed: float) -> None:
     for status, n in sorted(s.by_status.items(), key=lambda kv: -kv[1]):
         table.add_row(status, str(n))
     console.print(table)
-    console.print(f"{count} orders in {elapsed:.1f}s ({count / elapsed:.0f}/s) · "
-                  f"split rate {s.split_rate:.1%} · backordered {s.backordered} · on hold {s.on_hold}")
-    console.print(f"received → allocated: p50 {s.p50_allocate_ms:.0f} ms, p95 {s.p95_allocate_ms:.0f} ms")
+    console.print(
+        f"{count} orders in {elapsed:.1f}s ({count / elapsed:.0f}/s) · "
+        f"split rate {s.split_rate:.1%} · backordered {s.backordered} · on hold {s.on_hold}"
+    )
+    console.print(
+        f"received → allocated: p50 {s.p50_allocate_ms:.0f} ms, p95 {s.p95_allocate_ms:.0f} ms"
+    )
     colour = "green" if s.oversold_rows == 0 and not s.ledger_breaks else "red"
-    console.print(f"[{colour}]oversells: {s.oversold_rows} · ledger breaks: {len(s.ledger_breaks)}[/]")
+    console.print(
+        f"[{colour}]oversells: {s.oversold_rows} · ledger breaks: {len(s.ledger_breaks)}[/]"
+    )

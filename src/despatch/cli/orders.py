@@ -12,6 +12,7 @@ from rich.table import Table
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.domain.errors import DomainError
 from despatch.integrations.channels import csv as order_csv
+from despatch.integrations.rows import RowError
 from despatch.services import audit
 from despatch.services import orders as order_service
 
@@ -33,33 +34,58 @@ def import_orders(
         with progress_bar(f"importing {path.name}", len(parsed)) as advance:
             for item in parsed:
                 try:
-                    _, new = order_service.receive_order(item.draft, actor=f"cli:import:{path.name}")
+                    _, new = order_service.receive_order(
+                        item.draft, actor=f"cli:import:{path.name}"
+                    )
                     created += new
                     replayed += not new
                 except DomainError as exc:
-                    errors.append(order_csv.RowError(item.rows[0], "order", exc.detail))
+                    errors.append(RowError(item.rows[0], "order", exc.detail))
                 advance(1)
         for e in sorted(errors, key=lambda e: e.row):
             err.print(f"[red]{path.name}: {e}[/]")
         rejected += len(errors)
-        console.print(f"{path.name}: {created} created, {replayed} already received, "
-                      f"{len(errors)} row error(s)")
+        console.print(
+            f"{path.name}: {created} created, {replayed} already received, "
+            f"{len(errors)} row error(s)"
+        )
     if rejected:
         raise typer.Exit(1)
 
 
 def _as_dict(order: Any) -> dict[str, Any]:
     return {
-        "id": order.id, "channel": order.channel, "external_id": order.external_id,
-        "status": order.status, "payment_status": order.payment_status, "currency": order.currency,
-        "total": str(order.total_amount.normalize()), "customer_name": order.customer_name,
-        "shipping_address": order.shipping_address, "hold_reason": order.hold_reason,
-        "hold_detail": order.hold_detail, "allocation": order.allocation,
-        "lines": [{"line_no": li.line_no, "sku": li.sku, "quantity": li.quantity,
-                   "unit_price": str(li.unit_price.normalize()), "backordered": li.backordered}
-                  for li in order.lines.all()],
-        "shipments": [{"id": s.id, "warehouse": s.warehouse_id, "status": s.status,
-                       "tracking_number": s.tracking_number} for s in order.shipments.all()],
+        "id": order.id,
+        "channel": order.channel,
+        "external_id": order.external_id,
+        "status": order.status,
+        "payment_status": order.payment_status,
+        "currency": order.currency,
+        "total": str(order.total_amount.normalize()),
+        "customer_name": order.customer_name,
+        "shipping_address": order.shipping_address,
+        "hold_reason": order.hold_reason,
+        "hold_detail": order.hold_detail,
+        "allocation": order.allocation,
+        "lines": [
+            {
+                "line_no": li.line_no,
+                "sku": li.sku,
+                "quantity": li.quantity,
+                "unit_price": str(li.unit_price.normalize()),
+                "backordered": li.backordered,
+            }
+            for li in order.lines.all()
+        ],
+        "shipments": [
+            {
+                "id": s.id,
+                "warehouse": s.warehouse_id,
+                "status": s.status,
+                "tracking_number": s.tracking_number,
+            }
+            for s in order.shipments.all()
+        ],
         "created_at": order.created_at.isoformat(),
     }
 
@@ -82,40 +108,62 @@ def show(
     if as_json:
         print(json.dumps(data, indent=2, default=str))
         return
-    console.print(f"[bold]{order.id}[/]  {order.channel}/{order.external_id}  "
-                  f"[cyan]{order.status}[/]  {data['total']} {order.currency}")
+    console.print(
+        f"[bold]{order.id}[/]  {order.channel}/{order.external_id}  "
+        f"[cyan]{order.status}[/]  {data['total']} {order.currency}"
+    )
     if order.hold_reason:
-        console.print(f"[yellow]on hold: {order.hold_reason}[/] "
-                      + "; ".join(p["message"] for p in order.hold_detail))
+        console.print(
+            f"[yellow]on hold: {order.hold_reason}[/] "
+            + "; ".join(p["message"] for p in order.hold_detail)
+        )
     lines = Table("#", "SKU", "qty", "unit price", "backordered")
     for li in data["lines"]:
-        lines.add_row(str(li["line_no"]), li["sku"], str(li["quantity"]), li["unit_price"],
-                      str(li["backordered"]))
+        lines.add_row(
+            str(li["line_no"]),
+            li["sku"],
+            str(li["quantity"]),
+            li["unit_price"],
+            str(li["backordered"]),
+        )
     console.print(lines)
     for note in order.allocation.get("explanation", []):
         console.print(f"  • {note}")
     for s in data["shipments"]:
         console.print(f"  shipment {s['id']} from {s['warehouse']}: {s['status']}")
     for entry in audit.timeline(order.id):
-        console.print(f"  [dim]{entry.at:%Y-%m-%d %H:%M:%S}[/] {entry.actor}: {entry.action} "
-                      f"{entry.before or ''}→{entry.after or ''} {entry.reason_code}")
+        console.print(
+            f"  [dim]{entry.at:%Y-%m-%d %H:%M:%S}[/] {entry.actor}: {entry.action} "
+            f"{entry.before or ''}→{entry.after or ''} {entry.reason_code}"
+        )
 
 
 @app.command("list")
-def list_orders(status: str = typer.Option("", help="filter by status"),
-                channel: str = typer.Option(""), limit: int = typer.Option(20)) -> None:
+def list_orders(
+    status: str = typer.Option("", help="filter by status"),
+    channel: str = typer.Option(""),
+    limit: int = typer.Option(20),
+) -> None:
     """List the newest orders."""
     with domain_errors():
         rows = list(order_service.list_orders(status=status, channel=channel)[:limit])
     table = Table("order", "channel", "external id", "status", "total", "received")
     for o in rows:
-        table.add_row(o.id, o.channel, o.external_id, o.status, f"{o.total_amount.normalize()} {o.currency}",
-                      f"{o.created_at:%Y-%m-%d %H:%M}")
+        table.add_row(
+            o.id,
+            o.channel,
+            o.external_id,
+            o.status,
+            f"{o.total_amount.normalize()} {o.currency}",
+            f"{o.created_at:%Y-%m-%d %H:%M}",
+        )
     console.print(table)
 
 
 @app.command()
-def cancel(order_id: str, reason: str = typer.Option("customer_request", help="reason code")) -> None:
+def cancel(
+    order_id: str, reason: str = typer.Option("customer_request", help="reason code")
+) -> None:
     """Cancel an order before despatch; its stock goes back to the pool."""
     with domain_errors():
         order = order_service.cancel_order(order_id, actor="cli", reason=reason)

@@ -13,37 +13,51 @@ app = typer.Typer(help="Stock levels and the movement ledger.", no_args_is_help=
 
 
 @app.command()
-def receive(sku: str = typer.Option(..., help="SKU code"),
-            warehouse: str = typer.Option(..., help="warehouse code"),
-            qty: int = typer.Option(..., help="units received"),
-            reference: str = typer.Option("", help="e.g. the purchase order")) -> None:
+def receive(
+    sku: str = typer.Option(..., help="SKU code"),
+    warehouse: str = typer.Option(..., help="warehouse code"),
+    qty: int = typer.Option(..., help="units received"),
+    reference: str = typer.Option("", help="e.g. the purchase order"),
+) -> None:
     """Book goods in at a warehouse."""
     with domain_errors():
-        level = inventory.receive_stock(sku=sku, warehouse=warehouse, quantity=qty, actor="cli",
-                                        reference=reference)
+        level = inventory.receive_stock(
+            sku=sku, warehouse=warehouse, quantity=qty, actor="cli", reference=reference
+        )
     console.print(f"{sku} @ {warehouse}: on hand {level.on_hand}, reserved {level.reserved}")
 
 
 @app.command()
-def adjust(sku: str = typer.Option(...), warehouse: str = typer.Option(...),
-           delta: int = typer.Option(..., help="+/- units"),
-           note: str = typer.Option(..., help="why"),
-           reason: MovementReason = typer.Option(MovementReason.ADJUSTMENT)) -> None:
+def adjust(
+    sku: str = typer.Option(...),
+    warehouse: str = typer.Option(...),
+    delta: int = typer.Option(..., help="+/- units"),
+    note: str = typer.Option(..., help="why"),
+    reason: MovementReason = typer.Option(MovementReason.ADJUSTMENT),
+) -> None:
     """Correct on-hand stock; refused if it would drop below what is reserved."""
     with domain_errors():
-        level = inventory.adjust_stock(sku=sku, warehouse=warehouse, delta=delta, actor="cli",
-                                       reason=reason, note=note)
+        level = inventory.adjust_stock(
+            sku=sku, warehouse=warehouse, delta=delta, actor="cli", reason=reason, note=note
+        )
     console.print(f"{sku} @ {warehouse}: on hand {level.on_hand}, reserved {level.reserved}")
 
 
 @app.command()
-def levels(sku: str = typer.Option(""), warehouse: str = typer.Option(""),
-           limit: int = typer.Option(50)) -> None:
+def levels(
+    sku: str = typer.Option(""), warehouse: str = typer.Option(""), limit: int = typer.Option(50)
+) -> None:
     """Show stock per SKU and warehouse."""
     table = Table("SKU", "warehouse", "on hand", "reserved", "quarantined", "available")
     for r in inventory.levels(sku=sku, warehouse=warehouse)[:limit]:
-        table.add_row(r.sku_id, r.warehouse_id, str(r.on_hand), str(r.reserved), str(r.quarantined),
-                      str(r.on_hand - r.reserved - r.quarantined))
+        table.add_row(
+            r.sku_id,
+            r.warehouse_id,
+            str(r.on_hand),
+            str(r.reserved),
+            str(r.quarantined),
+            str(r.on_hand - r.reserved - r.quarantined),
+        )
     console.print(table)
 
 

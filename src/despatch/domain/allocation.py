@@ -80,9 +80,7 @@ def _merged(needs: Sequence[LineNeed]) -> dict[str, int]:
     return per_sku
 
 
-def plan_allocation(
-    needs: Sequence[LineNeed], stock: Snapshot, warehouses: Sequence[str]
-) -> Plan:
+def plan_allocation(needs: Sequence[LineNeed], stock: Snapshot, warehouses: Sequence[str]) -> Plan:
     """Plan ``needs`` against ``stock``; ``warehouses`` are in priority order."""
     notes: list[str] = []
     merged = [LineNeed("*", sku, qty) for sku, qty in _merged(needs).items()]
@@ -104,8 +102,11 @@ def _split(
     assignments: list[Assignment] = []
     candidates = list(warehouses)
     while candidates and any(left.values()):
+
         def score(w: str) -> tuple[int, int, int]:
-            full = sum(1 for n in needs if left[n.line_id] and avail.get((n.sku, w), 0) >= left[n.line_id])
+            full = sum(
+                1 for n in needs if left[n.line_id] and avail.get((n.sku, w), 0) >= left[n.line_id]
+            )
             units = sum(min(left[n.line_id], avail.get((n.sku, w), 0)) for n in needs)
             return (full, units, -warehouses.index(w))
 
@@ -123,7 +124,9 @@ def _split(
         notes.append(f"split: {best} ships {units} unit(s), completing {full} line(s)")
     for w in candidates:
         notes.append(f"rejected {w} for the split: nothing left that it could add")
-    backorders = tuple(Backorder(n.line_id, n.sku, left[n.line_id]) for n in needs if left[n.line_id])
+    backorders = tuple(
+        Backorder(n.line_id, n.sku, left[n.line_id]) for n in needs if left[n.line_id]
+    )
     for b in backorders:
         notes.append(f"backordered {b.quantity} x {b.sku}: no warehouse has it available")
     return Plan(tuple(assignments), backorders, tuple(notes))

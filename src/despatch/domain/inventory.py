@@ -60,9 +60,18 @@ def reconcile(
     for level in levels:
         key = (level.sku, level.warehouse)
         if level.on_hand != movement_sums.get(key, 0):
-            breaks.append(LedgerBreak(*key, f"on_hand {level.on_hand} != ledger {movement_sums.get(key, 0)}"))
+            breaks.append(
+                LedgerBreak(*key, f"on_hand {level.on_hand} != ledger {movement_sums.get(key, 0)}")
+            )
         if level.reserved != reservation_sums.get(key, 0):
-            breaks.append(LedgerBreak(*key, f"reserved {level.reserved} != reservations {reservation_sums.get(key, 0)}"))
+            breaks.append(
+                LedgerBreak(
+                    *key,
+                    f"reserved {level.reserved} != reservations {reservation_sums.get(key, 0)}",
+                )
+            )
         if not 0 <= level.reserved <= level.on_hand:
-            breaks.append(LedgerBreak(*key, f"reserved {level.reserved} outside 0..{level.on_hand}"))
+            breaks.append(
+                LedgerBreak(*key, f"reserved {level.reserved} outside 0..{level.on_hand}")
+            )
     return breaks

@@ -47,7 +47,9 @@ class Money:
         try:
             value = Decimal(str(amount))
         except (InvalidOperation, ValueError):
-            raise ValidationFailed.single(field, f"{amount!r} is not a number", "not_a_number")
+            raise ValidationFailed.single(
+                field, f"{amount!r} is not a number", "not_a_number"
+            ) from None
         if not value.is_finite():
             raise ValidationFailed.single(field, f"{amount!r} is not a finite number")
         return cls(value, currency)

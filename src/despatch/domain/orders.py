@@ -179,7 +179,9 @@ class OrderDraft:
         if not self.external_id:
             errors.append(FieldError("external_id", "is required", "required"))
         if not is_currency(self.currency):
-            errors.append(FieldError("currency", f"{self.currency!r} is not ISO 4217", "unknown_currency"))
+            errors.append(
+                FieldError("currency", f"{self.currency!r} is not ISO 4217", "unknown_currency")
+            )
         if not self.lines:
             errors.append(FieldError("lines", "an order needs at least one line", "required"))
         for i, line in enumerate(self.lines):
@@ -188,7 +190,13 @@ class OrderDraft:
             if not line.sku.strip():
                 errors.append(FieldError(f"lines[{i}].sku", "is required", "required"))
             if line.unit_price.currency != self.currency:
-                errors.append(FieldError(f"lines[{i}].unit_price", "currency differs from the order's", "currency_mismatch"))
+                errors.append(
+                    FieldError(
+                        f"lines[{i}].unit_price",
+                        "currency differs from the order's",
+                        "currency_mismatch",
+                    )
+                )
         return errors
 
     @property
@@ -209,7 +217,6 @@ def hold_reasons(
         if sku not in known_skus
     ]
     problems += [
-        FieldError(p.field, p.message, HoldReason.INVALID_ADDRESS.value)
-        for p in address.problems()
+        FieldError(p.field, p.message, HoldReason.INVALID_ADDRESS.value) for p in address.problems()
     ]
     return problems

@@ -50,8 +50,18 @@ def _record(row: dict[str, str], seen: dict[str, int], number: int) -> SkuRecord
         raise ValidationFailed.single("name", "is required", "required")
     gtin = row["gtin"]
     if gtin and (not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14)):
-        raise ValidationFailed.single("gtin", f"{gtin!r} is not an 8, 12, 13 or 14 digit GTIN", "gtin")
+        raise ValidationFailed.single(
+            "gtin", f"{gtin!r} is not an 8, 12, 13 or 14 digit GTIN", "gtin"
+        )
     seen[code] = number
     flags = tuple(f.strip() for f in row.get("flags", "").split("|") if f.strip())
-    return SkuRecord(code, row["name"], gtin, integer(row, "length_mm"), integer(row, "width_mm"),
-                     integer(row, "height_mm"), integer(row, "weight_g"), flags)
+    return SkuRecord(
+        code,
+        row["name"],
+        gtin,
+        integer(row, "length_mm"),
+        integer(row, "width_mm"),
+        integer(row, "height_mm"),
+        integer(row, "weight_g"),
+        flags,
+    )

@@ -21,7 +21,9 @@ class RowError:
         return f"row {self.row}, {self.field}: {self.message}"
 
 
-def read_rows(source: Path | str, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(
+    source: Path | str, required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number, row) from a CSV file or text; refuses a header missing columns."""
     text = source.read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
     reader = csv.DictReader(io.StringIO(text))
@@ -29,22 +31,34 @@ def read_rows(source: Path | str, required: tuple[str, ...]) -> Iterator[tuple[i
     missing = [c for c in required if c not in header]
     if missing:
         raise ValidationFailed(
-            [FieldError("header", f"missing column {c!r} (expected at least: {', '.join(required)})",
-                        "missing_column") for c in missing]
+            [
+                FieldError(
+                    "header",
+                    f"missing column {c!r} (expected at least: {', '.join(required)})",
+                    "missing_column",
+                )
+                for c in missing
+            ]
         )
     reader.fieldnames = header
     for number, row in enumerate(reader, start=2):
         yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
 
 
-def integer(row: dict[str, str], field: str, *, minimum: int = 0, default: int | None = None) -> int:
+def integer(
+    row: dict[str, str], field: str, *, minimum: int = 0, default: int | None = None
+) -> int:
     raw = row.get(field, "")
     if raw == "" and default is not None:
         return default
     try:
         value = int(raw)
     except ValueError:
-        raise ValidationFailed.single(field, f"{raw!r} is not a whole number", "not_an_integer") from None
+        raise ValidationFailed.single(
+            field, f"{raw!r} is not a whole number", "not_an_integer"
+        ) from None
     if value < minimum:
-        raise ValidationFailed.single(field, f"must be at least {minimum}, got {value}", "too_small")
+        raise ValidationFailed.single(
+            field, f"must be at least {minimum}, got {value}", "too_small"
+        )
     return value

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,256 +15,490 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Channel',
+            name="Channel",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('type', models.CharField(default='api', max_length=32)),
-                ('warehouses', models.JSONField(blank=True, default=list, help_text='codes in priority order')),
-                ('active', models.BooleanField(default=True)),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("type", models.CharField(default="api", max_length=32)),
+                (
+                    "warehouses",
+                    models.JSONField(blank=True, default=list, help_text="codes in priority order"),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Sku',
+            name="Sku",
             fields=[
-                ('code', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=300)),
-                ('gtin', models.CharField(blank=True, default='', max_length=14)),
-                ('length_mm', models.PositiveIntegerField(default=0)),
-                ('width_mm', models.PositiveIntegerField(default=0)),
-                ('height_mm', models.PositiveIntegerField(default=0)),
-                ('weight_g', models.PositiveIntegerField(default=0)),
-                ('flags', models.JSONField(blank=True, default=list)),
-                ('active', models.BooleanField(default=True)),
+                ("code", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=300)),
+                ("gtin", models.CharField(blank=True, default="", max_length=14)),
+                ("length_mm", models.PositiveIntegerField(default=0)),
+                ("width_mm", models.PositiveIntegerField(default=0)),
+                ("height_mm", models.PositiveIntegerField(default=0)),
+                ("weight_g", models.PositiveIntegerField(default=0)),
+                ("flags", models.JSONField(blank=True, default=list)),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['code'],
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Warehouse',
+            name="Warehouse",
             fields=[
-                ('code', models.CharField(max_length=32, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('time_zone', models.CharField(default='UTC', max_length=64)),
-                ('country', models.CharField(default='GB', max_length=2)),
-                ('priority', models.PositiveIntegerField(default=100, help_text='lower ships first')),
-                ('active', models.BooleanField(default=True)),
+                ("code", models.CharField(max_length=32, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("time_zone", models.CharField(default="UTC", max_length=64)),
+                ("country", models.CharField(default="GB", max_length=2)),
+                (
+                    "priority",
+                    models.PositiveIntegerField(default=100, help_text="lower ships first"),
+                ),
+                ("active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['priority', 'code'],
+                "ordering": ["priority", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('prefix', models.CharField(max_length=12)),
-                ('key_hash', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("prefix", models.CharField(max_length=12)),
+                ("key_hash", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor', models.CharField(max_length=150)),
-                ('subject_type', models.CharField(max_length=32)),
-                ('subject_id', models.CharField(max_length=64)),
-                ('order_id', models.CharField(blank=True, db_index=True, default='', max_length=40)),
-                ('action', models.CharField(max_length=64)),
-                ('reason_code', models.CharField(blank=True, default='', max_length=64)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('detail', models.JSONField(blank=True, default=dict)),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor", models.CharField(max_length=150)),
+                ("subject_type", models.CharField(max_length=32)),
+                ("subject_id", models.CharField(max_length=64)),
+                (
+                    "order_id",
+                    models.CharField(blank=True, db_index=True, default="", max_length=40),
+                ),
+                ("action", models.CharField(max_length=64)),
+                ("reason_code", models.CharField(blank=True, default="", max_length=64)),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("detail", models.JSONField(blank=True, default=dict)),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['subject_type', 'subject_id'], name='audit_subject')],
+                "ordering": ["at", "id"],
+                "indexes": [
+                    models.Index(fields=["subject_type", "subject_id"], name="audit_subject")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('channel', models.CharField(max_length=32)),
-                ('external_id', models.CharField(max_length=128)),
-                ('fingerprint', models.CharField(max_length=64)),
-                ('status', models.CharField(choices=[('received', 'received'), ('validated', 'validated'), ('on_hold', 'on_hold'), ('backordered', 'backordered'), ('reserved', 'reserved'), ('allocated', 'allocated'), ('picking', 'picking'), ('packed', 'packed'), ('partially_despatched', 'partially_despatched'), ('despatched', 'despatched'), ('partially_delivered', 'partially_delivered'), ('delivered', 'delivered'), ('cancelled', 'cancelled')], max_length=24)),
-                ('payment_status', models.CharField(choices=[('pending', 'pending'), ('authorised', 'authorised'), ('paid', 'paid'), ('partially_refunded', 'partially_refunded'), ('refunded', 'refunded'), ('voided', 'voided'), ('failed', 'failed')], max_length=24)),
-                ('currency', models.CharField(max_length=3)),
-                ('total_amount', models.DecimalField(decimal_places=4, max_digits=18)),
-                ('shipping_amount', models.DecimalField(decimal_places=4, default=0, max_digits=18)),
-                ('customer_name', models.CharField(blank=True, default='', max_length=200)),
-                ('customer_email', models.CharField(blank=True, default='', max_length=254)),
-                ('shipping_address', models.JSONField(default=dict)),
-                ('requested_service', models.CharField(default='standard', max_length=64)),
-                ('promise_date', models.DateField(blank=True, null=True)),
-                ('priority', models.IntegerField(default=0)),
-                ('hold_reason', models.CharField(blank=True, default='', max_length=32)),
-                ('hold_detail', models.JSONField(blank=True, default=list)),
-                ('allocation', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('updated_at', models.DateTimeField()),
-                ('allocated_at', models.DateTimeField(blank=True, null=True)),
-                ('despatched_at', models.DateTimeField(blank=True, null=True)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("channel", models.CharField(max_length=32)),
+                ("external_id", models.CharField(max_length=128)),
+                ("fingerprint", models.CharField(max_length=64)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "received"),
+                            ("validated", "validated"),
+                            ("on_hold", "on_hold"),
+                            ("backordered", "backordered"),
+                            ("reserved", "reserved"),
+                            ("allocated", "allocated"),
+                            ("picking", "picking"),
+                            ("packed", "packed"),
+                            ("partially_despatched", "partially_despatched"),
+                            ("despatched", "despatched"),
+                            ("partially_delivered", "partially_delivered"),
+                            ("delivered", "delivered"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "payment_status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("authorised", "authorised"),
+                            ("paid", "paid"),
+                            ("partially_refunded", "partially_refunded"),
+                            ("refunded", "refunded"),
+                            ("voided", "voided"),
+                            ("failed", "failed"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("currency", models.CharField(max_length=3)),
+                ("total_amount", models.DecimalField(decimal_places=4, max_digits=18)),
+                (
+                    "shipping_amount",
+                    models.DecimalField(decimal_places=4, default=0, max_digits=18),
+                ),
+                ("customer_name", models.CharField(blank=True, default="", max_length=200)),
+                ("customer_email", models.CharField(blank=True, default="", max_length=254)),
+                ("shipping_address", models.JSONField(default=dict)),
+                ("requested_service", models.CharField(default="standard", max_length=64)),
+                ("promise_date", models.DateField(blank=True, null=True)),
+                ("priority", models.IntegerField(default=0)),
+                ("hold_reason", models.CharField(blank=True, default="", max_length=32)),
+                ("hold_detail", models.JSONField(blank=True, default=list)),
+                ("allocation", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                ("updated_at", models.DateTimeField()),
+                ("allocated_at", models.DateTimeField(blank=True, null=True)),
+                ("despatched_at", models.DateTimeField(blank=True, null=True)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['status', 'created_at'], name='order_status_created')],
-                'constraints': [models.UniqueConstraint(fields=('channel', 'external_id'), name='order_channel_external_id')],
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["status", "created_at"], name="order_status_created")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("channel", "external_id"), name="order_channel_external_id"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('line_no', models.PositiveIntegerField()),
-                ('sku', models.CharField(help_text='as the channel sent it; may be unknown', max_length=64)),
-                ('name', models.CharField(blank=True, default='', max_length=300)),
-                ('quantity', models.PositiveIntegerField()),
-                ('unit_price', models.DecimalField(decimal_places=4, max_digits=18)),
-                ('backordered', models.PositiveIntegerField(default=0)),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='despatch.order')),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("line_no", models.PositiveIntegerField()),
+                (
+                    "sku",
+                    models.CharField(
+                        help_text="as the channel sent it; may be unknown", max_length=64
+                    ),
+                ),
+                ("name", models.CharField(blank=True, default="", max_length=300)),
+                ("quantity", models.PositiveIntegerField()),
+                ("unit_price", models.DecimalField(decimal_places=4, max_digits=18)),
+                ("backordered", models.PositiveIntegerField(default=0)),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="despatch.order",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['order_id', 'line_no'],
+                "ordering": ["order_id", "line_no"],
             },
         ),
         migrations.CreateModel(
-            name='OutboxEvent',
+            name="OutboxEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('topic', models.CharField(max_length=64)),
-                ('key', models.CharField(blank=True, default='', help_text='e.g. the order ID', max_length=64)),
-                ('payload', models.JSONField(default=dict)),
-                ('status', models.CharField(default='pending', max_length=8)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('available_at', models.DateTimeField()),
-                ('locked_by', models.CharField(blank=True, default='', max_length=64)),
-                ('locked_until', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True, default='')),
-                ('created_at', models.DateTimeField()),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("topic", models.CharField(max_length=64)),
+                (
+                    "key",
+                    models.CharField(
+                        blank=True, default="", help_text="e.g. the order ID", max_length=64
+                    ),
+                ),
+                ("payload", models.JSONField(default=dict)),
+                ("status", models.CharField(default="pending", max_length=8)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("available_at", models.DateTimeField()),
+                ("locked_by", models.CharField(blank=True, default="", max_length=64)),
+                ("locked_until", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True, default="")),
+                ("created_at", models.DateTimeField()),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['status', 'available_at'], name='outbox_due')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["status", "available_at"], name="outbox_due")],
             },
         ),
         migrations.CreateModel(
-            name='Reservation',
+            name="Reservation",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('quantity', models.PositiveIntegerField()),
-                ('status', models.CharField(choices=[('active', 'active'), ('allocated', 'allocated'), ('released', 'released'), ('consumed', 'consumed')], db_index=True, max_length=16)),
-                ('expires_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('created_at', models.DateTimeField()),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='despatch.orderline')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reservations', to='despatch.order')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='despatch.sku')),
-                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='despatch.warehouse')),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("quantity", models.PositiveIntegerField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "active"),
+                            ("allocated", "allocated"),
+                            ("released", "released"),
+                            ("consumed", "consumed"),
+                        ],
+                        db_index=True,
+                        max_length=16,
+                    ),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("created_at", models.DateTimeField()),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to="despatch.orderline",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reservations",
+                        to="despatch.order",
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="despatch.sku"
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="despatch.warehouse"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Shipment',
+            name="Shipment",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('status', models.CharField(choices=[('allocated', 'allocated'), ('picking', 'picking'), ('packed', 'packed'), ('despatched', 'despatched'), ('delivered', 'delivered'), ('cancelled', 'cancelled')], max_length=16)),
-                ('carrier', models.CharField(blank=True, default='', max_length=64)),
-                ('tracking_number', models.CharField(blank=True, default='', max_length=64)),
-                ('created_at', models.DateTimeField()),
-                ('updated_at', models.DateTimeField()),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shipments', to='despatch.order')),
-                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='despatch.warehouse')),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("allocated", "allocated"),
+                            ("picking", "picking"),
+                            ("packed", "packed"),
+                            ("despatched", "despatched"),
+                            ("delivered", "delivered"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("carrier", models.CharField(blank=True, default="", max_length=64)),
+                ("tracking_number", models.CharField(blank=True, default="", max_length=64)),
+                ("created_at", models.DateTimeField()),
+                ("updated_at", models.DateTimeField()),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shipments",
+                        to="despatch.order",
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="despatch.warehouse"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ShipmentLine',
+            name="ShipmentLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('quantity', models.PositiveIntegerField()),
-                ('line', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, to='despatch.orderline')),
-                ('reservation', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, to='despatch.reservation')),
-                ('shipment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='despatch.shipment')),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='despatch.sku')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("quantity", models.PositiveIntegerField()),
+                (
+                    "line",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, to="despatch.orderline"
+                    ),
+                ),
+                (
+                    "reservation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, to="despatch.reservation"
+                    ),
+                ),
+                (
+                    "shipment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="despatch.shipment",
+                    ),
+                ),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="despatch.sku"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['shipment_id', 'id'],
+                "ordering": ["shipment_id", "id"],
             },
         ),
         migrations.CreateModel(
-            name='StockMovement',
+            name="StockMovement",
             fields=[
-                ('id', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('quantity', models.IntegerField()),
-                ('reason', models.CharField(choices=[('receipt', 'receipt'), ('adjustment', 'adjustment'), ('count', 'count'), ('despatch', 'despatch'), ('return', 'return'), ('damage', 'damage')], max_length=24)),
-                ('reference', models.CharField(blank=True, default='', max_length=128)),
-                ('note', models.CharField(blank=True, default='', max_length=500)),
-                ('actor', models.CharField(max_length=150)),
-                ('created_at', models.DateTimeField(db_index=True)),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='despatch.sku')),
-                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='despatch.warehouse')),
+                ("id", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("quantity", models.IntegerField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("receipt", "receipt"),
+                            ("adjustment", "adjustment"),
+                            ("count", "count"),
+                            ("despatch", "despatch"),
+                            ("return", "return"),
+                            ("damage", "damage"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                ("reference", models.CharField(blank=True, default="", max_length=128)),
+                ("note", models.CharField(blank=True, default="", max_length=500)),
+                ("actor", models.CharField(max_length=150)),
+                ("created_at", models.DateTimeField(db_index=True)),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="despatch.sku"
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, to="despatch.warehouse"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='StockLevel',
+            name="StockLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('on_hand', models.IntegerField(default=0)),
-                ('reserved', models.IntegerField(default=0)),
-                ('quarantined', models.IntegerField(default=0)),
-                ('sku', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='levels', to='despatch.sku')),
-                ('warehouse', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='levels', to='despatch.warehouse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("on_hand", models.IntegerField(default=0)),
+                ("reserved", models.IntegerField(default=0)),
+                ("quarantined", models.IntegerField(default=0)),
+                (
+                    "sku",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="levels",
+                        to="despatch.sku",
+                    ),
+                ),
+                (
+                    "warehouse",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="levels",
+                        to="despatch.warehouse",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['sku_id', 'warehouse_id'],
+                "ordering": ["sku_id", "warehouse_id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.UniqueConstraint(fields=('order', 'line_no'), name='order_line_no'),
+            model_name="orderline",
+            constraint=models.UniqueConstraint(fields=("order", "line_no"), name="order_line_no"),
         ),
         migrations.AddConstraint(
-            model_name='orderline',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='order_line_qty_positive'),
+            model_name="orderline",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="order_line_qty_positive"
+            ),
         ),
         migrations.AddIndex(
-            model_name='stockmovement',
-            index=models.Index(fields=['sku', 'warehouse'], name='movement_sku_warehouse'),
+            model_name="stockmovement",
+            index=models.Index(fields=["sku", "warehouse"], name="movement_sku_warehouse"),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.UniqueConstraint(fields=('sku', 'warehouse'), name='stock_sku_warehouse'),
+            model_name="stocklevel",
+            constraint=models.UniqueConstraint(
+                fields=("sku", "warehouse"), name="stock_sku_warehouse"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='stocklevel',
-            constraint=models.CheckConstraint(condition=models.Q(('reserved__gte', 0), ('quarantined__gte', 0), ('on_hand__gte', django.db.models.expressions.CombinedExpression(models.F('reserved'), '+', models.F('quarantined')))), name='stock_never_oversold'),
+            model_name="stocklevel",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("reserved__gte", 0),
+                    ("quarantined__gte", 0),
+                    (
+                        "on_hand__gte",
+                        django.db.models.expressions.CombinedExpression(
+                            models.F("reserved"), "+", models.F("quarantined")
+                        ),
+                    ),
+                ),
+                name="stock_never_oversold",
+            ),
         ),
         migrations.AddIndex(
-            model_name='shipment',
-            index=models.Index(fields=['warehouse', 'status'], name='shipment_wh_status'),
+            model_name="shipment",
+            index=models.Index(fields=["warehouse", "status"], name="shipment_wh_status"),
         ),
         migrations.AddConstraint(
-            model_name='reservation',
-            constraint=models.CheckConstraint(condition=models.Q(('quantity__gt', 0)), name='reservation_qty_positive'),
+            model_name="reservation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("quantity__gt", 0)), name="reservation_qty_positive"
+            ),
         ),
     ]

@@ -8,7 +8,9 @@ from despatch.domain.inventory import MovementReason, ReservationStatus
 
 class StockLevel(models.Model):
     sku = models.ForeignKey("despatch.Sku", on_delete=models.PROTECT, related_name="levels")
-    warehouse = models.ForeignKey("despatch.Warehouse", on_delete=models.PROTECT, related_name="levels")
+    warehouse = models.ForeignKey(
+        "despatch.Warehouse", on_delete=models.PROTECT, related_name="levels"
+    )
     on_hand = models.IntegerField(default=0)
     reserved = models.IntegerField(default=0)
     quarantined = models.IntegerField(default=0)
@@ -19,7 +21,8 @@ class StockLevel(models.Model):
             models.UniqueConstraint(fields=["sku", "warehouse"], name="stock_sku_warehouse"),
             # The database itself refuses an oversell, whatever the code above it does.
             models.CheckConstraint(
-                condition=Q(reserved__gte=0) & Q(quarantined__gte=0)
+                condition=Q(reserved__gte=0)
+                & Q(quarantined__gte=0)
                 & Q(on_hand__gte=F("reserved") + F("quarantined")),
                 name="stock_never_oversold",
             ),
@@ -46,8 +49,12 @@ class StockMovement(models.Model):
 
 class Reservation(models.Model):
     id = models.CharField(max_length=40, primary_key=True)
-    order = models.ForeignKey("despatch.Order", on_delete=models.CASCADE, related_name="reservations")
-    line = models.ForeignKey("despatch.OrderLine", on_delete=models.CASCADE, related_name="reservations")
+    order = models.ForeignKey(
+        "despatch.Order", on_delete=models.CASCADE, related_name="reservations"
+    )
+    line = models.ForeignKey(
+        "despatch.OrderLine", on_delete=models.CASCADE, related_name="reservations"
+    )
     sku = models.ForeignKey("despatch.Sku", on_delete=models.PROTECT)
     warehouse = models.ForeignKey("despatch.Warehouse", on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField()

@@ -36,7 +36,9 @@ class Order(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["channel", "external_id"], name="order_channel_external_id")
+            models.UniqueConstraint(
+                fields=["channel", "external_id"], name="order_channel_external_id"
+            )
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="order_status_created")]
 
@@ -58,5 +60,7 @@ class OrderLine(models.Model):
         ordering = ["order_id", "line_no"]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no"),
-            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="order_line_qty_positive"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gt=0), name="order_line_qty_positive"
+            ),
         ]

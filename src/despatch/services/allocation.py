@@ -13,7 +13,16 @@ from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import ReservationStatus, reservation_expiry
 from despatch.domain.orders import HoldReason, OrderEvent, OrderStatus, hold_reasons
-from despatch.models import Channel, Order, Reservation, Shipment, ShipmentLine, Sku, Warehouse
+from despatch.models import (
+    Channel,
+    Order,
+    OrderLine,
+    Reservation,
+    Shipment,
+    ShipmentLine,
+    Sku,
+    Warehouse,
+)
 from despatch.services import inventory, outbox
 from despatch.services.audit import Trail
 from despatch.services.orders import hold_order, lock_order, set_status
@@ -101,14 +110,20 @@ def reserve(order: Order, trail: Trail) -> Plan:
     return plan
 
 
-def _record(order: Order, lines: list, plan: Plan, trail: Trail) -> None:
+def _record(order: Order, lines: list[OrderLine], plan: Plan, trail: Trail) -> None:
     complete = plan.is_complete
     expires = reservation_expiry(trail.at) if complete else None
     Reservation.objects.bulk_create(
         Reservation(
-            id=new_id("reservation"), order=order, line_id=a.line_id, sku_id=a.sku,
-            warehouse_id=a.warehouse, quantity=a.quantity, status=ReservationStatus.ACTIVE,
-            expires_at=expires, created_at=trail.at,
+            id=new_id("reservation"),
+            order=order,
+            line_id=a.line_id,
+            sku_id=a.sku,
+            warehouse_id=a.warehouse,
+            quantity=a.quantity,
+            status=ReservationStatus.ACTIVE,
+            expires_at=expires,
+            created_at=trail.at,
         )
         for a in plan.assignments
     )
@@ -118,18 +133,30 @@ def _record(order: Order, lines: list, plan: Plan, trail: Trail) -> None:
             line.backordered = short.get(line.id, 0)
             line.save(update_fields=["backordered"])
     order.allocation = plan.as_dict()
-    trail.add("order", order.id, "allocation_planned", order_id=order.id,
-              reason_code=_plan_reason(plan), plan=plan.as_dict())
-    if complete:
-        event = OrderEvent.RESERVE
-    else:
-        event = OrderEvent.BACKORDER
+    trail.add(
+        "order",
+        order.id,
+        "allocation_planned",
+        order_id=order.id,
+        reason_code=_plan_reason(plan),
+        plan=plan.as_dict(),
+    )
+    event = OrderEvent.RESERVE if complete else OrderEvent.BACKORDER
     if OrderStatus(order.status) != OrderStatus.BACKORDERED or complete:
         set_status(order, event, trail, "short" if not complete else "")
     order.save(update_fields=["status", "allocation", "updated_at"])
     if not complete:
-        outbox.save([outbox.emit(Topic.ORDER_BACKORDERED, order.id, trail.at, order_id=order.id,
-                                 short={b.sku: b.quantity for b in plan.backorders})])
+        outbox.save(
+            [
+                outbox.emit(
+                    Topic.ORDER_BACKORDERED,
+                    order.id,
+                    trail.at,
+                    order_id=order.id,
+                    short={b.sku: b.quantity for b in plan.backorders},
+                )
+            ]
+        )
 
 
 def _plan_reason(plan: Plan) -> str:
@@ -142,32 +169,58 @@ def allocate(order: Order, trail: Trail) -> list[Shipment]:
     """Turn active reservations into one shipment per warehouse."""
     held = list(Reservation.objects.filter(order=order, status=ReservationStatus.ACTIVE))
     shipments = {
-        w: Shipment(id=new_id("shipment"), order=order, warehouse_id=w, status="allocated",
-                    created_at=trail.at, updated_at=trail.at)
+        w: Shipment(
+            id=new_id("shipment"),
+            order=order,
+            warehouse_id=w,
+            status="allocated",
+            created_at=trail.at,
+            updated_at=trail.at,
+        )
         for w in sorted({r.warehouse_id for r in held})
     }
     Shipment.objects.bulk_create(shipments.values())
     ShipmentLine.objects.bulk_create(
-        ShipmentLine(shipment=shipments[r.warehouse_id], line_id=r.line_id, sku_id=r.sku_id,
-                     quantity=r.quantity, reservation=r)
+        ShipmentLine(
+            shipment=shipments[r.warehouse_id],
+            line_id=r.line_id,
+            sku_id=r.sku_id,
+            quantity=r.quantity,
+            reservation=r,
+        )
         for r in held
     )
     Reservation.objects.filter(id__in=[r.id for r in held]).update(
         status=ReservationStatus.ALLOCATED, expires_at=None
     )
-    set_status(order, OrderEvent.ALLOCATE, trail, shipments=sorted(s.id for s in shipments.values()))
+    set_status(
+        order, OrderEvent.ALLOCATE, trail, shipments=sorted(s.id for s in shipments.values())
+    )
     order.allocated_at = trail.at
     order.save(update_fields=["status", "allocated_at", "updated_at"])
-    outbox.save([outbox.emit(Topic.ORDER_ALLOCATED, order.id, trail.at, order_id=order.id,
-                             warehouses=sorted(shipments))])
+    outbox.save(
+        [
+            outbox.emit(
+                Topic.ORDER_ALLOCATED,
+                order.id,
+                trail.at,
+                order_id=order.id,
+                warehouses=sorted(shipments),
+            )
+        ]
+    )
     return list(shipments.values())
 
 
 def retry_backorders(sku: str, *, actor: str = "system:backorders", limit: int = 200) -> int:
     """Offer new stock of ``sku`` to backordered orders, oldest and most urgent first."""
     waiting = list(
-        Order.objects.filter(status=OrderStatus.BACKORDERED, lines__sku=sku, lines__backordered__gt=0)
-        .order_by("-priority", "created_at").values_list("id", flat=True).distinct()[:limit]
+        Order.objects.filter(
+            status=OrderStatus.BACKORDERED, lines__sku=sku, lines__backordered__gt=0
+        )
+        .order_by("-priority", "created_at")
+        .values_list("id", flat=True)
+        .distinct()[:limit]
     )
     done = 0
     for order_id in waiting:
@@ -190,7 +243,8 @@ def expire_reservations(now: datetime | None = None, *, actor: str = "system:exp
     now = now or timezone.now()
     order_ids = list(
         Reservation.objects.filter(status=ReservationStatus.ACTIVE, expires_at__lt=now)
-        .values_list("order_id", flat=True).distinct()
+        .values_list("order_id", flat=True)
+        .distinct()
     )
     for order_id in order_ids:
         with transaction.atomic():

@@ -29,18 +29,28 @@ def upsert_skus(rows: Iterable[SkuRow]) -> tuple[int, int]:
     """Create or update SKUs by code; returns (created, updated)."""
     rows = list(rows)
     with transaction.atomic():
-        existing = set(Sku.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True))
+        existing = set(
+            Sku.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True)
+        )
         for r in rows:
             Sku.objects.update_or_create(
                 code=r.code,
-                defaults=dict(name=r.name, gtin=r.gtin, length_mm=r.length_mm, width_mm=r.width_mm,
-                              height_mm=r.height_mm, weight_g=r.weight_g, flags=list(r.flags)),
+                defaults=dict(
+                    name=r.name,
+                    gtin=r.gtin,
+                    length_mm=r.length_mm,
+                    width_mm=r.width_mm,
+                    height_mm=r.height_mm,
+                    weight_g=r.weight_g,
+                    flags=list(r.flags),
+                ),
             )
     return len(rows) - len(existing), len(existing)
 
 
-def upsert_warehouse(*, code: str, name: str, time_zone: str = "UTC", country: str = "GB",
-                     priority: int = 100) -> Warehouse:
+def upsert_warehouse(
+    *, code: str, name: str, time_zone: str = "UTC", country: str = "GB", priority: int = 100
+) -> Warehouse:
     errors = []
     try:
         ZoneInfo(time_zone)
@@ -51,16 +61,20 @@ def upsert_warehouse(*, code: str, name: str, time_zone: str = "UTC", country: s
     if errors:
         raise ValidationFailed(errors)
     warehouse, _ = Warehouse.objects.update_or_create(
-        code=code, defaults=dict(name=name, time_zone=time_zone, country=country.upper(), priority=priority)
+        code=code,
+        defaults=dict(name=name, time_zone=time_zone, country=country.upper(), priority=priority),
     )
     return warehouse
 
 
-def upsert_channel(*, code: str, name: str, type: str = "api", warehouses: list[str] | None = None) -> Channel:
+def upsert_channel(
+    *, code: str, name: str, type: str = "api", warehouses: list[str] | None = None
+) -> Channel:
     unknown = set(warehouses or []) - set(Warehouse.objects.values_list("code", flat=True))
     if unknown:
-        raise ValidationFailed.single("warehouses", f"unknown warehouse(s): {', '.join(sorted(unknown))}",
-                                      "unknown_warehouse")
+        raise ValidationFailed.single(
+            "warehouses", f"unknown warehouse(s): {', '.join(sorted(unknown))}", "unknown_warehouse"
+        )
     channel, _ = Channel.objects.update_or_create(
         code=code, defaults=dict(name=name, type=type, warehouses=list(warehouses or []))
     )

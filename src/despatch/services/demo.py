@@ -30,7 +30,12 @@ CHANNELS = (
     ("ebay-au", "eBay AU", "ebay", ["SYD", "LON", "NJ"], "AUD", "AU"),
 )
 PLACES = {
-    "GB": [("London", "E1 6AN"), ("Leeds", "LS1 4DY"), ("Bristol", "BS1 5TR"), ("Glasgow", "G1 1XQ")],
+    "GB": [
+        ("London", "E1 6AN"),
+        ("Leeds", "LS1 4DY"),
+        ("Bristol", "BS1 5TR"),
+        ("Glasgow", "G1 1XQ"),
+    ],
     "DE": [("Berlin", "10115"), ("Hamburg", "20095"), ("Munich", "80331")],
     "US": [("New York", "10001"), ("Austin", "73301"), ("Seattle", "98101"), ("Chicago", "60601")],
     "AU": [("Sydney", "2000"), ("Melbourne", "3000"), ("Perth", "6000")],
@@ -55,10 +60,17 @@ def demand_weights(count: int) -> list[float]:
 UNITS_PER_ORDER = 3.5  # mean distinct lines (2.17) x mean quantity (1.6) of generated orders
 
 
-def seed(rng: random.Random, sku_count: int = 200, actor: str = "system:demo",
-         progress: Callable[[int], None] | None = None, expected_orders: int = 2000) -> Business:
+def seed(
+    rng: random.Random,
+    sku_count: int = 200,
+    actor: str = "system:demo",
+    progress: Callable[[int], None] | None = None,
+    expected_orders: int = 2000,
+) -> Business:
     for code, name, tz, country, priority in WAREHOUSES:
-        catalogue.upsert_warehouse(code=code, name=name, time_zone=tz, country=country, priority=priority)
+        catalogue.upsert_warehouse(
+            code=code, name=name, time_zone=tz, country=country, priority=priority
+        )
     for code, name, kind, warehouses, _, _ in CHANNELS:
         catalogue.upsert_channel(code=code, name=name, type=kind, warehouses=warehouses)
     rows = [_sku_row(i, rng) for i in range(1, sku_count + 1)]
@@ -69,8 +81,13 @@ def seed(rng: random.Random, sku_count: int = 200, actor: str = "system:demo",
         for code, *_ in WAREHOUSES:
             units = _opening_stock(i, code, demand[i], rng)
             if units:
-                inventory.receive_stock(sku=row.code, warehouse=code, quantity=units, actor=actor,
-                                        reference="opening-balance")
+                inventory.receive_stock(
+                    sku=row.code,
+                    warehouse=code,
+                    quantity=units,
+                    actor=actor,
+                    reference="opening-balance",
+                )
         if progress:
             progress(1)
     return Business(tuple(r.code for r in rows), tuple((c[0], c[4], c[5]) for c in CHANNELS))
@@ -79,9 +96,14 @@ def seed(rng: random.Random, sku_count: int = 200, actor: str = "system:demo",
 def _sku_row(i: int, rng: random.Random) -> catalogue.SkuRow:
     noun, colour = NOUNS[i % len(NOUNS)], COLOURS[(i // len(NOUNS)) % len(COLOURS)]
     return catalogue.SkuRow(
-        code=f"SKU-{i:04d}", name=f"{colour} {noun} {i}", gtin=_gtin(5000000000000 + i * 7),
-        length_mm=rng.randint(50, 450), width_mm=rng.randint(40, 300), height_mm=rng.randint(10, 200),
-        weight_g=rng.randint(40, 2500), flags=("fragile",) if noun in ("Mug", "Lamp", "Candle") else (),
+        code=f"SKU-{i:04d}",
+        name=f"{colour} {noun} {i}",
+        gtin=_gtin(5000000000000 + i * 7),
+        length_mm=rng.randint(50, 450),
+        width_mm=rng.randint(40, 300),
+        height_mm=rng.randint(10, 200),
+        weight_g=rng.randint(40, 2500),
+        flags=("fragile",) if noun in ("Mug", "Lamp", "Candle") else (),
     )
 
 
@@ -108,12 +130,16 @@ def _opening_stock(i: int, warehouse: str, demand: float, rng: random.Random) ->
     return max(0, round(demand * cover * share * rng.uniform(0.8, 1.2)) + rng.randint(0, 3))
 
 
-def orders(rng: random.Random, business: Business, count: int, prefix: str = "D") -> Iterator[OrderDraft]:
+def orders(
+    rng: random.Random, business: Business, count: int, prefix: str = "D"
+) -> Iterator[OrderDraft]:
     weights = demand_weights(len(business.skus))
     for n in range(1, count + 1):
         code, currency, country = rng.choice(business.channels)
         lines = []
-        for sku in dict.fromkeys(rng.choices(business.skus, weights, k=rng.choice((1, 1, 2, 2, 3, 4)))):
+        for sku in dict.fromkeys(
+            rng.choices(business.skus, weights, k=rng.choice((1, 1, 2, 2, 3, 4)))
+        ):
             if rng.random() < 0.004:
                 sku = f"GHOST-{rng.randint(1, 99)}"  # a SKU the catalogue does not know
             price = Money(Decimal(rng.randint(400, 6000)) / 100, currency)
@@ -122,12 +148,17 @@ def orders(rng: random.Random, business: Business, count: int, prefix: str = "D"
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         street = "" if rng.random() < 0.003 else f"{rng.randint(1, 250)} High Street"
         yield OrderDraft(
-            channel=code, external_id=f"{prefix}{n:06d}", currency=currency, lines=tuple(lines),
+            channel=code,
+            external_id=f"{prefix}{n:06d}",
+            currency=currency,
+            lines=tuple(lines),
             shipping_address=Address(name, street, city, postcode, country),
-            customer_name=name, customer_email=f"{name.split()[0].lower()}{n}@example.com",
+            customer_name=name,
+            customer_email=f"{name.split()[0].lower()}{n}@example.com",
             payment_status=PaymentStatus.PAID,
             requested_service=rng.choice(("standard", "standard", "express")),
-            shipping_price=Money(Decimal("4.95"), currency), priority=1 if rng.random() < 0.1 else 0,
+            shipping_price=Money(Decimal("4.95"), currency),
+            priority=1 if rng.random() < 0.1 else 0,
         )
 
 
@@ -141,13 +172,21 @@ def sku_count() -> int:
     return Sku.objects.count()
 
 
-def work_the_floor(rng: random.Random, share: float, actor: str = "user:demo-floor",
-                   progress: Callable[[int], None] | None = None) -> int:
+def work_the_floor(
+    rng: random.Random,
+    share: float,
+    actor: str = "user:demo-floor",
+    progress: Callable[[int], None] | None = None,
+) -> int:
     """Pick, pack and despatch a share of allocated shipments, and deliver some of those."""
     from despatch.models import Shipment
     from despatch.services import fulfillment
 
-    ids = list(Shipment.objects.filter(status="allocated").order_by("created_at").values_list("id", flat=True))
+    ids = list(
+        Shipment.objects.filter(status="allocated")
+        .order_by("created_at")
+        .values_list("id", flat=True)
+    )
     moved = 0
     for shipment_id in ids:
         if rng.random() < share:
@@ -156,8 +195,12 @@ def work_the_floor(rng: random.Random, share: float, actor: str = "user:demo-flo
             if roll < 0.85:
                 fulfillment.pack(shipment_id, actor=actor)
             if roll < 0.7:
-                fulfillment.despatch(shipment_id, actor=actor, carrier="demo-post",
-                                     tracking_number=f"DP{rng.randint(10**9, 10**10 - 1)}")
+                fulfillment.despatch(
+                    shipment_id,
+                    actor=actor,
+                    carrier="demo-post",
+                    tracking_number=f"DP{rng.randint(10**9, 10**10 - 1)}",
+                )
             if roll < 0.3:
                 fulfillment.deliver(shipment_id, actor=actor)
             moved += 1

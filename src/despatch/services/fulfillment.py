@@ -35,8 +35,16 @@ def _step(shipment_id: str, target: ShipmentStatus, actor: str, **detail: str) -
         for field, value in detail.items():
             setattr(shipment, field, value)
         shipment.save()
-        trail.add("shipment", shipment.id, target.value, order_id=order.id,
-                  before=before, after=shipment.status, warehouse=shipment.warehouse_id, **detail)
+        trail.add(
+            "shipment",
+            shipment.id,
+            target.value,
+            order_id=order.id,
+            before=before,
+            after=shipment.status,
+            warehouse=shipment.warehouse_id,
+            **detail,
+        )
         if target == ShipmentStatus.DESPATCHED:
             _consume_stock(shipment, actor, trail)
         _follow(order, trail)
@@ -68,16 +76,32 @@ def _consume_stock(shipment: Shipment, actor: str, trail: Trail) -> None:
             on_hand=F("on_hand") - sl.quantity, reserved=F("reserved") - sl.quantity
         )
     StockMovement.objects.bulk_create(
-        new_movement(sl.sku_id, shipment.warehouse_id, -sl.quantity, MovementReason.DESPATCH, actor,
-              reference=shipment.id, now=trail.at)
+        new_movement(
+            sl.sku_id,
+            shipment.warehouse_id,
+            -sl.quantity,
+            MovementReason.DESPATCH,
+            actor,
+            reference=shipment.id,
+            now=trail.at,
+        )
         for sl in lines
     )
     Reservation.objects.filter(id__in=[sl.reservation_id for sl in lines]).update(
         status=ReservationStatus.CONSUMED
     )
-    outbox.save([outbox.emit(Topic.SHIPMENT_DESPATCHED, shipment.id, trail.at,
-                             order_id=shipment.order_id, shipment_id=shipment.id,
-                             tracking_number=shipment.tracking_number)])
+    outbox.save(
+        [
+            outbox.emit(
+                Topic.SHIPMENT_DESPATCHED,
+                shipment.id,
+                trail.at,
+                order_id=shipment.order_id,
+                shipment_id=shipment.id,
+                tracking_number=shipment.tracking_number,
+            )
+        ]
+    )
 
 
 def start_picking(shipment_id: str, *, actor: str) -> Shipment:
@@ -88,11 +112,18 @@ def pack(shipment_id: str, *, actor: str) -> Shipment:
     return _step(shipment_id, ShipmentStatus.PACKED, actor)
 
 
-def despatch(shipment_id: str, *, actor: str, carrier: str = "", tracking_number: str = "") -> Shipment:
+def despatch(
+    shipment_id: str, *, actor: str, carrier: str = "", tracking_number: str = ""
+) -> Shipment:
     if len(tracking_number) > 64:
         raise ValidationFailed.single("tracking_number", "at most 64 characters")
-    return _step(shipment_id, ShipmentStatus.DESPATCHED, actor,
-                 carrier=carrier, tracking_number=tracking_number)
+    return _step(
+        shipment_id,
+        ShipmentStatus.DESPATCHED,
+        actor,
+        carrier=carrier,
+        tracking_number=tracking_number,
+    )
 
 
 def deliver(shipment_id: str, *, actor: str) -> Shipment:
@@ -108,7 +139,9 @@ def get_shipment(shipment_id: str) -> Shipment:
     return shipment
 
 
-def list_shipments(*, status: str = "", warehouse: str = "", order_id: str = "") -> QuerySet[Shipment]:
+def list_shipments(
+    *, status: str = "", warehouse: str = "", order_id: str = ""
+) -> QuerySet[Shipment]:
     rows = Shipment.objects.all()
     if status:
         rows = rows.filter(status=status)

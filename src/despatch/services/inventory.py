@@ -33,29 +33,54 @@ def _check_known(sku: str, warehouse: str) -> None:
     if not Sku.objects.filter(code=sku).exists():
         errors.append(FieldError("sku", f"unknown SKU {sku!r}", "unknown_sku"))
     if not Warehouse.objects.filter(code=warehouse).exists():
-        errors.append(FieldError("warehouse", f"unknown warehouse {warehouse!r}", "unknown_warehouse"))
+        errors.append(
+            FieldError("warehouse", f"unknown warehouse {warehouse!r}", "unknown_warehouse")
+        )
     if errors:
         raise ValidationFailed(errors)
 
 
-def new_movement(sku: str, warehouse: str, quantity: int, reason: MovementReason, actor: str,
-          reference: str = "", note: str = "", now: datetime | None = None) -> StockMovement:
+def new_movement(
+    sku: str,
+    warehouse: str,
+    quantity: int,
+    reason: MovementReason,
+    actor: str,
+    reference: str = "",
+    note: str = "",
+    now: datetime | None = None,
+) -> StockMovement:
     return StockMovement(
-        id=new_id("movement"), sku_id=sku, warehouse_id=warehouse, quantity=quantity,
-        reason=reason, reference=reference, note=note, actor=actor, created_at=now or timezone.now(),
+        id=new_id("movement"),
+        sku_id=sku,
+        warehouse_id=warehouse,
+        quantity=quantity,
+        reason=reason,
+        reference=reference,
+        note=note,
+        actor=actor,
+        created_at=now or timezone.now(),
     )
 
 
-def receive_stock(*, sku: str, warehouse: str, quantity: int, actor: str,
-                  reference: str = "", note: str = "") -> StockLevel:
+def receive_stock(
+    *, sku: str, warehouse: str, quantity: int, actor: str, reference: str = "", note: str = ""
+) -> StockLevel:
     """Book goods in: on-hand goes up, the ledger records a receipt."""
     if quantity <= 0:
         raise ValidationFailed.single("quantity", "must be at least 1", "quantity")
     return _change(sku, warehouse, quantity, MovementReason.RECEIPT, actor, reference, note)
 
 
-def adjust_stock(*, sku: str, warehouse: str, delta: int, actor: str,
-                 reason: MovementReason = MovementReason.ADJUSTMENT, note: str = "") -> StockLevel:
+def adjust_stock(
+    *,
+    sku: str,
+    warehouse: str,
+    delta: int,
+    actor: str,
+    reason: MovementReason = MovementReason.ADJUSTMENT,
+    note: str = "",
+) -> StockLevel:
     """Correct on-hand by ``delta``; never below what is reserved or quarantined."""
     if delta == 0:
         raise ValidationFailed.single("delta", "must not be zero", "quantity")
@@ -64,13 +89,21 @@ def adjust_stock(*, sku: str, warehouse: str, delta: int, actor: str,
     return _change(sku, warehouse, delta, reason, actor, "", note)
 
 
-def _change(sku: str, warehouse: str, delta: int, reason: MovementReason, actor: str,
-            reference: str, note: str) -> StockLevel:
+def _change(
+    sku: str,
+    warehouse: str,
+    delta: int,
+    reason: MovementReason,
+    actor: str,
+    reference: str,
+    note: str,
+) -> StockLevel:
     _check_known(sku, warehouse)
     with transaction.atomic():
         StockLevel.objects.get_or_create(sku_id=sku, warehouse_id=warehouse)
         rows = StockLevel.objects.filter(
-            sku_id=sku, warehouse_id=warehouse,
+            sku_id=sku,
+            warehouse_id=warehouse,
             on_hand__gte=F("reserved") + F("quarantined") - delta,
         ).update(on_hand=F("on_hand") + delta)
         if rows == 0:
@@ -91,7 +124,8 @@ def try_reserve(assignments: Iterable[Assignment]) -> bool:
     """
     for a in sorted(assignments, key=lambda a: (a.sku, a.warehouse, a.line_id)):
         rows = StockLevel.objects.filter(
-            sku_id=a.sku, warehouse_id=a.warehouse,
+            sku_id=a.sku,
+            warehouse_id=a.warehouse,
             on_hand__gte=F("reserved") + F("quarantined") + a.quantity,
         ).update(reserved=F("reserved") + a.quantity)
         if rows != 1:
@@ -102,17 +136,26 @@ def try_reserve(assignments: Iterable[Assignment]) -> bool:
 def release_reservations(order: Order, trail: Trail, statuses: Iterable[str] = HELD) -> int:
     """Give back every held unit of ``order``; returns the units released."""
     held = list(
-        Reservation.objects.filter(order=order, status__in=list(statuses)).order_by("sku_id", "warehouse_id")
+        Reservation.objects.filter(order=order, status__in=list(statuses)).order_by(
+            "sku_id", "warehouse_id"
+        )
     )
     for r in held:
         StockLevel.objects.filter(sku_id=r.sku_id, warehouse_id=r.warehouse_id).update(
             reserved=F("reserved") - r.quantity
         )
     if held:
-        Reservation.objects.filter(id__in=[r.id for r in held]).update(status=ReservationStatus.RELEASED)
-        trail.add("order", order.id, "stock_released", order_id=order.id,
-                  units=sum(r.quantity for r in held),
-                  reservations=[f"{r.quantity} x {r.sku_id} @ {r.warehouse_id}" for r in held])
+        Reservation.objects.filter(id__in=[r.id for r in held]).update(
+            status=ReservationStatus.RELEASED
+        )
+        trail.add(
+            "order",
+            order.id,
+            "stock_released",
+            order_id=order.id,
+            units=sum(r.quantity for r in held),
+            reservations=[f"{r.quantity} x {r.sku_id} @ {r.warehouse_id}" for r in held],
+        )
     return sum(r.quantity for r in held)
 
 
@@ -145,12 +188,15 @@ def ledger_breaks() -> list[LedgerBreak]:
     """Every SKU and warehouse whose level disagrees with its ledger or reservations."""
     moved = {
         (r["sku_id"], r["warehouse_id"]): r["total"]
-        for r in StockMovement.objects.values("sku_id", "warehouse_id").annotate(total=Sum("quantity"))
+        for r in StockMovement.objects.values("sku_id", "warehouse_id").annotate(
+            total=Sum("quantity")
+        )
     }
     held = {
         (r["sku_id"], r["warehouse_id"]): r["total"]
         for r in Reservation.objects.filter(status__in=list(HELD))
-        .values("sku_id", "warehouse_id").annotate(total=Sum("quantity"))
+        .values("sku_id", "warehouse_id")
+        .annotate(total=Sum("quantity"))
     }
     values = [
         LevelValue(r.sku_id, r.warehouse_id, r.on_hand, r.reserved, r.quarantined)

@@ -95,8 +95,15 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         for i, line in enumerate(draft.lines, start=1)
     )
     trail = Trail(actor, at=now)
-    trail.add("order", order.id, "received", order_id=order.id, after=OrderStatus.RECEIVED.value,
-              channel=draft.channel, external_id=draft.external_id)
+    trail.add(
+        "order",
+        order.id,
+        "received",
+        order_id=order.id,
+        after=OrderStatus.RECEIVED.value,
+        channel=draft.channel,
+        external_id=draft.external_id,
+    )
     trail.save()
     outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, now, order_id=order.id)])
     return order
@@ -110,21 +117,35 @@ def lock_order(order_id: str) -> Order:
     return order
 
 
-def set_status(order: Order, event: OrderEvent, trail: Trail, reason: str = "", **detail: Any) -> None:
+def set_status(
+    order: Order, event: OrderEvent, trail: Trail, reason: str = "", **detail: Any
+) -> None:
     """Apply ``event`` through the transition table, and audit it."""
     before = order.status
     order.status = advance(OrderStatus(order.status), event)
     order.updated_at = trail.at
-    trail.add("order", order.id, event.value, order_id=order.id, reason_code=reason,
-              before=before, after=order.status, **detail)
+    trail.add(
+        "order",
+        order.id,
+        event.value,
+        order_id=order.id,
+        reason_code=reason,
+        before=before,
+        after=order.status,
+        **detail,
+    )
 
 
-def hold_order(order: Order, reason: HoldReason, problems: list[dict[str, str]], trail: Trail) -> None:
+def hold_order(
+    order: Order, reason: HoldReason, problems: list[dict[str, str]], trail: Trail
+) -> None:
     set_status(order, OrderEvent.HOLD, trail, reason.value, problems=problems)
     order.hold_reason = reason.value
     order.hold_detail = problems
     order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
-    outbox.save([outbox.emit(Topic.ORDER_HELD, order.id, trail.at, order_id=order.id, reason=reason.value)])
+    outbox.save(
+        [outbox.emit(Topic.ORDER_HELD, order.id, trail.at, order_id=order.id, reason=reason.value)]
+    )
 
 
 def place_hold(order_id: str, *, actor: str, note: str = "") -> Order:
@@ -146,7 +167,9 @@ def release_order(order_id: str, *, actor: str, note: str = "") -> Order:
     with transaction.atomic():
         order = lock_order(order_id)
         trail = Trail(actor)
-        set_status(order, OrderEvent.RELEASE, trail, "released", note=note, hold_reason=order.hold_reason)
+        set_status(
+            order, OrderEvent.RELEASE, trail, "released", note=note, hold_reason=order.hold_reason
+        )
         order.hold_reason, order.hold_detail = "", []
         order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
         trail.save()
@@ -162,13 +185,26 @@ def cancel_order(order_id: str, *, actor: str, reason: str = "customer_request")
         set_status(order, OrderEvent.CANCEL, trail, reason)
         inventory.release_reservations(order, trail)
         for shipment in order.shipments.exclude(status="cancelled"):
-            trail.add("shipment", shipment.id, "cancelled", order_id=order.id, reason_code=reason,
-                      before=shipment.status, after="cancelled")
+            trail.add(
+                "shipment",
+                shipment.id,
+                "cancelled",
+                order_id=order.id,
+                reason_code=reason,
+                before=shipment.status,
+                after="cancelled",
+            )
         order.shipments.exclude(status="cancelled").update(status="cancelled", updated_at=trail.at)
         order.cancelled_at = trail.at
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
         trail.save()
-        outbox.save([outbox.emit(Topic.ORDER_CANCELLED, order.id, trail.at, order_id=order.id, reason=reason)])
+        outbox.save(
+            [
+                outbox.emit(
+                    Topic.ORDER_CANCELLED, order.id, trail.at, order_id=order.id, reason=reason
+                )
+            ]
+        )
     return order
 
 
@@ -202,7 +238,9 @@ def list_orders(
         orders = orders.filter(lines__sku=sku).distinct()
     if q:
         orders = orders.filter(
-            Q(id__icontains=q) | Q(external_id__icontains=q) | Q(customer_name__icontains=q)
+            Q(id__icontains=q)
+            | Q(external_id__icontains=q)
+            | Q(customer_name__icontains=q)
             | Q(customer_email__icontains=q)
         )
     return orders.order_by("-created_at", "-id")

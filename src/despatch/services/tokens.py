@@ -25,8 +25,9 @@ def create_token(username: str, name: str = "default") -> str:
     if user is None:
         raise NotFound("user", username)
     token = "dsp_" + secrets.token_urlsafe(32)
-    ApiToken.objects.create(name=name, prefix=token[:12], key_hash=_hash(token), user=user,
-                            created_at=timezone.now())
+    ApiToken.objects.create(
+        name=name, prefix=token[:12], key_hash=_hash(token), user=user, created_at=timezone.now()
+    )
     return token
 
 
@@ -37,7 +38,9 @@ def authenticate(token: str) -> AbstractBaseUser | None:
     return row.user
 
 
-def ensure_user(username: str, password: str, *, roles: tuple[str, ...] = (), superuser: bool = False) -> User:
+def ensure_user(
+    username: str, password: str, *, roles: tuple[str, ...] = (), superuser: bool = False
+) -> User:
     """Create or update a user with a password and role groups."""
     with transaction.atomic():
         user = User.objects.filter(username=username).first() or User(username=username)

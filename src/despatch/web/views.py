@@ -25,9 +25,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         status = ""
     rows = orders.list_orders(status=status, q=q)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "q": q, "statuses": list(OrderStatus),
-               "counts": orders.status_counts()}
-    template = "despatch/_inbox_rows.html" if request.headers.get("HX-Request") else "despatch/inbox.html"
+    context = {
+        "page": page,
+        "status": status,
+        "q": q,
+        "statuses": list(OrderStatus),
+        "counts": orders.status_counts(),
+    }
+    template = (
+        "despatch/_inbox_rows.html" if request.headers.get("HX-Request") else "despatch/inbox.html"
+    )
     return render(request, template, context)
 
 
@@ -37,14 +44,21 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
         order = orders.get_order(order_id)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-    return render(request, "despatch/order.html", {
-        "order": order, "timeline": audit.timeline(order.id),
-        "reservations": orders.reservations_of(order.id),
-    })
+    return render(
+        request,
+        "despatch/order.html",
+        {
+            "order": order,
+            "timeline": audit.timeline(order.id),
+            "reservations": orders.reservations_of(order.id),
+        },
+    )
 
 
 ACTIONS = {
-    "cancel": lambda oid, actor, note: orders.cancel_order(oid, actor=actor, reason=note or "ops_cancel"),
+    "cancel": lambda oid, actor, note: orders.cancel_order(
+        oid, actor=actor, reason=note or "ops_cancel"
+    ),
     "hold": lambda oid, actor, note: orders.place_hold(oid, actor=actor, note=note),
     "release": lambda oid, actor, note: orders.release_order(oid, actor=actor, note=note),
 }
@@ -71,10 +85,13 @@ def stock(request: HttpRequest) -> HttpResponse:
     for level in inventory.levels(search=q):
         table.setdefault(level.sku_id, {})[level.warehouse_id] = {
             "available": level.on_hand - level.reserved - level.quarantined,
-            "on_hand": level.on_hand, "reserved": level.reserved,
+            "on_hand": level.on_hand,
+            "reserved": level.reserved,
         }
     rows = [(sku, [cells.get(w) for w in warehouses]) for sku, cells in sorted(table.items())]
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     context = {"page": page, "warehouses": warehouses, "q": q}
-    template = "despatch/_stock_rows.html" if request.headers.get("HX-Request") else "despatch/stock.html"
+    template = (
+        "despatch/_stock_rows.html" if request.headers.get("HX-Request") else "despatch/stock.html"
+    )
     return render(request, template, context)

@@ -21,8 +21,18 @@ from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.rows import RowError, integer, read_rows
 
-REQUIRED = ("external_id", "currency", "sku", "quantity", "unit_price", "ship_name", "ship_line1",
-            "ship_city", "ship_postcode", "ship_country")
+REQUIRED = (
+    "external_id",
+    "currency",
+    "sku",
+    "quantity",
+    "unit_price",
+    "ship_name",
+    "ship_line1",
+    "ship_city",
+    "ship_postcode",
+    "ship_country",
+)
 
 
 @dataclass(frozen=True)
@@ -61,26 +71,43 @@ def _draft(channel: str, external_id: str, rows: list[tuple[int, dict[str, str]]
     for number, row in rows:
         try:
             if row["currency"].upper() != currency:
-                raise ValidationFailed.single("currency", f"{row['currency']!r} differs from row {first_no}")
+                raise ValidationFailed.single(
+                    "currency", f"{row['currency']!r} differs from row {first_no}"
+                )
             if not row["sku"]:
                 raise ValidationFailed.single("sku", "is required")
-            lines.append(LineDraft(row["sku"], integer(row, "quantity", minimum=1),
-                                   Money.parse(row["unit_price"], currency, "unit_price")))
+            lines.append(
+                LineDraft(
+                    row["sku"],
+                    integer(row, "quantity", minimum=1),
+                    Money.parse(row["unit_price"], currency, "unit_price"),
+                )
+            )
         except ValidationFailed as exc:
             errors += [RowError(number, e.field, e.message) for e in exc.errors]
     try:
         draft = OrderDraft(
-            channel=channel, external_id=external_id, currency=currency, lines=tuple(lines),
+            channel=channel,
+            external_id=external_id,
+            currency=currency,
+            lines=tuple(lines),
             shipping_address=Address(
-                name=first["ship_name"], line1=first["ship_line1"], line2=first.get("ship_line2", ""),
-                city=first["ship_city"], region=first.get("ship_region", ""),
-                postcode=first["ship_postcode"], country=first["ship_country"].upper(),
+                name=first["ship_name"],
+                line1=first["ship_line1"],
+                line2=first.get("ship_line2", ""),
+                city=first["ship_city"],
+                region=first.get("ship_region", ""),
+                postcode=first["ship_postcode"],
+                country=first["ship_country"].upper(),
                 phone=first.get("ship_phone", ""),
             ),
-            customer_name=first.get("customer_name", ""), customer_email=first.get("customer_email", ""),
+            customer_name=first.get("customer_name", ""),
+            customer_email=first.get("customer_email", ""),
             payment_status=_payment(first.get("payment_status", "")),
             requested_service=first.get("service") or "standard",
-            shipping_price=Money.parse(first.get("shipping_price") or "0", currency, "shipping_price"),
+            shipping_price=Money.parse(
+                first.get("shipping_price") or "0", currency, "shipping_price"
+            ),
             priority=integer(first, "priority", minimum=-100, default=0),
         )
     except ValidationFailed as exc:
@@ -100,4 +127,6 @@ def _payment(raw: str) -> PaymentStatus:
         return PaymentStatus(raw.lower())
     except ValueError:
         allowed = ", ".join(s.value for s in PaymentStatus)
-        raise ValidationFailed.single("payment_status", f"{raw!r} is not one of: {allowed}") from None
+        raise ValidationFailed.single(
+            "payment_status", f"{raw!r} is not one of: {allowed}"
+        ) from None
