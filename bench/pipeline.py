@@ -1,0 +1,286 @@
+"""Orders per second from receive through reserve and allocate, against the raw-SQL limit.
+
+For SQLite and PostgreSQL, with 1 and 4 client processes, and two SKU mixes:
+  hot     every order takes 3 lines from the same 3 SKUs (every order contends for the same rows)
+  spread  every order takes 3 lines from 200 SKUs
+
+Despatch path: each client receives orders through ``services.orders.receive_order`` and runs
+the outbox worker (``worker.drain``) every 20 orders, as ``despatch worker`` would; an order
+counts when it is allocated (validated, stock reserved with conditional updates, shipment made,
+audit and outbox rows written).
+
+Raw-SQL limit: the minimal statements an order needs, in one transaction, with psycopg or
+sqlite3 directly on the same tables: insert the order, 3 lines, 3 conditional stock updates,
+3 reservations and 1 outbox row.
+
+    python bench/pipeline.py [--orders 800] [--databases sqlite,postgresql] [--json out.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing as mp
+import os
+import random
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+PG_BASE = os.environ.get("DESPATCH_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+HOT = ["SKU-0001", "SKU-0002", "SKU-0003"]
+SPREAD = [f"SKU-{i:04d}" for i in range(1, 201)]
+WAREHOUSES = ["LON", "NJ", "SYD"]
+BATCH = 20
+
+
+def _django(url: str) -> None:
+    os.environ["DESPATCH_DATABASE_URL"] = url
+    os.environ["DJANGO_SETTINGS_MODULE"] = "despatch.settings"
+    import django
+
+    django.setup()
+
+
+def setup_database(url: str) -> None:
+    """Migrate and seed: 3 warehouses, 200 SKUs, more stock than any run can take."""
+    _django(url)
+    from django.core.management import call_command
+
+    from despatch.models import StockLevel, StockMovement
+    from despatch.services import catalogue
+
+    call_command("migrate", interactive=False, verbosity=0)
+    for priority, code in enumerate(WAREHOUSES, start=1):
+        catalogue.upsert_warehouse(code=code, name=code, priority=priority)
+    catalogue.upsert_skus(catalogue.SkuRow(code, code) for code in SPREAD)
+    StockLevel.objects.all().delete()
+    StockLevel.objects.bulk_create(
+        StockLevel(sku_id=sku, warehouse_id=w, on_hand=10**9) for sku in SPREAD for w in WAREHOUSES
+    )
+    StockMovement.objects.all().delete()
+
+
+def reset(url: str) -> None:
+    """Empty the order tables and give every reservation back between runs."""
+    _django(url)
+    from django.db import connection
+
+    tables = [
+        "despatch_shipmentline",
+        "despatch_shipment",
+        "despatch_reservation",
+        "despatch_orderline",
+        "despatch_order",
+        "despatch_outboxevent",
+        "despatch_auditentry",
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"DELETE FROM {table}")
+        cursor.execute("UPDATE despatch_stocklevel SET reserved = 0")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE") if connection.get_autocommit() else None
+
+
+def _lines(rng: random.Random, mix: str) -> list[tuple[str, int]]:
+    skus = HOT if mix == "hot" else rng.sample(SPREAD, 3)
+    return [(sku, rng.randint(1, 2)) for sku in skus]
+
+
+def despatch_client(
+    url: str, mix: str, count: int, seed: int, start_at: float, out: mp.Queue
+) -> None:
+    _django(url)
+    from despatch import worker
+    from despatch.domain.addresses import Address
+    from despatch.domain.money import Money
+    from despatch.domain.orders import LineDraft, OrderDraft
+    from despatch.services import orders
+
+    rng = random.Random(seed)
+    address = Address("Ada Okafor", "4 Quay St", "Bristol", "BS1 4DJ", "GB")
+    name = f"bench-{seed}-{os.getpid()}"
+    drafts = [
+        OrderDraft(
+            "bench",
+            f"{name}-{n}",
+            "GBP",
+            tuple(LineDraft(s, q, Money.parse("9.99", "GBP")) for s, q in _lines(rng, mix)),
+            address,
+        )
+        for n in range(count)
+    ]
+    time.sleep(max(0.0, start_at - time.time()))
+    for n, draft in enumerate(drafts, start=1):
+        orders.receive_order(draft, actor="bench")
+        if n % BATCH == 0:
+            worker.drain(name)
+    while orders.list_orders(status="received").exists():
+        worker.drain(name)
+    out.put(time.time())
+
+
+def raw_client(url: str, mix: str, count: int, seed: int, start_at: float, out: mp.Queue) -> None:
+    rng = random.Random(seed)
+    orders = [_lines(rng, mix) for _ in range(count)]
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"), timeout=60, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        begin, mark = "BEGIN IMMEDIATE", "?"
+    else:
+        import psycopg
+
+        conn = psycopg.connect(url, autocommit=True)
+        begin, mark = "BEGIN", "%s"
+    sql = {k: v.replace("?", mark) for k, v in RAW_SQL.items()}
+    time.sleep(max(0.0, start_at - time.time()))
+    for lines in orders:
+        _raw_order(conn, begin, sql, lines)
+    conn.close()
+    out.put(time.time())
+
+
+RAW_SQL = {
+    "order": "INSERT INTO despatch_order (id, channel, external_id, fingerprint, status, payment_status,"
+    " currency, total_amount, shipping_amount, customer_name, customer_email, shipping_address,"
+    " requested_service, priority, hold_reason, hold_detail, allocation, created_at, updated_at)"
+    " VALUES (?, 'bench', ?, '', 'allocated', 'paid', 'GBP', 29.97, 0, '', '', '{}', 'standard',"
+    " 0, '', '[]', '{}', ?, ?)",
+    "line": "INSERT INTO despatch_orderline (id, order_id, line_no, sku, name, quantity, unit_price,"
+    " backordered) VALUES (?, ?, ?, ?, '', ?, 9.99, 0)",
+    "reserve": "UPDATE despatch_stocklevel SET reserved = reserved + ? WHERE sku_id = ?"
+    " AND warehouse_id = 'LON' AND on_hand >= reserved + quarantined + ?",
+    "reservation": "INSERT INTO despatch_reservation (id, order_id, line_id, sku_id, warehouse_id,"
+    " quantity, status, expires_at, created_at) VALUES (?, ?, ?, ?, 'LON', ?, 'active', ?, ?)",
+    "outbox": "INSERT INTO despatch_outboxevent (topic, key, payload, status, attempts, available_at,"
+    " locked_by, last_error, created_at) VALUES ('order.allocated', ?, '{}', 'pending', 0, ?, '', '', ?)",
+}
+
+
+def _raw_order(conn, begin: str, sql: dict[str, str], lines: list[tuple[str, int]]) -> None:
+    now = time.strftime("%Y-%m-%d %H:%M:%S")
+    order_id = f"ord_{uuid.uuid4().hex[:26]}"
+    conn.execute(begin)
+    conn.execute(sql["order"], (order_id, order_id, now, now))
+    line_ids = []
+    for n, (sku, qty) in enumerate(lines, start=1):
+        line_ids.append(f"oln_{uuid.uuid4().hex[:26]}")
+        conn.execute(sql["line"], (line_ids[-1], order_id, n, sku, qty))
+    for sku, qty in sorted(lines):
+        if conn.execute(sql["reserve"], (qty, sku, qty)).rowcount != 1:
+            raise RuntimeError("raw reservation failed")
+    for line_id, (sku, qty) in zip(line_ids, lines, strict=True):
+        conn.execute(
+            sql["reservation"],
+            (f"res_{uuid.uuid4().hex[:26]}", order_id, line_id, sku, qty, now, now),
+        )
+    conn.execute(sql["outbox"], (order_id, now, now))
+    conn.execute("COMMIT")
+
+
+def run(kind: str, url: str, mix: str, processes: int, orders: int) -> float:
+    ctx = mp.get_context("spawn")
+    reset_proc = ctx.Process(target=reset, args=(url,))
+    reset_proc.start()
+    reset_proc.join()
+    out: mp.Queue = ctx.Queue()
+    start_at = time.time() + 4  # every client imports Django and builds its orders first
+    target = despatch_client if kind == "despatch" else raw_client
+    share = orders // processes
+    procs = [
+        ctx.Process(target=target, args=(url, mix, share, seed, start_at, out))
+        for seed in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    ends = [out.get(timeout=1800) for _ in procs]
+    for p in procs:
+        p.join()
+        if p.exitcode != 0:
+            raise RuntimeError(f"{kind} client failed")
+    return share * processes / (max(ends) - start_at)
+
+
+def databases(names: list[str], tmp: Path) -> dict[str, str]:
+    found = {}
+    if "sqlite" in names:
+        found["sqlite"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    if "postgresql" in names:
+        import psycopg
+
+        name = "despatch_bench"
+        with psycopg.connect(PG_BASE, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+        found["postgresql"] = PG_BASE.rsplit("/", 1)[0] + f"/{name}"
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=800, help="orders per run")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for db, url in databases(args.databases.split(","), Path(tmp)).items():
+            ctx = mp.get_context("spawn")
+            setup = ctx.Process(target=setup_database, args=(url,))
+            setup.start()
+            setup.join()
+            for mix in ("hot", "spread"):
+                for processes in (1, 4):
+                    raw = run("raw", url, mix, processes, args.orders)
+                    ours = run("despatch", url, mix, processes, args.orders)
+                    results.append(
+                        {
+                            "database": db,
+                            "mix": mix,
+                            "processes": processes,
+                            "despatch_orders_per_s": round(ours, 1),
+                            "raw_sql_orders_per_s": round(raw, 1),
+                            "ratio": round(ours / raw, 3),
+                        }
+                    )
+                    console.print(
+                        f"{db:10} {mix:6} {processes} proc: despatch {ours:7.1f}/s  "
+                        f"raw {raw:7.1f}/s  ratio {ours / raw:.0%}"
+                    )
+    table = Table(
+        "database",
+        "SKU mix",
+        "processes",
+        "Despatch orders/s",
+        "raw SQL orders/s",
+        "ratio",
+        title=f"receive → reserve → allocate, {args.orders} orders a run, {os.cpu_count()} cores",
+    )
+    for r in results:
+        table.add_row(
+            r["database"],
+            r["mix"],
+            str(r["processes"]),
+            f"{r['despatch_orders_per_s']:.1f}",
+            f"{r['raw_sql_orders_per_s']:.1f}",
+            f"{r['ratio']:.0%}",
+        )
+    console.print(table)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
