@@ -146,7 +146,7 @@ def test_expired_reservations_are_released_and_the_order_goes_round_again(shop):
     with transaction.atomic():  # reserve without allocating, as a hold between the two would
         locked = orders.lock_order(order.id)
         trail = Trail("test")
-        assert allocation.validate(locked, trail)
+        assert allocation.validate(locked, trail, list(locked.lines.all()))
         allocation.reserve(locked, trail)
         trail.save()
     assert level("A", "LON") == (10, 3)

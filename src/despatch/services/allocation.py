@@ -44,12 +44,18 @@ def process_received(order_id: str, *, actor: str = "system:pipeline") -> Order:
         if order.status != OrderStatus.RECEIVED:
             return order
         trail = Trail(actor)
-        if validate(order, trail):
-            reserve(order, trail)
-            if order.status == OrderStatus.RESERVED:
-                allocate(order, trail)
+        lines = list(order.lines.all())
+        if validate(order, trail, lines):
+            _reserve_and_allocate(order, trail, lines)
         trail.save()
     return order
+
+
+def _reserve_and_allocate(order: Order, trail: Trail, lines: list[OrderLine] | None = None) -> None:
+    """Reserve, and when everything is reserved, allocate in the same transaction."""
+    held = reserve(order, trail, lines, allocate_now=True)
+    if order.status == OrderStatus.RESERVED:
+        allocate(order, trail, held)
 
 
 def reprocess_validated(order_id: str, *, actor: str = "system:pipeline") -> Order:
@@ -59,16 +65,13 @@ def reprocess_validated(order_id: str, *, actor: str = "system:pipeline") -> Ord
         if order.status != OrderStatus.VALIDATED:
             return order
         trail = Trail(actor)
-        reserve(order, trail)
-        if order.status == OrderStatus.RESERVED:
-            allocate(order, trail)
+        _reserve_and_allocate(order, trail)
         trail.save()
     return order
 
 
-def validate(order: Order, trail: Trail) -> bool:
+def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     """Hold the order with typed reasons, or move it to validated."""
-    lines = list(order.lines.all())
     skus = {line.sku for line in lines}
     known = set(Sku.objects.filter(code__in=skus, active=True).values_list("code", flat=True))
     address = Address.from_dict(order.shipping_address)
@@ -82,16 +85,24 @@ def validate(order: Order, trail: Trail) -> bool:
 
 
 def _warehouses_for(order: Order) -> list[str]:
-    channel = Channel.objects.filter(code=order.channel).first()
+    preferred = (
+        Channel.objects.filter(code=order.channel).values_list("warehouses", flat=True).first()
+    )
     active = list(Warehouse.objects.filter(active=True).values_list("code", flat=True))
-    if channel and channel.warehouses:
-        return [w for w in channel.warehouses if w in active]
+    if preferred:
+        return [w for w in preferred if w in active]
     return active
 
 
-def reserve(order: Order, trail: Trail) -> Plan:
-    """Plan against fresh stock and reserve it; re-plan if another order won a race."""
-    lines = list(order.lines.all())
+def reserve(
+    order: Order, trail: Trail, lines: list[OrderLine] | None = None, *, allocate_now: bool = False
+) -> list[Reservation]:
+    """Plan against fresh stock and reserve it; re-plan if another order won a race.
+
+    With ``allocate_now`` a complete reservation is written already bound to its shipment,
+    because the caller allocates in the same transaction (no expiry can fall in between).
+    """
+    lines = list(order.lines.all()) if lines is None else lines
     needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
     warehouses = _warehouses_for(order)
     for _ in range(RACE_RETRIES):
@@ -106,14 +117,16 @@ def reserve(order: Order, trail: Trail) -> Plan:
             continue
     else:
         plan = plan_allocation(needs, {}, warehouses)  # everything backordered
-    _record(order, lines, plan, trail)
-    return plan
+    return _record(order, lines, plan, trail, allocate_now and plan.is_complete)
 
 
-def _record(order: Order, lines: list[OrderLine], plan: Plan, trail: Trail) -> None:
+def _record(
+    order: Order, lines: list[OrderLine], plan: Plan, trail: Trail, bound: bool
+) -> list[Reservation]:
     complete = plan.is_complete
-    expires = reservation_expiry(trail.at) if complete else None
-    Reservation.objects.bulk_create(
+    expires = reservation_expiry(trail.at) if complete and not bound else None
+    status = ReservationStatus.ALLOCATED if bound else ReservationStatus.ACTIVE
+    held = Reservation.objects.bulk_create(
         Reservation(
             id=new_id("reservation"),
             order=order,
@@ -121,7 +134,7 @@ def _record(order: Order, lines: list[OrderLine], plan: Plan, trail: Trail) -> N
             sku_id=a.sku,
             warehouse_id=a.warehouse,
             quantity=a.quantity,
-            status=ReservationStatus.ACTIVE,
+            status=status,
             expires_at=expires,
             created_at=trail.at,
         )
@@ -144,7 +157,8 @@ def _record(order: Order, lines: list[OrderLine], plan: Plan, trail: Trail) -> N
     event = OrderEvent.RESERVE if complete else OrderEvent.BACKORDER
     if OrderStatus(order.status) != OrderStatus.BACKORDERED or complete:
         set_status(order, event, trail, "short" if not complete else "")
-    order.save(update_fields=["status", "allocation", "updated_at"])
+    if not bound:  # else allocate() saves the order once, with everything
+        order.save(update_fields=["status", "allocation", "updated_at"])
     if not complete:
         outbox.save(
             [
@@ -157,6 +171,7 @@ def _record(order: Order, lines: list[OrderLine], plan: Plan, trail: Trail) -> N
                 )
             ]
         )
+    return held
 
 
 def _plan_reason(plan: Plan) -> str:
@@ -165,9 +180,13 @@ def _plan_reason(plan: Plan) -> str:
     return "split" if plan.is_split else "single_source"
 
 
-def allocate(order: Order, trail: Trail) -> list[Shipment]:
-    """Turn active reservations into one shipment per warehouse."""
-    held = list(Reservation.objects.filter(order=order, status=ReservationStatus.ACTIVE))
+def allocate(order: Order, trail: Trail, held: list[Reservation] | None = None) -> list[Shipment]:
+    """Turn the order's reservations into one shipment per warehouse."""
+    if held is None:
+        held = list(Reservation.objects.filter(order=order, status=ReservationStatus.ACTIVE))
+        Reservation.objects.filter(id__in=[r.id for r in held]).update(
+            status=ReservationStatus.ALLOCATED, expires_at=None
+        )
     shipments = {
         w: Shipment(
             id=new_id("shipment"),
@@ -190,14 +209,11 @@ def allocate(order: Order, trail: Trail) -> list[Shipment]:
         )
         for r in held
     )
-    Reservation.objects.filter(id__in=[r.id for r in held]).update(
-        status=ReservationStatus.ALLOCATED, expires_at=None
-    )
     set_status(
         order, OrderEvent.ALLOCATE, trail, shipments=sorted(s.id for s in shipments.values())
     )
     order.allocated_at = trail.at
-    order.save(update_fields=["status", "allocated_at", "updated_at"])
+    order.save(update_fields=["status", "allocation", "allocated_at", "updated_at"])
     outbox.save(
         [
             outbox.emit(
@@ -230,10 +246,8 @@ def retry_backorders(sku: str, *, actor: str = "system:backorders", limit: int =
                 continue
             trail = Trail(actor)
             inventory.release_reservations(order, trail, [ReservationStatus.ACTIVE])
-            reserve(order, trail)
-            if order.status == OrderStatus.RESERVED:
-                allocate(order, trail)
-                done += 1
+            _reserve_and_allocate(order, trail)
+            done += order.status == OrderStatus.ALLOCATED
             trail.save()
     return done
 

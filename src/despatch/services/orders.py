@@ -43,10 +43,7 @@ def receive_order(draft: OrderDraft, *, actor: str) -> tuple[Order, bool]:
     if errors:
         raise ValidationFailed(errors)
     digest = fingerprint(draft)
-    existing = _existing(draft, digest)
-    if existing:
-        return existing, False
-    try:
+    try:  # insert first: a retry is the rare case, and the unique key decides races
         with transaction.atomic():
             return _insert(draft, digest, actor), True
     except IntegrityError:
