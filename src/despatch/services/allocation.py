@@ -39,7 +39,7 @@ def process_received(order_id: str, *, actor: str = "system:pipeline") -> Order:
 
     Idempotent: an order that has already moved on is left as it is.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # the worker's transaction, if any
         order = lock_order(order_id)
         if order.status != OrderStatus.RECEIVED:
             return order
@@ -60,7 +60,7 @@ def _reserve_and_allocate(order: Order, trail: Trail, lines: list[OrderLine] | N
 
 def reprocess_validated(order_id: str, *, actor: str = "system:pipeline") -> Order:
     """Reserve and allocate again an order whose reservation expired."""
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         order = lock_order(order_id)
         if order.status != OrderStatus.VALIDATED:
             return order
