@@ -39,7 +39,8 @@ def main() -> None:
     from despatch.domain.addresses import Address
     from despatch.domain.money import Money
     from despatch.domain.orders import LineDraft, OrderDraft
-    from despatch.services import orders, outbox, pipeline as handlers
+    from despatch.services import orders, outbox
+    from despatch.services import pipeline as handlers
 
     rng = random.Random(3)
     address = Address("Ada Okafor", "4 Quay St", "Bristol", "BS1 4DJ", "GB")
@@ -80,18 +81,16 @@ def main() -> None:
                         if handler:
                             timed("handle", outbox.run_handler, e, handler, "bd")
     total = sum(seconds.values())
-    print(
-        f"{connection.vendor}: {args.orders} orders, {args.orders / total:.0f} orders/s with the query log on"
-    )
+    rate = args.orders / total
+    print(f"{connection.vendor}: {args.orders} orders, {rate:.0f} orders/s with the query log on")
     print(f"{'phase':8} {'ms/order':>9} {'statements/order':>17} {'share':>6}")
     for phase in ("receive", "claim", "handle", "facts"):
         print(
             f"{phase:8} {1000 * seconds[phase] / args.orders:9.2f} "
             f"{statements[phase] / args.orders:17.1f} {seconds[phase] / total:6.0%}"
         )
-    print(
-        f"{'total':8} {1000 * total / args.orders:9.2f} {sum(statements.values()) / args.orders:17.1f}"
-    )
+    per_order = sum(statements.values()) / args.orders
+    print(f"{'total':8} {1000 * total / args.orders:9.2f} {per_order:17.1f}")
 
 
 if __name__ == "__main__":

@@ -147,19 +147,31 @@ def raw_client(url: str, mix: str, count: int, seed: int, start_at: float, out: 
 
 
 RAW_SQL = {
-    "order": "INSERT INTO despatch_order (id, channel, external_id, fingerprint, status, payment_status,"
-    " currency, total_amount, shipping_amount, customer_name, customer_email, shipping_address,"
-    " requested_service, priority, hold_reason, hold_detail, allocation, created_at, updated_at)"
-    " VALUES (?, 'bench', ?, '', 'allocated', 'paid', 'GBP', 29.97, 0, '', '', '{}', 'standard',"
-    " 0, '', '[]', '{}', ?, ?)",
-    "line": "INSERT INTO despatch_orderline (id, order_id, line_no, sku, name, quantity, unit_price,"
-    " backordered) VALUES (?, ?, ?, ?, '', ?, 9.99, 0)",
-    "reserve": "UPDATE despatch_stocklevel SET reserved = reserved + ? WHERE sku_id = ?"
-    " AND warehouse_id = 'LON' AND on_hand >= reserved + quarantined + ?",
-    "reservation": "INSERT INTO despatch_reservation (id, order_id, line_id, sku_id, warehouse_id,"
-    " quantity, status, expires_at, created_at) VALUES (?, ?, ?, ?, 'LON', ?, 'active', ?, ?)",
-    "outbox": "INSERT INTO despatch_outboxevent (topic, key, payload, status, attempts, available_at,"
-    " locked_by, last_error, created_at) VALUES ('order.allocated', ?, '{}', 'pending', 0, ?, '', '', ?)",
+    "order": (
+        "INSERT INTO despatch_order (id, channel, external_id, fingerprint, status,"
+        " payment_status, currency, total_amount, shipping_amount, customer_name, customer_email,"
+        " shipping_address, requested_service, priority, hold_reason, hold_detail, allocation,"
+        " created_at, updated_at) VALUES (?, 'bench', ?, '', 'allocated', 'paid', 'GBP', 29.97,"
+        " 0, '', '', '{}', 'standard', 0, '', '[]', '{}', ?, ?)"
+    ),
+    "line": (
+        "INSERT INTO despatch_orderline (id, order_id, line_no, sku, name, quantity, unit_price,"
+        " backordered) VALUES (?, ?, ?, ?, '', ?, 9.99, 0)"
+    ),
+    "reserve": (
+        "UPDATE despatch_stocklevel SET reserved = reserved + ? WHERE sku_id = ?"
+        " AND warehouse_id = 'LON' AND on_hand >= reserved + quarantined + ?"
+    ),
+    "reservation": (
+        "INSERT INTO despatch_reservation (id, order_id, line_id, sku_id, warehouse_id,"
+        " quantity, status, expires_at, created_at)"
+        " VALUES (?, ?, ?, ?, 'LON', ?, 'active', ?, ?)"
+    ),
+    "outbox": (
+        "INSERT INTO despatch_outboxevent (topic, key, payload, status, attempts,"
+        " available_at, locked_by, last_error, created_at)"
+        " VALUES ('order.allocated', ?, '{}', 'pending', 0, ?, '', '', ?)"
+    ),
 }
 
 

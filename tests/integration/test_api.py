@@ -187,3 +187,19 @@ def test_catalogue_endpoints(api):
 def test_openapi_is_served_offline(client):
     assert client.get("/api/docs").status_code == 200
     assert "/api/orders" in client.get("/api/openapi.json").json()["paths"]
+
+
+def test_ui_order_actions_need_an_order_handling_role(shop, client):
+    from despatch.services import orders
+    from tests.conftest import make_draft
+
+    order, _ = orders.receive_order(make_draft([("A", 1)]), actor="test")
+    tokens.ensure_user("picker1", "pw", roles=("picker",))
+    client.login(username="picker1", password="pw")
+    response = client.post(f"/orders/{order.id}/cancel/", follow=True)
+    assert "needs one of the roles" in response.content.decode()
+    assert orders.get_order(order.id).status == "received"
+    tokens.ensure_user("ops1", "pw", roles=("order_ops",))
+    client.login(username="ops1", password="pw")
+    client.post(f"/orders/{order.id}/cancel/", {"note": "duplicate"})
+    assert orders.get_order(order.id).status == "cancelled"

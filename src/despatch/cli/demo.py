@@ -35,7 +35,7 @@ def demo(
         with progress_bar("seeding 3 warehouses, 200 SKUs, 4 channels", 200) as advance:
             shop = business.seed(rng, progress=advance, expected_orders=orders)
     else:
-        shop = business.seed(random.Random(seed))
+        shop = business.seed(random.Random(seed), reference="demo-restock", expected_orders=orders)
     tokens.ensure_user(DEMO_USER, DEMO_PASSWORD, roles=("ops_manager",), superuser=True)
     worker.drain()
     prefix = f"D{int(time.time())}-"

@@ -62,6 +62,7 @@ UNITS_PER_ORDER = 3.5  # mean distinct lines (2.17) x mean quantity (1.6) of gen
 
 def seed(
     rng: random.Random,
+    reference: str = "opening-balance",
     sku_count: int = 200,
     actor: str = "system:demo",
     progress: Callable[[int], None] | None = None,
@@ -86,7 +87,7 @@ def seed(
                     warehouse=code,
                     quantity=units,
                     actor=actor,
-                    reference="opening-balance",
+                    reference=reference,
                 )
         if progress:
             progress(1)

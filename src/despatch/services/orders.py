@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from despatch.domain.errors import DuplicateOrder, InvalidTransition, NotFound, ValidationFailed
+from despatch.domain.errors import DuplicateOrder, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.orders import (
@@ -150,10 +150,8 @@ def place_hold(order_id: str, *, actor: str, note: str = "") -> Order:
     with transaction.atomic():
         order = lock_order(order_id)
         trail = Trail(actor)
-        if order.status == OrderStatus.ALLOCATED:
-            raise InvalidTransition("order", order.status, OrderStatus.ON_HOLD.value)
         problems = [{"field": "order", "message": note or "held by hand", "code": "manual"}]
-        inventory.release_reservations(order, trail)
+        inventory.release_reservations(order, trail)  # rolled back if the table refuses the hold
         hold_order(order, HoldReason.MANUAL, problems, trail)
         trail.save()
     return order

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser, Group, User
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, User
 from django.db import transaction
 from django.utils import timezone
 
@@ -51,3 +51,12 @@ def ensure_user(
             group, _ = Group.objects.get_or_create(name=role)
             user.groups.add(group)
     return user
+
+
+def has_role(user: AbstractBaseUser | AnonymousUser, roles: tuple[str, ...]) -> bool:
+    """Superusers have every role; others through their groups."""
+    if not user.is_authenticated:
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return User.objects.filter(pk=user.pk, groups__name__in=roles).exists()

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from despatch.domain.errors import DomainError, NotFound
 from despatch.domain.orders import OrderStatus
-from despatch.services import audit, catalogue, inventory, orders
+from despatch.services import audit, catalogue, inventory, orders, tokens
 
 
 def _actor(request: HttpRequest) -> str:
@@ -64,11 +64,19 @@ ACTIONS = {
 }
 
 
+ORDER_ROLES = ("ops_manager", "order_ops", "support")
+
+
 @login_required
 @require_POST
 def order_action(request: HttpRequest, order_id: str, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404(f"unknown action {action!r}")
+    if not tokens.has_role(request.user, ORDER_ROLES):
+        messages.error(
+            request, f"{action} refused: needs one of the roles {', '.join(ORDER_ROLES)}"
+        )
+        return redirect("order", order_id=order_id)
     try:
         ACTIONS[action](order_id, _actor(request), request.POST.get("note", "").strip())
         messages.success(request, f"{action}: done")
