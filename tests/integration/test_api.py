@@ -203,3 +203,14 @@ def test_ui_order_actions_need_an_order_handling_role(shop, client):
     client.login(username="ops1", password="pw")
     client.post(f"/orders/{order.id}/cancel/", {"note": "duplicate"})
     assert orders.get_order(order.id).status == "cancelled"
+
+
+def test_text_with_a_nul_character_is_refused_before_it_reaches_the_database(api, client):
+    status, problem = api.call("post", "/orders", {**ORDER, "customer_name": "Jo\u0000"})
+    assert (
+        status == 400
+        and problem["code"] == "nul_character"
+        and problem["errors"][0]["field"] == "body"
+    )
+    status, problem = api.call("get", "/orders?q=%00")
+    assert status == 400 and problem["errors"][0]["field"] == "query"

@@ -59,3 +59,12 @@ def test_sku_catalogue_rows_are_checked():
     assert [r.code for r in records] == ["S1"]
     assert records[0].flags == ("fragile", "upright")
     assert {(e.row, e.field) for e in errors} == {(3, "sku"), (4, "gtin"), (5, "length_mm")}
+
+
+def test_a_file_that_is_not_csv_names_the_row_it_broke_on():
+    text = (
+        HEADER + "A1,GBP,SKU-1,1,1,Jo,1 St,Leeds,LS1,GB\nA2,GBP,SKU\x00,1,1,Jo,1 St,Leeds,LS1,GB\n"
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        order_csv.parse(text, "csv")
+    assert exc.value.errors[0].field == "file" and "row 3" in exc.value.errors[0].message

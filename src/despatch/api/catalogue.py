@@ -4,8 +4,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from despatch.api.pages import Pages
 from despatch.services import catalogue
 
 router = Router(tags=["catalogue"])
@@ -16,7 +17,7 @@ class WarehouseIn(Schema):
     name: str = Field(min_length=1, max_length=200)
     time_zone: str = "UTC"
     country: str = Field("GB", min_length=2, max_length=2)
-    priority: int = Field(100, ge=0)
+    priority: int = Field(100, ge=0, le=1_000_000)
 
 
 class WarehouseOut(Schema):
@@ -32,10 +33,10 @@ class SkuIn(Schema):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=300)
     gtin: str = Field("", max_length=14, pattern=r"^\d*$")
-    length_mm: int = Field(0, ge=0)
-    width_mm: int = Field(0, ge=0)
-    height_mm: int = Field(0, ge=0)
-    weight_g: int = Field(0, ge=0)
+    length_mm: int = Field(0, ge=0, le=100_000)
+    width_mm: int = Field(0, ge=0, le=100_000)
+    height_mm: int = Field(0, ge=0, le=100_000)
+    weight_g: int = Field(0, ge=0, le=10_000_000)
     flags: list[str] = []
 
 
@@ -77,7 +78,7 @@ def put_warehouse(request: HttpRequest, code: str, body: WarehouseIn) -> Any:
 
 
 @router.get("skus", response=list[SkuOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_skus(request: HttpRequest, q: Query[str] = "") -> Any:
     return catalogue.skus(q)
 

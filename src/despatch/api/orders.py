@@ -6,9 +6,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from despatch.api.auth import actor
+from despatch.api.pages import Pages
 from despatch.domain.addresses import Address
 from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.money import Money
@@ -233,7 +234,7 @@ class OrderFilters(Schema):
 
 
 @router.get("", response=list[OrderSummary], summary="List orders, newest first")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
     return _Lazy(orders.list_orders(**filters.dict()), summary_out)
 

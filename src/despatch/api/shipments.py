@@ -4,10 +4,11 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from despatch.api.auth import actor
 from despatch.api.orders import ShipmentOut, shipment_out
+from despatch.api.pages import Pages
 from despatch.services import fulfillment
 
 router = Router(tags=["shipments"])
@@ -25,7 +26,7 @@ class DespatchIn(Schema):
 
 
 @router.get("", response=list[ShipmentOut])
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def list_shipments(request: HttpRequest, filters: Query[ShipmentFilters]) -> Any:
     return [
         shipment_out(s)

@@ -5,9 +5,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from despatch.api.auth import actor
+from despatch.api.pages import Pages
 from despatch.domain.inventory import MovementReason
 from despatch.services import inventory
 
@@ -55,13 +56,17 @@ class ReceiveIn(Schema):
 class AdjustIn(Schema):
     sku: str = Field(min_length=1)
     warehouse: str = Field(min_length=1)
-    delta: int = Field(description="positive adds, negative removes; never below reserved")
+    delta: int = Field(
+        ge=-1_000_000,
+        le=1_000_000,
+        description="positive adds, negative removes; never below reserved",
+    )
     reason: MovementReason = MovementReason.ADJUSTMENT
     note: str = Field(min_length=1, max_length=500)
 
 
 @router.get("", response=list[LevelOut], summary="Stock levels per SKU and warehouse")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def levels(request: HttpRequest, filters: Query[StockFilters]) -> Any:
     return inventory.levels(**filters.dict())
 
@@ -77,6 +82,6 @@ def adjust(request: HttpRequest, body: AdjustIn) -> Any:
 
 
 @router.get("/movements", response=list[MovementOut], summary="The append-only ledger")
-@paginate(LimitOffsetPagination)
+@paginate(Pages)
 def movements(request: HttpRequest, filters: Query[StockFilters]) -> Any:
     return inventory.movements(**filters.dict())

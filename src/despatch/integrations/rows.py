@@ -26,6 +26,11 @@ def read_rows(
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (row number, row) from a CSV file or text; refuses a header missing columns."""
     text = source.read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
+    if "\x00" in text:
+        row = text[: text.index("\x00")].count("\n") + 1
+        raise ValidationFailed.single(
+            "file", f"row {row} contains a NUL character", "malformed_csv"
+        )
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]
@@ -41,8 +46,14 @@ def read_rows(
             ]
         )
     reader.fieldnames = header
-    for number, row in enumerate(reader, start=2):
-        yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    number = 1
+    try:
+        for number, row in enumerate(reader, start=2):  # noqa: B007 (read in the except)
+            yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
+    except csv.Error as exc:
+        raise ValidationFailed.single(
+            "file", f"row {number + 1} cannot be read as CSV: {exc}", "malformed_csv"
+        ) from exc
 
 
 def integer(

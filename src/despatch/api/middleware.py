@@ -1,0 +1,56 @@
+"""Refuse text with NUL characters before it reaches a view: PostgreSQL cannot store them,
+and no order, address or SKU legitimately contains one."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import unquote
+
+from django.http import HttpRequest, HttpResponse
+
+from despatch.api.problems import problem
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _where(request: HttpRequest) -> str | None:
+    if "\x00" in unquote(request.path):
+        return "path"
+    if any(_has_nul(k) or _has_nul(v) for k, v in request.GET.lists()):
+        return "query"
+    if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
+        try:
+            body = json.loads(request.body or b"null")
+        except ValueError:
+            return None  # malformed JSON is the view's to report
+        return "body" if _has_nul(body) else None
+    if request.method == "POST" and any(_has_nul(v) for _, v in request.POST.lists()):
+        return "form"
+    return None
+
+
+class RejectNulCharacters:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        where = _where(request)
+        if where is None:
+            return self.get_response(request)
+        return problem(
+            400,
+            "nul_character",
+            "Text contains a NUL character",
+            f"the request {where} contains a NUL (0x00) character, which no field accepts",
+            errors=[
+                {"field": where, "message": "contains a NUL character", "code": "nul_character"}
+            ],
+        )
