@@ -48,7 +48,7 @@ def read_rows(
     reader.fieldnames = header
     number = 1
     try:
-        for number, row in enumerate(reader, start=2):  # noqa: B007 (read in the except)
+        for number, row in enumerate(reader, start=2):
             yield number, {k: (v or "").strip() for k, v in row.items() if k is not None}
     except csv.Error as exc:
         raise ValidationFailed.single(
