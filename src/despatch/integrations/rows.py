@@ -27,10 +27,8 @@ def read_rows(
     """Yield (row number, row) from a CSV file or text; refuses a header missing columns."""
     text = source.read_text(encoding="utf-8-sig") if isinstance(source, Path) else source
     if "\x00" in text:
-        row = text[: text.index("\x00")].count("\n") + 1
-        raise ValidationFailed.single(
-            "file", f"row {row} contains a NUL character", "malformed_csv"
-        )
+        at = text[: text.index("\x00")].count("\n") + 1
+        raise ValidationFailed.single("file", f"row {at} contains a NUL character", "malformed_csv")
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]
