@@ -52,21 +52,6 @@ class SkuOut(Schema):
     active: bool
 
 
-class ChannelIn(Schema):
-    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-    name: str = Field(min_length=1, max_length=200)
-    type: str = "api"
-    warehouses: list[str] = Field([], description="warehouse codes in priority order")
-
-
-class ChannelOut(Schema):
-    code: str
-    name: str
-    type: str
-    warehouses: list[str]
-    active: bool
-
-
 @router.get("warehouses", response=list[WarehouseOut], tags=["catalogue"])
 def list_warehouses(request: HttpRequest) -> Any:
     return catalogue.warehouses()
@@ -94,13 +79,3 @@ def put_sku(request: HttpRequest, code: str, body: SkuIn) -> Any:
     data["code"], data["flags"] = code, tuple(data["flags"])
     catalogue.upsert_skus([catalogue.SkuRow(**data)])
     return catalogue.get_sku(code)
-
-
-@router.get("channels", response=list[ChannelOut])
-def list_channels(request: HttpRequest) -> Any:
-    return catalogue.channels()
-
-
-@router.put("channels/{code}", response=ChannelOut, summary="Create or update a channel")
-def put_channel(request: HttpRequest, code: str, body: ChannelIn) -> Any:
-    return catalogue.upsert_channel(**{**body.dict(), "code": code})

@@ -13,6 +13,7 @@ from despatch.domain.errors import (
     FieldError,
     Invalid,
     NotFound,
+    Unauthorized,
     ValidationFailed,
 )
 
@@ -20,6 +21,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404),
     (Conflict, 409),
     (Invalid, 422),
+    (Unauthorized, 401),
     (DomainError, 400),
 ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from despatch.cli import admin, demo, orders, stock
+from despatch.cli import admin, channels, demo, orders, stock
 from despatch.cli.common import console
 
 app = typer.Typer(
@@ -15,6 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(orders.app, name="orders")
+app.add_typer(channels.app, name="channels")
 app.add_typer(stock.app, name="stock")
 app.add_typer(admin.skus, name="skus")
 app.add_typer(admin.warehouses, name="warehouses")

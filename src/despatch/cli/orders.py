@@ -9,11 +9,13 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from despatch import worker as relay
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.domain.errors import DomainError
 from despatch.integrations.channels import csv as order_csv
 from despatch.integrations.rows import RowError
 from despatch.services import audit
+from despatch.services import channels as channel_service
 from despatch.services import orders as order_service
 
 app = typer.Typer(help="Receive, inspect and cancel orders.", no_args_is_help=True)
@@ -21,36 +23,71 @@ app = typer.Typer(help="Receive, inspect and cancel orders.", no_args_is_help=Tr
 
 @app.command("import")
 def import_orders(
-    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="CSV files"),
-    channel: str = typer.Option("csv", help="channel for rows without a 'channel' column"),
+    files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSON files"),
+    channel: str = typer.Option("csv", help="the channel the orders came from"),
+    format: str = typer.Option(
+        "", help="csv, or a channel type (shopify, woocommerce); default: by file and channel"
+    ),
+    process: bool = typer.Option(
+        True, help="run the pipeline after importing payloads and report where each order stands"
+    ),
 ) -> None:
-    """Import orders from CSV (see docs/formats.md). Bad rows are reported with row and field;
-    every good order is kept. Exits 1 if any row was rejected."""
+    """Import orders: CSV (see docs/formats.md) or a platform's exported order payload (JSON,
+    read by the channel's type). Reports per file what was created, updated, skipped as a
+    duplicate or held; exits 1 if anything was rejected."""
     rejected = 0
+    payload_orders: list[tuple[str, str]] = []
     for path in files:
-        with domain_errors():
-            parsed, errors = order_csv.parse(path, channel)
-        created = replayed = 0
-        with progress_bar(f"importing {path.name}", len(parsed)) as advance:
-            for item in parsed:
-                try:
-                    _, new = order_service.receive_order(
-                        item.draft, actor=f"cli:import:{path.name}"
-                    )
-                    created += new
-                    replayed += not new
-                except DomainError as exc:
-                    errors.append(RowError(item.rows[0], "order", exc.detail))
-                advance(1)
-        for e in sorted(errors, key=lambda e: e.row):
-            err.print(f"[red]{path.name}: {e}[/]")
-        rejected += len(errors)
-        console.print(
-            f"{path.name}: {created} created, {replayed} already received, "
-            f"{len(errors)} row error(s)"
-        )
+        kind = format or ("csv" if path.suffix.lower() == ".csv" else "payload")
+        if kind == "csv":
+            rejected += _import_csv(path, channel)
+        else:
+            rejected += _import_payload(
+                path, channel, payload_orders, "" if kind == "payload" else kind
+            )
+    if process and payload_orders:
+        relay.drain()
+        for name, order_id in payload_orders:
+            order = order_service.get_order(order_id)
+            why = f": {order.hold_reason} " + "; ".join(p["message"] for p in order.hold_detail)
+            console.print(f"{name}: {order_id} is {order.status}{why if order.hold_reason else ''}")
     if rejected:
         raise typer.Exit(1)
+
+
+def _import_csv(path: Path, channel: str) -> int:
+    with domain_errors():
+        parsed, errors = order_csv.parse(path, channel)
+    created = replayed = 0
+    with progress_bar(f"importing {path.name}", len(parsed)) as advance:
+        for item in parsed:
+            try:
+                _, new = order_service.receive_order(item.draft, actor=f"cli:import:{path.name}")
+                created += new
+                replayed += not new
+            except DomainError as exc:
+                errors.append(RowError(item.rows[0], "order", exc.detail))
+            advance(1)
+    for e in sorted(errors, key=lambda e: e.row):
+        err.print(f"[red]{path.name}: {e}[/]")
+    console.print(
+        f"{path.name}: {created} created, {replayed} already received, {len(errors)} row error(s)"
+    )
+    return len(errors)
+
+
+def _import_payload(path: Path, channel: str, seen: list[tuple[str, str]], kind: str) -> int:
+    with domain_errors():
+        delivery, new = channel_service.import_payload(
+            channel, path.read_bytes(), name=path.name, kind=kind
+        )
+    if delivery.status == "failed":
+        err.print(f"[red]{path.name}: rejected: {delivery.error}[/]")
+        return 1
+    console.print(f"{path.name}: {delivery.outcome if new else 'duplicate'} {delivery.order_id}")
+    if delivery.order_id:
+        seen.append((path.name, delivery.order_id))
+    return 0
 
 
 def _as_dict(order: Any) -> dict[str, Any]:

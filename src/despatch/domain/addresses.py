@@ -17,8 +17,9 @@ class Address:
     line2: str = ""
     region: str = ""
     company: str = ""
-    phone: str = ""
+    phone: str = ""  # E.164 where it could be read, else as given
     email: str = ""
+    phone_raw: str = ""  # exactly as the channel sent it
 
     def as_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -6,8 +6,9 @@
     │   ├── InvalidTransition         a status change the transition table forbids
     │   ├── InsufficientStock         not enough available stock for a change
     │   └── DuplicateOrder            an external ID reused with a different payload
-    └── Invalid                       the input itself is wrong
-        └── ValidationFailed          one or more fields are wrong (carries field errors)
+    ├── Invalid                       the input itself is wrong
+    │   └── ValidationFailed          one or more fields are wrong (carries field errors)
+    └── Unauthorized                  a signature or credential does not check out
 
 Each class has a stable ``code`` that the API puts in its problem body and the CLI prints.
 Edges map the tree to their own vocabulary in one table (HTTP status, exit code).
@@ -117,3 +118,8 @@ class ValidationFailed(Invalid):
     @classmethod
     def single(cls, field_name: str, message: str, code: str = "invalid") -> ValidationFailed:
         return cls([FieldError(field_name, message, code)])
+
+
+class Unauthorized(DomainError):
+    code = "unauthorized"
+    title = "Not authenticated"

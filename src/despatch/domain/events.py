@@ -13,6 +13,8 @@ class Topic(StrEnum):
     ORDER_BACKORDERED = "order.backordered"
     ORDER_ALLOCATED = "order.allocated"
     ORDER_CANCELLED = "order.cancelled"
+    ORDER_CANCEL_REQUESTED = "order.cancel_requested"
+    CHANNEL_DELIVERY_RECEIVED = "channel.delivery_received"
     ORDER_STATUS_CHANGED = "order.status_changed"
     SHIPMENT_DESPATCHED = "shipment.despatched"
     SHIPMENT_DELIVERED = "shipment.delivered"

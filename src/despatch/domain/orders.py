@@ -152,6 +152,7 @@ class LineDraft:
     sku: str
     quantity: int
     unit_price: Money
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,11 @@ class OrderDraft:
     requested_service: str = "standard"
     shipping_price: Money | None = None
     priority: int = 0
+    discount_total: Money | None = None
+    tax_total: Money | None = None
+    fee_total: Money | None = None
+    taxes_included: bool = True
+    presentment_total: Money | None = None  # what the shopper saw, when another currency
     extra: dict[str, str] = field(default_factory=dict)
 
     def structural_errors(self) -> list[FieldError]:
@@ -187,8 +193,6 @@ class OrderDraft:
         for i, line in enumerate(self.lines):
             if line.quantity <= 0:
                 errors.append(FieldError(f"lines[{i}].quantity", "must be at least 1", "quantity"))
-            if not line.sku.strip():
-                errors.append(FieldError(f"lines[{i}].sku", "is required", "required"))
             if line.unit_price.currency != self.currency:
                 errors.append(
                     FieldError(
@@ -199,12 +203,18 @@ class OrderDraft:
                 )
         return errors
 
+    def _amount(self, value: Money | None) -> Money:
+        return value if value is not None else Money.zero(self.currency)
+
     @property
     def total(self) -> Money:
+        """Lines less discounts, plus shipping and fees, plus tax unless prices include it."""
         amount = Money.zero(self.currency)
         for line in self.lines:
             amount = amount + line.unit_price * line.quantity
-        return amount + (self.shipping_price or Money.zero(self.currency))
+        amount = amount - self._amount(self.discount_total) + self._amount(self.shipping_price)
+        amount = amount + self._amount(self.fee_total)
+        return amount if self.taxes_included else amount + self._amount(self.tax_total)
 
 
 def hold_reasons(
@@ -212,7 +222,11 @@ def hold_reasons(
 ) -> list[FieldError]:
     """Why a received order cannot go forward yet: unknown SKUs, unusable address."""
     problems = [
-        FieldError(f"lines[{i}].sku", f"unknown SKU {sku!r}", HoldReason.UNKNOWN_SKU.value)
+        FieldError(
+            f"lines[{i}].sku",
+            f"unknown SKU {sku!r}" if sku.strip() else "the line has no SKU",
+            HoldReason.UNKNOWN_SKU.value,
+        )
         for i, sku in lines
         if sku not in known_skus
     ]

@@ -2,6 +2,7 @@
 
 from despatch.models.audit import AuditEntry
 from despatch.models.catalogue import Channel, Sku, Warehouse
+from despatch.models.channels import ChannelDelivery
 from despatch.models.fulfillment import Shipment, ShipmentLine
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
 from despatch.models.orders import Order, OrderLine
@@ -12,6 +13,7 @@ __all__ = [
     "ApiToken",
     "AuditEntry",
     "Channel",
+    "ChannelDelivery",
     "Order",
     "OrderLine",
     "OutboxEvent",

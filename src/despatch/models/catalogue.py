@@ -42,6 +42,10 @@ class Channel(models.Model):
     type = models.CharField(max_length=32, default="api")
     warehouses = models.JSONField(default=list, blank=True, help_text="codes in priority order")
     active = models.BooleanField(default=True)
+    webhook_secret = models.CharField(max_length=200, blank=True, default="")
+    api_url = models.CharField(max_length=500, blank=True, default="")
+    token = models.CharField(max_length=500, blank=True, default="")
+    settings = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["code"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 from despatch.domain.errors import DuplicateOrder, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
+from despatch.domain.money import Money
 from despatch.domain.orders import (
     HoldReason,
     OrderDraft,
@@ -53,6 +54,10 @@ def receive_order(draft: OrderDraft, *, actor: str) -> tuple[Order, bool]:
         return existing, False
 
 
+def _amount(value: Money | None) -> Decimal:
+    return value.amount if value is not None else Decimal(0)
+
+
 def _existing(draft: OrderDraft, digest: str) -> Order | None:
     order = Order.objects.filter(channel=draft.channel, external_id=draft.external_id).first()
     if order is not None and order.fingerprint != digest:
@@ -71,7 +76,13 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         payment_status=draft.payment_status,
         currency=draft.currency,
         total_amount=draft.total.amount,
-        shipping_amount=(draft.shipping_price.amount if draft.shipping_price else Decimal(0)),
+        shipping_amount=_amount(draft.shipping_price),
+        discount_amount=_amount(draft.discount_total),
+        tax_amount=_amount(draft.tax_total),
+        fee_amount=_amount(draft.fee_total),
+        taxes_included=draft.taxes_included,
+        presentment_currency=draft.presentment_total.currency if draft.presentment_total else "",
+        presentment_total=draft.presentment_total.amount if draft.presentment_total else None,
         customer_name=draft.customer_name,
         customer_email=draft.customer_email,
         shipping_address=draft.shipping_address.as_dict(),
@@ -88,6 +99,7 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
             sku=line.sku,
             quantity=line.quantity,
             unit_price=line.unit_price.amount,
+            name=line.name[:300],
         )
         for i, line in enumerate(draft.lines, start=1)
     )

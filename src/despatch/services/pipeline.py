@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from despatch.domain.events import Topic
 from despatch.models import OutboxEvent
-from despatch.services import allocation
+from despatch.services import allocation, channels
 from despatch.services.outbox import Handler
 
 
@@ -21,7 +21,12 @@ def _stock_received(event: OutboxEvent) -> None:
     allocation.retry_backorders(event.payload["sku"])
 
 
+def _delivery(event: OutboxEvent) -> None:
+    channels.process_delivery(event.payload["delivery"])
+
+
 HANDLERS: dict[str, Handler] = {
+    Topic.CHANNEL_DELIVERY_RECEIVED.value: _delivery,
     Topic.ORDER_RECEIVED.value: _received,
     "order.reservation_expired": _expired,
     Topic.STOCK_RECEIVED.value: _stock_received,

@@ -1,1 +1,15 @@
-"""Channel adapters: each translates one platform's format into Despatch's OrderDraft."""
+"""Channel adapters: each translates one platform's documented format into an OrderDraft.
+
+Each module offers ``verify(headers, body, secret)``, ``delivery(headers, payload)`` and
+``parse(payload, channel)`` (see ``base.ChannelAdapter``); header names are lower-case.
+"""
+
+from types import ModuleType
+
+from despatch.integrations.channels import shopify, woocommerce
+
+ADAPTERS: dict[str, ModuleType] = {shopify.KIND: shopify, woocommerce.KIND: woocommerce}
+
+
+def adapter_for(kind: str) -> ModuleType | None:
+    return ADAPTERS.get(kind)

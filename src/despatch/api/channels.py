@@ -1,0 +1,94 @@
+"""Channels: configuration, the signed webhook intake, and the delivery inbox."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from despatch.api.pages import Pages
+from despatch.services import catalogue, channels
+
+router = Router(tags=["channels"])
+
+
+class ChannelIn(Schema):
+    name: str = Field(min_length=1, max_length=200)
+    type: str = Field("api", description=f"one of {', '.join(channels.TYPES)}")
+    warehouses: list[str] = Field([], description="warehouse codes in priority order")
+    webhook_secret: str | None = Field(None, max_length=200, description="write-only")
+    api_url: str | None = Field(None, max_length=500)
+    token: str | None = Field(None, max_length=500, description="write-only")
+
+
+class ChannelOut(Schema):
+    code: str
+    name: str
+    type: str
+    warehouses: list[str]
+    api_url: str
+    active: bool
+    has_webhook_secret: bool
+    has_token: bool
+
+    @staticmethod
+    def resolve_has_webhook_secret(obj: Any) -> bool:
+        return bool(obj.webhook_secret)
+
+    @staticmethod
+    def resolve_has_token(obj: Any) -> bool:
+        return bool(obj.token)
+
+
+class DeliveryOut(Schema):
+    id: int
+    delivery_id: str
+    event_id: str
+    topic: str
+    source: str
+    status: str
+    outcome: str
+    order_id: str
+    error: str
+    received_at: datetime
+    processed_at: datetime | None
+
+
+class Accepted(Schema):
+    delivery: int
+    status: str
+
+
+@router.get("", response=list[ChannelOut])
+def list_channels(request: HttpRequest) -> Any:
+    return catalogue.channels()
+
+
+@router.put("/{code}", response=ChannelOut, summary="Create or update a channel")
+def put_channel(request: HttpRequest, code: str, body: ChannelIn) -> Any:
+    return channels.configure_channel(code=code, **body.dict())
+
+
+@router.post(
+    "/{code}/webhooks",
+    auth=None,
+    response={200: Accepted, 202: Accepted},
+    summary="Receive a platform's webhook (signed, not token-authenticated)",
+)
+def webhook(request: HttpRequest, code: str) -> Any:
+    """Checks the platform's signature, stores the raw delivery and answers at once (202);
+    the worker applies it. A repeated delivery ID answers 200 and changes nothing; a bad
+    signature answers 401 and is logged, not stored."""
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    delivery, new = channels.receive_delivery(code, headers, request.body)
+    return Status(
+        202 if new else 200, {"delivery": delivery.pk, "status": "accepted" if new else "duplicate"}
+    )
+
+
+@router.get("/{code}/deliveries", response=list[DeliveryOut], summary="The channel's inbox")
+@paginate(Pages)
+def list_deliveries(request: HttpRequest, code: str, status: str = "") -> Any:
+    channels.get_channel(code)
+    return channels.deliveries(code, status)

@@ -1,0 +1,124 @@
+"""What every channel adapter shares: the shape of what it returns, signatures, money, phones."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+import phonenumbers
+
+from despatch.domain.errors import ValidationFailed
+from despatch.domain.money import Money
+from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Who sent what: the platform's delivery ID (retries repeat it), event ID and topic."""
+
+    delivery_id: str
+    event_id: str = ""
+    topic: str = ""
+
+
+@dataclass(frozen=True)
+class Refund:
+    refund_id: str
+    amount: Money
+    lines: tuple[tuple[str, int], ...] = ()  # (sku, quantity)
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "refund_id": self.refund_id,
+            "amount": str(self.amount.amount),
+            "currency": self.amount.currency,
+            "reason": self.reason,
+            "lines": [{"sku": sku, "quantity": qty} for sku, qty in self.lines],
+        }
+
+
+@dataclass(frozen=True)
+class ChannelOrder:
+    """A platform's order, translated: the draft plus what the draft cannot say."""
+
+    draft: OrderDraft
+    cancelled: bool = False
+    payment_status: PaymentStatus = PaymentStatus.PAID
+    refunds: tuple[Refund, ...] = ()
+    platform_total: Money | None = None
+    notes: tuple[str, ...] = field(default=())
+
+
+class ChannelAdapter(Protocol):
+    KIND: str
+
+    def verify(self, headers: Mapping[str, str], body: bytes, secret: str) -> bool: ...
+
+    def delivery(self, headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery: ...
+
+    def parse(self, payload: dict[str, Any], channel: str) -> ChannelOrder: ...
+
+
+def hmac_base64_matches(secret: str, body: bytes, signature: str) -> bool:
+    """Base64 HMAC-SHA256 of the raw body, compared in constant time (Shopify, WooCommerce)."""
+    if not secret or not signature:
+        return False
+    digest = base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+    return hmac.compare_digest(digest, signature.strip())
+
+
+def sign_base64(secret: str, body: bytes) -> str:
+    """The signature a platform would send: for tests, fixtures and fake servers."""
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def money(value: Any, currency: str, where: str) -> Money:
+    if value is None or value == "":
+        return Money.zero(currency)
+    return Money.parse(str(value), currency, where)
+
+
+def decimal_sum(values: list[Money], currency: str) -> Money:
+    total = Money(Decimal(0), currency)
+    for value in values:
+        total = total + value
+    return total
+
+
+def phone(raw: str | None, country: str) -> tuple[str, str]:
+    """(E.164 if it can be read as a valid number for ``country``, else as given; the raw text)."""
+    text = (raw or "").strip()
+    if not text:
+        return "", ""
+    try:
+        number = phonenumbers.parse(text, country.upper() or None)
+    except phonenumbers.NumberParseException:
+        return text, text
+    if not phonenumbers.is_valid_number(number):
+        return text, text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), text
+
+
+def require(payload: Mapping[str, Any], key: str, where: str = "") -> Any:
+    value = payload.get(key)
+    if value is None or value == "":
+        raise ValidationFailed.single(f"{where}{key}", "is required", "required")
+    return value
+
+
+def lines_for_total(sku: str, quantity: int, line_total: Money, name: str) -> list[LineDraft]:
+    """Unit prices for a line known by its total: one line when it divides evenly, else two
+    lines (some units a minor unit dearer) so the line total stays exact to the cent."""
+    units = line_total.allocate([1] * quantity)
+    prices: dict[Money, int] = {}
+    for unit in units:
+        prices[unit] = prices.get(unit, 0) + 1
+    return [
+        LineDraft(sku, count, price, name) for price, count in sorted(prices.items(), reverse=True)
+    ]

@@ -1,0 +1,174 @@
+"""Shopify: the REST Admin API Order resource, as the ``orders/*`` webhooks deliver it.
+
+Signature: ``X-Shopify-Hmac-Sha256`` is the base64 HMAC-SHA256 of the raw body keyed with the
+app's client secret. ``X-Shopify-Webhook-Id`` names the delivery (retries repeat it);
+``X-Shopify-Event-Id`` names the event (several subscriptions may deliver one event).
+
+Money comes as strings in the shop's currency (``currency``); ``*_set`` objects carry the
+shop and presentment amounts. An order reconciles as: sum(price x quantity) - line discount
+allocations + shipping lines' discounted prices + total tax (unless ``taxes_included``) =
+``total_price``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from despatch.domain.addresses import Address
+from despatch.domain.errors import ValidationFailed
+from despatch.domain.money import Money
+from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels.base import (
+    ChannelOrder,
+    Delivery,
+    Refund,
+    decimal_sum,
+    hmac_base64_matches,
+    money,
+    phone,
+    require,
+)
+
+KIND = "shopify"
+
+PAYMENT = {
+    "pending": PaymentStatus.PENDING,
+    "authorized": PaymentStatus.AUTHORISED,
+    "partially_paid": PaymentStatus.AUTHORISED,
+    "paid": PaymentStatus.PAID,
+    "partially_refunded": PaymentStatus.PARTIALLY_REFUNDED,
+    "refunded": PaymentStatus.REFUNDED,
+    "voided": PaymentStatus.VOIDED,
+    "expired": PaymentStatus.FAILED,
+}
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    return hmac_base64_matches(secret, body, headers.get("x-shopify-hmac-sha256", ""))
+
+
+def delivery(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
+    return Delivery(
+        delivery_id=headers.get("x-shopify-webhook-id", ""),
+        event_id=headers.get("x-shopify-event-id", ""),
+        topic=headers.get("x-shopify-topic", ""),
+    )
+
+
+def _address(data: dict[str, Any] | None) -> Address:
+    data = data or {}
+    country = (data.get("country_code") or "").upper()
+    e164, raw = phone(data.get("phone"), country)
+    name = data.get("name") or " ".join(
+        p for p in (data.get("first_name"), data.get("last_name")) if p
+    )
+    return Address(
+        name=name or "",
+        line1=data.get("address1") or "",
+        line2=data.get("address2") or "",
+        city=data.get("city") or "",
+        region=data.get("province_code") or data.get("province") or "",
+        postcode=data.get("zip") or "",
+        country=country,
+        company=data.get("company") or "",
+        phone=e164,
+        phone_raw=raw,
+    )
+
+
+def _presentment(payload: dict[str, Any], currency: str) -> Money | None:
+    shown = (payload.get("total_price_set") or {}).get("presentment_money") or {}
+    code = shown.get("currency_code")
+    if not code or code == currency:
+        return None
+    return money(shown.get("amount"), code, "total_price_set.presentment_money.amount")
+
+
+def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Money]:
+    lines, discounts = [], []
+    for i, item in enumerate(require(payload, "line_items")):
+        where = f"line_items[{i}]."
+        quantity = item.get("quantity")
+        if not isinstance(quantity, int) or quantity < 1:
+            raise ValidationFailed.single(
+                f"{where}quantity", f"{quantity!r} is not a whole number >= 1"
+            )
+        price = money(item.get("price"), currency, f"{where}price")
+        name = " - ".join(p for p in (item.get("title"), item.get("variant_title")) if p)
+        lines.append(LineDraft((item.get("sku") or "").strip(), quantity, price, name))
+        discounts += [
+            money(d.get("amount"), currency, f"{where}discount_allocations[{j}].amount")
+            for j, d in enumerate(item.get("discount_allocations") or [])
+        ]
+    return lines, decimal_sum(discounts, currency)
+
+
+def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
+    skus = {item.get("id"): (item.get("sku") or "") for item in payload.get("line_items") or []}
+    refunds = []
+    for i, refund in enumerate(payload.get("refunds") or []):
+        paid_back = [
+            money(t.get("amount"), currency, f"refunds[{i}].transactions[{j}].amount")
+            for j, t in enumerate(refund.get("transactions") or [])
+            if t.get("kind") == "refund" and t.get("status", "success") == "success"
+        ]
+        items = refund.get("refund_line_items") or []
+        amount = (
+            decimal_sum(paid_back, currency)
+            if paid_back
+            else decimal_sum(
+                [money(r.get("subtotal"), currency, f"refunds[{i}].subtotal") for r in items],
+                currency,
+            )
+        )
+        lines = tuple(
+            (skus.get(r.get("line_item_id"), ""), int(r.get("quantity") or 0)) for r in items
+        )
+        refunds.append(Refund(str(refund.get("id")), amount, lines, refund.get("note") or ""))
+    return tuple(refunds)
+
+
+def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
+    currency = str(require(payload, "currency")).upper()
+    lines, discount = _lines(payload, currency)
+    shipping = decimal_sum(
+        [
+            money(s.get("discounted_price", s.get("price")), currency, f"shipping_lines[{i}].price")
+            for i, s in enumerate(payload.get("shipping_lines") or [])
+        ],
+        currency,
+    )
+    customer = payload.get("customer") or {}
+    address = _address(payload.get("shipping_address"))
+    payment = PAYMENT.get(str(payload.get("financial_status") or "paid"), PaymentStatus.PENDING)
+    service = next(
+        (s.get("code") or s.get("title") for s in payload.get("shipping_lines") or []), ""
+    )
+    draft = OrderDraft(
+        channel=channel,
+        external_id=str(require(payload, "id")),
+        currency=currency,
+        lines=tuple(lines),
+        shipping_address=address,
+        customer_email=payload.get("email") or customer.get("email") or "",
+        customer_name=" ".join(
+            p for p in (customer.get("first_name"), customer.get("last_name")) if p
+        )
+        or address.name,
+        payment_status=payment,
+        requested_service=service or "standard",
+        shipping_price=shipping,
+        discount_total=discount,
+        tax_total=money(payload.get("total_tax"), currency, "total_tax"),
+        taxes_included=bool(payload.get("taxes_included")),
+        presentment_total=_presentment(payload, currency),
+        extra={"name": str(payload.get("name") or "")},
+    )
+    return ChannelOrder(
+        draft=draft,
+        cancelled=bool(payload.get("cancelled_at")),
+        payment_status=payment,
+        refunds=_refunds(payload, currency),
+        platform_total=money(payload.get("total_price"), currency, "total_price"),
+    )

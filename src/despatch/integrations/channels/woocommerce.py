@@ -1,0 +1,146 @@
+"""WooCommerce: the REST API v3 order (``GET /wp-json/wc/v3/orders`` and the ``order.created``
+/ ``order.updated`` webhooks).
+
+Signature: ``X-WC-Webhook-Signature`` is the base64 HMAC-SHA256 of the raw body keyed with the
+webhook's secret; ``X-WC-Webhook-Delivery-ID`` names the delivery; ``X-WC-Webhook-Topic``
+the topic. Line ``subtotal`` is before discounts and ``total`` after, both without tax; the
+order reconciles as: sum(line subtotal) - ``discount_total`` + ``shipping_total`` + fee lines +
+``total_tax`` (unless ``prices_include_tax``) = ``total``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from despatch.domain.addresses import Address
+from despatch.domain.errors import ValidationFailed
+from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels.base import (
+    ChannelOrder,
+    Delivery,
+    Refund,
+    decimal_sum,
+    hmac_base64_matches,
+    lines_for_total,
+    money,
+    phone,
+    require,
+)
+
+KIND = "woocommerce"
+
+PAYMENT = {
+    "pending": PaymentStatus.PENDING,
+    "on-hold": PaymentStatus.PENDING,
+    "processing": PaymentStatus.PAID,
+    "completed": PaymentStatus.PAID,
+    "refunded": PaymentStatus.REFUNDED,
+    "failed": PaymentStatus.FAILED,
+    "cancelled": PaymentStatus.VOIDED,
+    "checkout-draft": PaymentStatus.PENDING,
+}
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    return hmac_base64_matches(secret, body, headers.get("x-wc-webhook-signature", ""))
+
+
+def delivery(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
+    return Delivery(
+        delivery_id=headers.get("x-wc-webhook-delivery-id", ""),
+        event_id="",
+        topic=headers.get("x-wc-webhook-topic", ""),
+    )
+
+
+def _address(data: dict[str, Any], fallback_phone: str) -> Address:
+    country = (data.get("country") or "").upper()
+    e164, raw = phone(data.get("phone") or fallback_phone, country)
+    return Address(
+        name=" ".join(p for p in (data.get("first_name"), data.get("last_name")) if p),
+        line1=data.get("address_1") or "",
+        line2=data.get("address_2") or "",
+        city=data.get("city") or "",
+        region=data.get("state") or "",
+        postcode=data.get("postcode") or "",
+        country=country,
+        company=data.get("company") or "",
+        phone=e164,
+        phone_raw=raw,
+    )
+
+
+def _lines(item: dict[str, Any], i: int, currency: str) -> list[LineDraft]:
+    where = f"line_items[{i}]."
+    quantity = item.get("quantity")
+    if not isinstance(quantity, int) or quantity < 1:
+        raise ValidationFailed.single(
+            f"{where}quantity", f"{quantity!r} is not a whole number >= 1"
+        )
+    subtotal = money(item.get("subtotal"), currency, f"{where}subtotal")
+    return lines_for_total(
+        (item.get("sku") or "").strip(), quantity, subtotal, item.get("name") or ""
+    )
+
+
+def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
+    return tuple(
+        Refund(
+            str(r.get("id")),
+            -money(r.get("total"), currency, f"refunds[{i}].total"),
+            (),
+            r.get("reason") or "",
+        )
+        for i, r in enumerate(payload.get("refunds") or [])
+    )
+
+
+def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
+    currency = str(require(payload, "currency")).upper()
+    lines = [
+        line
+        for i, item in enumerate(require(payload, "line_items"))
+        for line in _lines(item, i, currency)
+    ]
+    fees = decimal_sum(
+        [
+            money(f.get("total"), currency, f"fee_lines[{i}].total")
+            for i, f in enumerate(payload.get("fee_lines") or [])
+        ],
+        currency,
+    )
+    billing = payload.get("billing") or {}
+    shipping = payload.get("shipping") or {}
+    address = _address(
+        shipping if shipping.get("address_1") else billing, billing.get("phone") or ""
+    )
+    status = str(payload.get("status") or "processing")
+    payment = PAYMENT.get(status, PaymentStatus.PENDING)
+    method = next((s.get("method_id") for s in payload.get("shipping_lines") or []), "")
+    draft = OrderDraft(
+        channel=channel,
+        external_id=str(require(payload, "id")),
+        currency=currency,
+        lines=tuple(lines),
+        shipping_address=address,
+        customer_email=billing.get("email") or "",
+        customer_name=" ".join(
+            p for p in (billing.get("first_name"), billing.get("last_name")) if p
+        ),
+        payment_status=payment,
+        requested_service=method or "standard",
+        shipping_price=money(payload.get("shipping_total"), currency, "shipping_total"),
+        discount_total=money(payload.get("discount_total"), currency, "discount_total"),
+        tax_total=money(payload.get("total_tax"), currency, "total_tax"),
+        fee_total=fees,
+        taxes_included=bool(payload.get("prices_include_tax")),
+        extra={"number": str(payload.get("number") or "")},
+    )
+    return ChannelOrder(
+        draft=draft,
+        cancelled=status in ("cancelled", "trash"),
+        payment_status=payment,
+        refunds=_refunds(payload, currency),
+        platform_total=money(payload.get("total"), currency, "total"),
+    )

@@ -1,0 +1,294 @@
+"""Channel use cases: configure a channel, take in a delivery, apply it to an order.
+
+A delivery (webhook, file or pull) is verified, stored raw in the inbox with an outbox event in
+one transaction, and answered at once; the worker parses and applies it. Deliveries are
+deduplicated by the platform's delivery ID (and event ID), orders by (channel, external ID).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from despatch.domain.errors import (
+    DomainError,
+    DuplicateOrder,
+    NotFound,
+    Unauthorized,
+    ValidationFailed,
+)
+from despatch.domain.events import Topic
+from despatch.domain.orders import OrderStatus
+from despatch.integrations.channels import ADAPTERS, adapter_for
+from despatch.integrations.channels.base import ChannelOrder
+from despatch.models import Channel, ChannelDelivery, Order
+from despatch.services import catalogue, orders, outbox
+from despatch.services.audit import Trail
+
+log = logging.getLogger("despatch.channels")
+TYPES = (*sorted(ADAPTERS), "amazon", "ebay", "bigcommerce", "csv", "api")
+NOT_PICKED = (
+    OrderStatus.RECEIVED,
+    OrderStatus.VALIDATED,
+    OrderStatus.ON_HOLD,
+    OrderStatus.BACKORDERED,
+    OrderStatus.RESERVED,
+    OrderStatus.ALLOCATED,
+)
+
+
+def get_channel(code: str) -> Channel:
+    channel = Channel.objects.filter(code=code).first()
+    if channel is None:
+        raise NotFound("channel", code)
+    return channel
+
+
+def receive_delivery(
+    code: str, headers: dict[str, str], body: bytes, *, source: str = "webhook", verify: bool = True
+) -> tuple[ChannelDelivery, bool]:
+    """Verify and store one delivery; returns it and whether it is new (False: a retry)."""
+    channel = get_channel(code)
+    kind = headers.get("x-despatch-format") or channel.type
+    adapter = adapter_for(kind)
+    if adapter is None:
+        raise ValidationFailed.single("channel", f"no reader for {kind!r} payloads", "format")
+    if verify and not adapter.verify(headers, body, channel.webhook_secret):
+        log.warning("refused a delivery to %s: signature does not match", code)
+        raise Unauthorized("the signature does not match this channel's webhook secret")
+    ids = adapter.delivery(headers, {})
+    delivery_id = ids.delivery_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            delivery = ChannelDelivery.objects.create(
+                channel=channel,
+                delivery_id=delivery_id,
+                event_id=ids.event_id,
+                topic=ids.topic,
+                source=source,
+                headers=headers,
+                body=body.decode("utf-8", "replace"),
+                received_at=now,
+            )
+            outbox.save(
+                [outbox.emit(Topic.CHANNEL_DELIVERY_RECEIVED, code, now, delivery=delivery.id)]
+            )
+            return delivery, True
+    except IntegrityError:
+        existing = ChannelDelivery.objects.filter(channel=channel, delivery_id=delivery_id).first()
+        if existing is None:
+            raise
+        return existing, False
+
+
+def process_delivery(delivery_pk: int) -> ChannelDelivery:
+    """Parse a stored delivery and apply it; a failure is kept on the delivery, never lost."""
+    with transaction.atomic():
+        delivery = (
+            ChannelDelivery.objects.select_for_update()
+            .select_related("channel")
+            .get(pk=delivery_pk)
+        )
+        if delivery.status != ChannelDelivery.PENDING:
+            return delivery
+        if (
+            delivery.event_id
+            and ChannelDelivery.objects.filter(
+                channel=delivery.channel,
+                event_id=delivery.event_id,
+                status=ChannelDelivery.PROCESSED,
+            ).exists()
+        ):
+            return _settle(delivery, ChannelDelivery.PROCESSED, "duplicate_event")
+        try:
+            with transaction.atomic():
+                parsed = _parse(delivery)
+                outcome, order = apply_channel_order(parsed, actor=f"channel:{delivery.channel_id}")
+        except (DomainError, ValueError) as exc:
+            return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=_describe(exc))
+        return _settle(delivery, ChannelDelivery.PROCESSED, outcome, order.id)
+
+
+def _parse(delivery: ChannelDelivery) -> ChannelOrder:
+    kind = delivery.headers.get("x-despatch-format") or delivery.channel.type
+    adapter = adapter_for(kind)
+    if adapter is None:
+        raise ValidationFailed.single("format", f"no reader for {kind!r} payloads", "format")
+    try:
+        payload = json.loads(delivery.body)
+    except ValueError as exc:
+        raise ValidationFailed.single("body", f"not JSON: {exc}", "malformed_json") from exc
+    if not isinstance(payload, dict):
+        raise ValidationFailed.single("body", "expected a JSON object", "malformed_json")
+    parsed: ChannelOrder = adapter.parse(payload, delivery.channel_id)
+    return parsed
+
+
+def _describe(exc: Exception) -> str:
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
+    return str(exc)
+
+
+def _settle(
+    delivery: ChannelDelivery, status: str, outcome: str, order_id: str = "", error: str = ""
+) -> ChannelDelivery:
+    delivery.status, delivery.outcome, delivery.order_id, delivery.error = (
+        status,
+        outcome,
+        order_id,
+        error,
+    )
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["status", "outcome", "order_id", "error", "processed_at"])
+    return delivery
+
+
+def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order]:
+    """Create the order, or bring the stored one up to date; returns (outcome, order)."""
+    draft = parsed.draft
+    existing = Order.objects.filter(channel=draft.channel, external_id=draft.external_id).first()
+    if existing is None:
+        try:
+            order, created = orders.receive_order(draft, actor=actor)
+        except DuplicateOrder:  # another delivery for this order won the race
+            existing = orders.find_order(draft.channel, draft.external_id)
+        else:
+            if not created:
+                return "duplicate", order
+            outcome = _update(order, parsed, actor, new=True)
+            return ("created" if outcome == "unchanged" else f"created_{outcome}"), order
+    return _update(existing, parsed, actor, new=False), existing
+
+
+def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str:
+    with transaction.atomic():
+        order = orders.lock_order(order.id)
+        trail = Trail(actor)
+        changed = _payment_and_refunds(order, parsed, trail)
+        if not new and _line_mix(order) != Counter(
+            (li.sku, li.quantity) for li in parsed.draft.lines
+        ):
+            trail.add(
+                "order",
+                order.id,
+                "channel_lines_changed",
+                order_id=order.id,
+                reason_code="not_applied",
+                note="the channel changed the lines; review by hand",
+            )
+            changed = True
+        trail.save()
+    if parsed.cancelled and order.status != OrderStatus.CANCELLED:
+        return _cancel(order, actor)
+    return "updated" if changed else "unchanged"
+
+
+def _line_mix(order: Order) -> Counter[tuple[str, int]]:
+    mix: Counter[tuple[str, int]] = Counter()
+    for line in order.lines.all():
+        mix[(line.sku, line.quantity)] += 1
+    return mix
+
+
+def _payment_and_refunds(order: Order, parsed: ChannelOrder, trail: Trail) -> bool:
+    changed = False
+    if order.payment_status != parsed.payment_status:
+        trail.add(
+            "order",
+            order.id,
+            "payment_status_changed",
+            order_id=order.id,
+            before=order.payment_status,
+            after=parsed.payment_status.value,
+        )
+        order.payment_status = parsed.payment_status.value
+        changed = True
+    known = {r["refund_id"] for r in order.refunds}
+    for refund in parsed.refunds:
+        if refund.refund_id not in known:
+            order.refunds = [*order.refunds, refund.as_dict()]
+            trail.add("order", order.id, "refund_recorded", order_id=order.id, **refund.as_dict())
+            changed = True
+    if changed:
+        order.updated_at = trail.at
+        order.save(update_fields=["payment_status", "refunds", "updated_at"])
+    return changed
+
+
+def _cancel(order: Order, actor: str) -> str:
+    """Cancel if nothing has been picked; otherwise a person must decide."""
+    if OrderStatus(order.status) in NOT_PICKED:
+        orders.cancel_order(order.id, actor=actor, reason="channel_cancelled")
+        return "cancelled"
+    with transaction.atomic():
+        trail = Trail(actor)
+        trail.add(
+            "order",
+            order.id,
+            "cancel_requested",
+            order_id=order.id,
+            reason_code="channel_cancelled_after_pick",
+            status=order.status,
+        )
+        trail.save()
+        outbox.save(
+            [
+                outbox.emit(
+                    Topic.ORDER_CANCEL_REQUESTED,
+                    order.id,
+                    trail.at,
+                    order_id=order.id,
+                    status=order.status,
+                )
+            ]
+        )
+    return "cancel_requested"
+
+
+def import_payload(
+    code: str, body: bytes, *, name: str, kind: str = ""
+) -> tuple[ChannelDelivery, bool]:
+    """An exported payload from a file: stored like a delivery and applied at once.
+    Returns the delivery and whether it was new (the same file again is a duplicate)."""
+    headers = {"x-despatch-file": name, "x-despatch-format": kind}
+    delivery, new = receive_delivery(code, headers, body, source="file", verify=False)
+    return (process_delivery(delivery.pk) if new else delivery), new
+
+
+def configure_channel(
+    *,
+    code: str,
+    name: str,
+    type: str,
+    warehouses: list[str] | None = None,
+    webhook_secret: str | None = None,
+    api_url: str | None = None,
+    token: str | None = None,
+) -> Channel:
+    """Create or update a channel; secrets left as None keep their stored value."""
+    if type not in TYPES:
+        raise ValidationFailed.single("type", f"{type!r} is not one of: {', '.join(TYPES)}", "type")
+    channel = catalogue.upsert_channel(code=code, name=name, type=type, warehouses=warehouses)
+    updates: dict[str, Any] = {
+        k: v
+        for k, v in (("webhook_secret", webhook_secret), ("api_url", api_url), ("token", token))
+        if v is not None
+    }
+    if updates:
+        Channel.objects.filter(code=code).update(**updates)
+        channel.refresh_from_db()
+    return channel
+
+
+def deliveries(code: str, status: str = "") -> QuerySet[ChannelDelivery]:
+    rows = ChannelDelivery.objects.filter(channel_id=code)
+    return rows.filter(status=status) if status else rows
