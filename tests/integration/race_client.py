@@ -4,6 +4,8 @@
         receive COUNT orders for hot SKUs and allocate each at once, racing the others
     python -m tests.integration.race_client drain DB_URL START_AT
         drain the outbox as one of several workers; print the event IDs handled
+    python -m tests.integration.race_client webhook DB_URL START_AT CHANNEL DELIVERY_ID FILE
+        deliver a signed Shopify webhook (as a platform retrying would), then drain
 
 Prints one JSON line with what it did.
 """
@@ -27,6 +29,24 @@ def main() -> None:
     from tests.conftest import make_draft
 
     time.sleep(max(0.0, start_at - time.time()))
+    if mode == "webhook":
+        from pathlib import Path
+
+        from despatch.integrations.channels.base import sign_base64
+        from despatch.services import channels
+
+        code, delivery_id, path = sys.argv[4], sys.argv[5], Path(sys.argv[6])
+        body = path.read_bytes()
+        secret = channels.get_channel(code).webhook_secret
+        headers = {
+            "x-shopify-webhook-id": delivery_id,
+            "x-shopify-topic": "orders/updated",
+            "x-shopify-hmac-sha256": sign_base64(secret, body),
+        }
+        delivery, new = channels.receive_delivery(code, headers, body)
+        worker.drain(f"race-{os.getpid()}")
+        print(json.dumps({"delivery": delivery.pk, "new": new}))
+        return
     if mode == "drain":
         stats = worker.drain(f"race-{os.getpid()}", batch=5)
         print(json.dumps({"handled": stats.handled_ids}))

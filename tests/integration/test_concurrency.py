@@ -103,3 +103,33 @@ def test_several_workers_never_handle_the_same_event_twice():
     assert len(handled) == len(set(handled)) == 120
     assert set(Order.objects.filter(id__in=ids).values_list("status", flat=True)) == {"allocated"}
     assert StockLevel.objects.get().reserved == 120
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_webhooks_racing_for_one_order_make_exactly_one_order(tmp_path):
+    from despatch.models import ChannelDelivery
+    from despatch.services import channels
+
+    catalogue.upsert_warehouse(code="LON", name="London", priority=1)
+    catalogue.upsert_skus(catalogue.SkuRow(code, code) for code in ("SKU-0001", "SKU-0002"))
+    channels.configure_channel(code="shop", name="Shop", type="shopify", webhook_secret="k")
+    fixtures = ROOT / "tests" / "fixtures" / "channels"
+    created = fixtures / "shopify_order_multicurrency.json"
+    refunded = tmp_path / "refunded.json"
+    payload = json.loads((fixtures / "shopify_order_partially_refunded.json").read_text())
+    payload["id"] = 5678901234001
+    refunded.write_text(json.dumps(payload))
+    start = str(time.time() + 3)
+    # 8 processes retry one delivery; 4 more send another delivery for the same order.
+    runs = [("webhook", database_url(), start, "shop", "wh-same", str(created))] * 8
+    runs += [
+        ("webhook", database_url(), start, "shop", f"wh-upd-{n}", str(refunded)) for n in range(4)
+    ]
+    done = results(spawn(*runs))
+
+    assert sum(r["new"] for r in done[:8]) == 1 and len({r["delivery"] for r in done[:8]}) == 1
+    assert ChannelDelivery.objects.count() == 5
+    assert Order.objects.filter(channel="shop").count() == 1
+    assert set(ChannelDelivery.objects.values_list("status", flat=True)) == {"processed"}
+    assert Order.objects.get(channel="shop").payment_status == "partially_refunded"

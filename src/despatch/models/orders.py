@@ -24,6 +24,7 @@ class Order(models.Model):
     presentment_currency = models.CharField(max_length=3, blank=True, default="")
     presentment_total = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     refunds = models.JSONField(default=list, blank=True)
+    channel_updated_at = models.DateTimeField(null=True, blank=True)
     customer_name = models.CharField(max_length=200, blank=True, default="")
     customer_email = models.CharField(max_length=254, blank=True, default="")
     shipping_address = models.JSONField(default=dict)

@@ -165,7 +165,9 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
             if not created:
                 return "duplicate", order
             outcome = _update(order, parsed, actor, new=True)
-            return ("created" if outcome == "unchanged" else f"created_{outcome}"), order
+            return (
+                "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"
+            ), order
     return _update(existing, parsed, actor, new=False), existing
 
 
@@ -173,6 +175,22 @@ def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str
     with transaction.atomic():
         order = orders.lock_order(order.id)
         trail = Trail(actor)
+        seen, sent = order.channel_updated_at, parsed.updated_at
+        if seen and sent and sent < seen:  # an older state arriving late never rolls back
+            trail.add(
+                "order",
+                order.id,
+                "channel_update_stale",
+                order_id=order.id,
+                reason_code="stale",
+                sent=sent.isoformat(),
+                applied=seen.isoformat(),
+            )
+            trail.save()
+            return "stale"
+        if sent and sent != seen:
+            order.channel_updated_at = sent
+            order.save(update_fields=["channel_updated_at"])
         changed = _payment_and_refunds(order, parsed, trail)
         if not new and _line_mix(order) != Counter(
             (li.sku, li.quantity) for li in parsed.draft.lines

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -52,6 +53,7 @@ class ChannelOrder:
     payment_status: PaymentStatus = PaymentStatus.PAID
     refunds: tuple[Refund, ...] = ()
     platform_total: Money | None = None
+    updated_at: datetime | None = None  # the platform's last change: older deliveries are stale
     notes: tuple[str, ...] = field(default=())
 
 
@@ -122,3 +124,14 @@ def lines_for_total(sku: str, quantity: int, line_total: Money, name: str) -> li
     return [
         LineDraft(sku, count, price, name) for price, count in sorted(prices.items(), reverse=True)
     ]
+
+
+def timestamp(value: Any, where: str, *, naive_is_utc: bool = True) -> datetime | None:
+    """An ISO 8601 time from a payload; a time without a zone is taken as UTC."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed.single(where, f"{value!r} is not an ISO 8601 time") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None and naive_is_utc else parsed

@@ -28,6 +28,7 @@ from despatch.integrations.channels.base import (
     money,
     phone,
     require,
+    timestamp,
 )
 
 KIND = "shopify"
@@ -171,4 +172,5 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         payment_status=payment,
         refunds=_refunds(payload, currency),
         platform_total=money(payload.get("total_price"), currency, "total_price"),
+        updated_at=timestamp(payload.get("updated_at"), "updated_at"),
     )

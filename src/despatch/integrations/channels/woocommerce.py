@@ -26,6 +26,7 @@ from despatch.integrations.channels.base import (
     money,
     phone,
     require,
+    timestamp,
 )
 
 KIND = "woocommerce"
@@ -143,4 +144,5 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         payment_status=payment,
         refunds=_refunds(payload, currency),
         platform_total=money(payload.get("total"), currency, "total"),
+        updated_at=timestamp(payload.get("date_modified_gmt"), "date_modified_gmt"),
     )

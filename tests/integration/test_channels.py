@@ -1,0 +1,290 @@
+import copy
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from despatch import worker
+from despatch.cli.app import app
+from despatch.integrations.channels.base import sign_base64
+from despatch.services import audit, catalogue, channels, fulfillment, inventory, orders
+from despatch.services import outbox as outbox_service
+from tests.integration.conftest import level
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "channels"
+SECRET = "shpss_test_secret"
+
+
+@pytest.fixture
+def shop_channels(shop):
+    catalogue.upsert_skus(catalogue.SkuRow(code, code) for code in ("SKU-0001", "SKU-0002"))
+    for sku in ("SKU-0001", "SKU-0002"):
+        inventory.receive_stock(sku=sku, warehouse="LON", quantity=20, actor="test")
+    worker.drain("setup")
+    channels.configure_channel(
+        code="shop-de", name="Shop DE", type="shopify", webhook_secret=SECRET
+    )
+    channels.configure_channel(
+        code="woo-fr", name="Woo FR", type="woocommerce", webhook_secret="wsec"
+    )
+
+
+def fixture(name, **changes):
+    payload = json.loads((FIXTURES / name).read_text())
+    payload.update(changes)
+    return payload
+
+
+def post_shopify(
+    client, payload, *, webhook_id="wh-1", topic="orders/create", secret=SECRET, event_id=""
+):
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    headers = {
+        "HTTP_X_SHOPIFY_TOPIC": topic,
+        "HTTP_X_SHOPIFY_WEBHOOK_ID": webhook_id,
+        "HTTP_X_SHOPIFY_HMAC_SHA256": sign_base64(secret, body),
+        "HTTP_X_SHOPIFY_EVENT_ID": event_id,
+    }
+    return client.post(
+        "/api/channels/shop-de/webhooks", body, content_type="application/json", **headers
+    )
+
+
+def test_a_signed_webhook_is_stored_answered_and_becomes_an_order(shop_channels, client):
+    response = post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    assert response.status_code == 202 and response.json()["status"] == "accepted"
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234001")
+    assert order.status == "allocated" and order.customer_name == "Zoë Łukasiewicz"
+    assert (
+        str(order.total_amount.normalize()) == "67.08" and str(order.presentment_total) == "61.9000"
+    )
+    assert order.shipping_address["phone"] == "+493012345678"
+    (delivery,) = channels.deliveries("shop-de")
+    assert (delivery.status, delivery.outcome, delivery.order_id) == (
+        "processed",
+        "created",
+        order.id,
+    )
+
+
+def test_the_same_delivery_twice_changes_nothing(shop_channels, client):
+    payload = fixture("shopify_order_multicurrency.json")
+    assert post_shopify(client, payload).status_code == 202
+    again = post_shopify(client, payload)
+    assert again.status_code == 200 and again.json()["status"] == "duplicate"
+    worker.drain("w")
+    assert orders.list_orders(channel="shop-de").count() == 1
+    assert channels.deliveries("shop-de").count() == 1
+
+
+def test_a_forged_signature_is_refused_and_nothing_is_stored(shop_channels, client):
+    response = post_shopify(client, fixture("shopify_order_multicurrency.json"), secret="forged")
+    assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+    assert channels.deliveries("shop-de").count() == 0
+    assert outbox_service.counts().get("pending", 0) == 0
+
+
+def test_the_same_event_through_two_subscriptions_is_applied_once(shop_channels, client):
+    payload = fixture("shopify_order_multicurrency.json")
+    post_shopify(client, payload, webhook_id="wh-a", event_id="ev-1")
+    post_shopify(client, payload, webhook_id="wh-b", event_id="ev-1")
+    worker.drain("w")
+    assert sorted(d.outcome for d in channels.deliveries("shop-de")) == [
+        "created",
+        "duplicate_event",
+    ]
+
+
+def test_unknown_and_empty_skus_keep_the_order_on_hold_naming_the_lines(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_unknown_sku_no_phone.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234002")
+    assert (order.status, order.hold_reason) == ("on_hold", "unknown_sku")
+    assert [(p["field"], p["message"]) for p in order.hold_detail] == [
+        ("lines[0].sku", "unknown SKU 'NOT-IN-CATALOGUE'"),
+        ("lines[1].sku", "the line has no SKU"),
+    ]
+
+
+def test_an_update_records_payment_status_and_refunds(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    refunded = fixture("shopify_order_partially_refunded.json", id=5678901234001)
+    post_shopify(client, refunded, webhook_id="wh-2", topic="orders/updated")
+    post_shopify(client, refunded, webhook_id="wh-3", topic="orders/updated")  # same state again
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234001")
+    assert order.payment_status == "partially_refunded"
+    assert order.refunds == [
+        {
+            "refund_id": "90001",
+            "amount": "10.71",
+            "currency": "USD",
+            "reason": "damaged in transit",
+            "lines": [{"sku": "SKU-0002", "quantity": 1}],
+        }
+    ]
+    outcomes = [d.outcome for d in channels.deliveries("shop-de").order_by("id")]
+    assert outcomes == ["created", "updated", "unchanged"]
+
+
+def test_an_update_that_arrives_first_creates_the_order(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_partially_refunded.json"), topic="orders/updated")
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234004")
+    assert order.status == "allocated" and order.payment_status == "partially_refunded"
+
+
+def test_a_cancellation_before_picking_cancels_and_gives_the_stock_back(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    assert level("SKU-0001", "LON") == (20, 2)
+    cancelled = fixture("shopify_order_cancelled.json", id=5678901234001)
+    post_shopify(client, cancelled, webhook_id="wh-9", topic="orders/cancelled")
+    worker.drain("w")
+    assert orders.find_order("shop-de", "5678901234001").status == "cancelled"
+    assert level("SKU-0001", "LON") == (20, 0)
+
+
+def test_a_cancellation_after_picking_asks_a_person(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234001")
+    fulfillment.start_picking(order.shipments.get().id, actor="user:picker")
+    cancelled = fixture("shopify_order_cancelled.json", id=5678901234001)
+    post_shopify(client, cancelled, webhook_id="wh-9", topic="orders/cancelled")
+    worker.drain("w")
+    assert orders.get_order(order.id).status == "picking"
+    entry = next(e for e in audit.timeline(order.id) if e.action == "cancel_requested")
+    assert entry.reason_code == "channel_cancelled_after_pick"
+    assert channels.deliveries("shop-de").order_by("-id")[0].outcome == "cancel_requested"
+
+
+def test_a_cancelled_order_arriving_first_is_kept_as_cancelled(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_cancelled.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234003")
+    assert order.status == "cancelled" and level("SKU-0001", "LON") == (20, 0)
+
+
+def test_a_signed_delivery_that_cannot_be_read_is_kept_and_marked_failed(shop_channels, client):
+    broken = fixture("shopify_order_multicurrency.json")
+    broken["line_items"][0]["quantity"] = "two"
+    post_shopify(client, broken)
+    worker.drain("w")
+    (delivery,) = channels.deliveries("shop-de")
+    assert delivery.status == "failed" and "line_items[0].quantity" in delivery.error
+    assert json.loads(delivery.body)["line_items"][0]["quantity"] == "two"
+
+
+def test_woocommerce_webhook(shop_channels, client):
+    body = (FIXTURES / "woocommerce_order.json").read_bytes()
+    headers = {
+        "HTTP_X_WC_WEBHOOK_SIGNATURE": sign_base64("wsec", body),
+        "HTTP_X_WC_WEBHOOK_DELIVERY_ID": "d-1",
+        "HTTP_X_WC_WEBHOOK_TOPIC": "order.created",
+    }
+    response = client.post(
+        "/api/channels/woo-fr/webhooks", body, content_type="application/json", **headers
+    )
+    assert response.status_code == 202
+    worker.drain("w")
+    order = orders.find_order("woo-fr", "727")
+    assert order.status == "allocated" and str(order.total_amount.normalize()) == "37.13"
+    assert sum(li.quantity for li in order.lines.all() if li.sku == "SKU-0001") == 3
+
+
+def test_files_import_through_the_cli_and_report_duplicates(shop_channels, tmp_path):
+    runner = CliRunner()
+    first = runner.invoke(
+        app,
+        [
+            "orders",
+            "import",
+            "--channel",
+            "shop-de",
+            str(FIXTURES / "shopify_order_multicurrency.json"),
+            str(FIXTURES / "shopify_order_unknown_sku_no_phone.json"),
+        ],
+    )
+    assert first.exit_code == 0, first.output
+    assert "shopify_order_multicurrency.json: created" in first.output
+    assert "is on_hold: unknown_sku" in " ".join(first.output.split())  # rich wraps long lines
+    again = runner.invoke(
+        app,
+        [
+            "orders",
+            "import",
+            "--channel",
+            "shop-de",
+            str(FIXTURES / "shopify_order_multicurrency.json"),
+        ],
+    )
+    assert "shopify_order_multicurrency.json: duplicate" in again.output
+    woo = tmp_path / "order.json"
+    woo.write_bytes((FIXTURES / "woocommerce_order.json").read_bytes())
+    forced = runner.invoke(
+        app, ["orders", "import", "--channel", "shop-de", "--format", "woocommerce", str(woo)]
+    )
+    assert forced.exit_code == 0, forced.output
+    assert orders.find_order("shop-de", "727").currency == "EUR"
+    shown = runner.invoke(
+        app, ["orders", "show", "--channel", "shop-de", "--external-id", "5678901234001", "--json"]
+    )
+    assert json.loads(shown.output)["total"] == "67.08"
+
+
+def test_channel_configuration_keeps_secrets_write_only(shop_channels, client):
+    from despatch.services import tokens
+
+    tokens.ensure_user("admin", "pw", superuser=True)
+    token = tokens.create_token("admin")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    body = {"name": "Woo UK", "type": "woocommerce", "webhook_secret": "abc", "warehouses": ["LON"]}
+    response = client.put("/api/channels/woo-uk", body, content_type="application/json", **auth)
+    assert response.status_code == 200
+    shown = response.json()
+    assert shown["has_webhook_secret"] is True and "webhook_secret" not in shown
+    bad = client.put(
+        "/api/channels/x", {**body, "type": "myspace"}, content_type="application/json", **auth
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "type"
+    inbox = client.get("/api/channels/shop-de/deliveries", **auth)
+    assert inbox.status_code == 200 and inbox.json()["count"] == 0
+
+
+def test_a_large_order_of_150_lines_goes_through(shop_channels, client):
+    payload = copy.deepcopy(fixture("shopify_order_multicurrency.json"))
+    payload["line_items"] = [
+        {
+            "id": i,
+            "sku": "SKU-0001" if i % 2 else "SKU-0002",
+            "title": "x",
+            "quantity": 1,
+            "price": "1.00",
+            "discount_allocations": [],
+        }
+        for i in range(150)
+    ]
+    inventory.receive_stock(sku="SKU-0001", warehouse="LON", quantity=100, actor="t")
+    inventory.receive_stock(sku="SKU-0002", warehouse="LON", quantity=100, actor="t")
+    post_shopify(client, payload)
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234001")
+    assert order.lines.count() == 150 and order.status == "allocated"
+
+
+def test_an_older_state_arriving_late_never_rolls_the_order_back(shop_channels, client):
+    newer = fixture("shopify_order_partially_refunded.json", id=5678901234001)
+    post_shopify(client, newer, webhook_id="wh-new", topic="orders/updated")
+    worker.drain("w")
+    post_shopify(client, fixture("shopify_order_multicurrency.json"), webhook_id="wh-old")
+    worker.drain("w")
+    order = orders.find_order("shop-de", "5678901234001")
+    assert order.payment_status == "partially_refunded" and len(order.refunds) == 1
+    assert [d.outcome for d in channels.deliveries("shop-de").order_by("id")] == [
+        "created",
+        "stale",
+    ]
+    assert any(e.action == "channel_update_stale" for e in audit.timeline(order.id))

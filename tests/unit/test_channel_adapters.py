@@ -1,0 +1,115 @@
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from despatch.domain.money import Money
+from despatch.domain.orders import PaymentStatus
+from despatch.integrations.channels import shopify, woocommerce
+from despatch.integrations.channels.base import lines_for_total, sign_base64
+
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "channels"
+
+
+def load(name):
+    return json.loads((FIXTURES / name).read_text())
+
+
+def test_shopify_order_reconciles_to_the_platform_total_to_the_cent():
+    parsed = shopify.parse(load("shopify_order_multicurrency.json"), "shop-de")
+    d = parsed.draft
+    assert (d.channel, d.external_id, d.currency) == ("shop-de", "5678901234001", "USD")
+    assert [(li.sku, li.quantity, li.unit_price.amount) for li in d.lines] == [
+        ("SKU-0001", 2, Decimal("24.99")),
+        ("SKU-0002", 1, Decimal("10.00")),
+    ]
+    assert d.discount_total == Money(Decimal("6.00"), "USD")
+    assert d.shipping_price == Money(Decimal("7.00"), "USD")
+    assert d.tax_total == Money(Decimal("6.10"), "USD") and not d.taxes_included
+    assert d.total == parsed.platform_total == Money(Decimal("67.08"), "USD")
+    assert d.presentment_total == Money(Decimal("61.90"), "EUR")
+    assert d.requested_service == "express" and d.lines[0].name == "Black Mug - Large"
+
+
+def test_shopify_keeps_unicode_exactly_and_normalises_the_phone():
+    address = shopify.parse(load("shopify_order_multicurrency.json"), "s").draft.shipping_address
+    assert address.name == "Zoë Łukasiewicz" and address.line1 == "Straße des 17. Juni 135"
+    assert (address.phone, address.phone_raw) == ("+493012345678", "030 12345678")
+    assert (address.country, address.region, address.postcode) == ("DE", "BE", "10623")
+
+
+def test_shopify_empty_and_unknown_skus_are_kept_for_the_pipeline_to_hold():
+    parsed = shopify.parse(load("shopify_order_unknown_sku_no_phone.json"), "s")
+    assert [li.sku for li in parsed.draft.lines] == ["NOT-IN-CATALOGUE", ""]
+    assert parsed.draft.shipping_address.phone == "" and parsed.draft.structural_errors() == []
+    assert parsed.draft.total == parsed.platform_total == Money(Decimal("32.50"), "GBP")
+
+
+def test_shopify_cancellation_and_refunds():
+    assert shopify.parse(load("shopify_order_cancelled.json"), "s").cancelled
+    parsed = shopify.parse(load("shopify_order_partially_refunded.json"), "s")
+    assert parsed.payment_status == PaymentStatus.PARTIALLY_REFUNDED
+    (refund,) = parsed.refunds
+    assert refund.amount == Money(Decimal("10.71"), "USD") and refund.lines == (("SKU-0002", 1),)
+    assert refund.reason == "damaged in transit"
+
+
+def test_shopify_a_150_line_order_reconciles():
+    payload = copy.deepcopy(load("shopify_order_multicurrency.json"))
+    payload["line_items"] = [
+        {
+            "id": i,
+            "sku": f"SKU-{i:04d}",
+            "title": f"Item {i}",
+            "quantity": 1 + i % 3,
+            "price": f"{1 + i % 7}.{i % 100:02d}",
+            "discount_allocations": [],
+        }
+        for i in range(1, 151)
+    ]
+    subtotal = sum(Decimal(li["price"]) * li["quantity"] for li in payload["line_items"])
+    payload["total_price"] = str(subtotal + Decimal("7.00") + Decimal("6.10"))
+    parsed = shopify.parse(payload, "s")
+    assert len(parsed.draft.lines) == 150 and parsed.draft.total == parsed.platform_total
+
+
+def test_signatures_are_checked_against_the_raw_body():
+    body = (FIXTURES / "shopify_order_multicurrency.json").read_bytes()
+    good = {"x-shopify-hmac-sha256": sign_base64("s3cret", body)}
+    assert shopify.verify(good, body, "s3cret")
+    assert not shopify.verify(good, body + b" ", "s3cret")
+    assert not shopify.verify(good, body, "other")
+    assert not shopify.verify({}, body, "s3cret")
+    assert not shopify.verify(good, body, "")
+    woo = {"x-wc-webhook-signature": sign_base64("w", body)}
+    assert woocommerce.verify(woo, body, "w") and not woocommerce.verify(woo, body[:-1], "w")
+
+
+def test_woocommerce_order_reconciles_with_fees_coupons_and_an_uneven_line():
+    parsed = woocommerce.parse(load("woocommerce_order.json"), "woo-fr")
+    d = parsed.draft
+    assert [(li.sku, li.quantity, li.unit_price.amount) for li in d.lines] == [
+        ("SKU-0001", 1, Decimal("3.34")),
+        ("SKU-0001", 2, Decimal("3.33")),
+        ("SKU-0002", 1, Decimal("15.50")),
+    ]
+    assert d.fee_total == Money(Decimal("2.00"), "EUR")
+    assert d.total == parsed.platform_total == Money(Decimal("37.13"), "EUR")
+    assert (
+        d.shipping_address.name == "Élodie Dupré"
+        and d.shipping_address.line1 == "12 rue de l'Église"
+    )
+    assert d.shipping_address.phone == "+33123456789"
+    assert parsed.payment_status == PaymentStatus.PAID and not parsed.cancelled
+    assert woocommerce.parse(load("woocommerce_order_cancelled.json"), "w").cancelled
+
+
+@given(st.integers(0, 10**7), st.integers(1, 50))
+def test_a_line_total_always_survives_being_split_into_unit_prices(minor, quantity):
+    total = Money.from_minor(minor, "EUR")
+    lines = lines_for_total("X", quantity, total, "x")
+    assert sum(li.quantity for li in lines) == quantity and len(lines) <= 2
+    assert sum((li.unit_price * li.quantity).minor for li in lines) == total.minor
