@@ -112,6 +112,18 @@ def server(database_url, tmp_path_factory) -> Iterator[Server]:
     _cli(env, "warehouses", "add", "NJ", "--name", "New Jersey", "--tz", "America/New_York")
     _cli(env, "stock", "receive", "--sku", "MUG-1", "--warehouse", "LON", "--qty", "50")
     _cli(env, "stock", "receive", "--sku", "TEE-1", "--warehouse", "NJ", "--qty", "50")
+    _cli(
+        env,
+        "channels",
+        "add",
+        "shop",
+        "--type",
+        "shopify",
+        "--webhook-secret",
+        "e2e-secret",
+        "--warehouses",
+        "LON,NJ",
+    )
     port = _free_port()
     logs = [open(home / f"{name}.log", "w") for name in ("serve", "worker")]  # noqa: SIM115
     serve = subprocess.Popen(

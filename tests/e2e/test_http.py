@@ -1,5 +1,6 @@
 """The API over real HTTP against a running server and worker."""
 
+
 ORDER = {
     "channel": "shop",
     "currency": "GBP",
@@ -67,3 +68,53 @@ def test_an_unknown_sku_is_kept_on_hold_not_dropped(server):
         "the order being held",
     )
     assert held["hold_reason"] == "unknown_sku"
+
+
+def test_a_signed_shopify_webhook_becomes_an_order_once(server):
+    import json
+    import urllib.request
+    from pathlib import Path
+
+    from despatch.integrations.channels.base import sign_base64
+
+    payload = json.loads(
+        (
+            Path(__file__).parents[1] / "fixtures" / "channels" / "shopify_order_multicurrency.json"
+        ).read_text()
+    )
+    payload["line_items"][0]["sku"], payload["line_items"][1]["sku"] = "MUG-1", "TEE-1"
+    body = json.dumps(payload).encode()
+
+    def deliver(signature):
+        request = urllib.request.Request(
+            f"{server.url}/api/channels/shop/webhooks",
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Shopify-Topic": "orders/create",
+                "X-Shopify-Webhook-Id": "e2e-wh-1",
+                "X-Shopify-Hmac-Sha256": signature,
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status
+        except urllib.error.HTTPError as exc:
+            return exc.code
+
+    assert deliver("Zm9yZ2Vk") == 401
+    assert deliver(sign_base64("e2e-secret", body)) == 202
+    assert deliver(sign_base64("e2e-secret", body)) == 200
+    found = server.wait_for(
+        lambda: server.call("GET", "/orders?channel=shop&external_id=5678901234001")[1]["items"],
+        "the worker creating the order",
+    )
+    assert len(found) == 1 and found[0]["customer_name"] == "Zoë Łukasiewicz"
+    order = server.wait_for(
+        lambda: (
+            (o := server.call("GET", f"/orders/{found[0]['id']}")[1])["status"] == "allocated" and o
+        ),
+        "allocation",
+    )
+    assert order["total"] == "67.08"
