@@ -57,9 +57,14 @@ TEMPLATES = [
 ]
 
 
+# Seconds a server thread keeps its database connection (0: a new one per request).
+CONN_MAX_AGE = int(os.environ.get("DESPATCH_CONN_MAX_AGE", "60"))
+
+
 def database_config(url: str) -> dict[str, object]:
     """Django database settings for a ``sqlite:///path`` or ``postgresql://`` URL."""
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=CONN_MAX_AGE))
+    config["CONN_HEALTH_CHECKS"] = CONN_MAX_AGE > 0
     if config["ENGINE"] == "django.db.backends.sqlite3":
         config["OPTIONS"] = {
             "transaction_mode": "IMMEDIATE",

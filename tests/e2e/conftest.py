@@ -127,7 +127,10 @@ def server(database_url, tmp_path_factory) -> Iterator[Server]:
     port = _free_port()
     logs = [open(home / f"{name}.log", "w") for name in ("serve", "worker")]  # noqa: SIM115
     serve = subprocess.Popen(
-        [*DESPATCH, "serve", "--port", str(port)], env=env, stdout=logs[0], stderr=subprocess.STDOUT
+        [*DESPATCH, "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=logs[0],
+        stderr=subprocess.STDOUT,
     )
     work = subprocess.Popen(
         [*DESPATCH, "worker"], env=env, stdout=logs[1], stderr=subprocess.STDOUT

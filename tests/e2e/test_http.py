@@ -1,6 +1,5 @@
 """The API over real HTTP against a running server and worker."""
 
-
 ORDER = {
     "channel": "shop",
     "currency": "GBP",

@@ -38,15 +38,15 @@ def migrate() -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
-    threads: int = typer.Option(8, help="worker threads"),
+    threads: int = typer.Option(8, help="threads per process"),
+    workers: int = typer.Option(1, help="server processes sharing the port"),
 ) -> None:
     """Serve the web UI and the API (OpenAPI docs at /api/docs)."""
-    from waitress import serve as waitress_serve
+    from despatch.cli import server
 
-    from despatch.wsgi import application
-
-    console.print(f"Despatch on [bold]http://{host}:{port}/[/]  (API docs: /api/docs)")
-    waitress_serve(application, host=host, port=port, threads=threads, ident="despatch")
+    extra = f", {workers} processes" if workers > 1 else ""
+    console.print(f"Despatch on [bold]http://{host}:{port}/[/]  (API docs: /api/docs){extra}")
+    server.run(host, port, threads=threads, workers=workers)
 
 
 @app.command()
