@@ -49,8 +49,9 @@ test-postgres: install
 		echo "== no PostgreSQL answers at $(PG_TEST_URL): the PostgreSQL run did not happen =="; \
 	fi
 
-bench: install  ## orders/second through receive → reserve → allocate vs the raw-SQL limit
+bench: install  ## pipeline orders/second vs the raw-SQL limit; webhook intake deliveries/second
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/webhooks.py --workers 2
 
 clean:
 	rm -rf $(VENV) .test-despatch*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
