@@ -288,3 +288,31 @@ def test_an_older_state_arriving_late_never_rolls_the_order_back(shop_channels, 
         "stale",
     ]
     assert any(e.action == "channel_update_stale" for e in audit.timeline(order.id))
+
+
+def test_the_ui_shows_each_channels_inbox_with_failures_first_to_see(shop_channels, client):
+    from despatch.services import tokens
+
+    broken = fixture("shopify_order_multicurrency.json")
+    broken["line_items"][0]["quantity"] = 0
+    post_shopify(client, broken)
+    worker.drain("w")
+    tokens.ensure_user("ops", "pw", roles=("order_ops",))
+    client.login(username="ops", password="pw")
+    overview = client.get("/channels/").content.decode()
+    assert "/api/channels/shop-de/webhooks" in overview and "?status=failed" in overview
+    failed = client.get("/channels/shop-de/?status=failed").content.decode()
+    assert "line_items[0].quantity" in failed and "rejected" in failed
+
+
+def test_ebay_orders_come_by_file_and_refuse_webhooks(shop_channels, client):
+    channels.configure_channel(code="ebay-uk", name="eBay UK", type="ebay")
+    delivery, new = channels.import_payload(
+        "ebay-uk", (FIXTURES / "ebay_order.json").read_bytes(), name="ebay_order.json"
+    )
+    assert new and delivery.outcome == "created"
+    worker.drain("w")
+    order = orders.find_order("ebay-uk", "27-11963-40517")
+    assert order.status == "allocated" and str(order.total_amount.normalize()) == "43.48"
+    response = client.post("/api/channels/ebay-uk/webhooks", b"{}", content_type="application/json")
+    assert response.status_code == 422 and response.json()["errors"][0]["code"] == "no_webhooks"

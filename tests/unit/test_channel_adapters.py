@@ -113,3 +113,28 @@ def test_a_line_total_always_survives_being_split_into_unit_prices(minor, quanti
     lines = lines_for_total("X", quantity, total, "x")
     assert sum(li.quantity for li in lines) == quantity and len(lines) <= 2
     assert sum((li.unit_price * li.quantity).minor for li in lines) == total.minor
+
+
+def test_ebay_order_reconciles_and_keeps_the_buyers_details():
+    from despatch.integrations.channels import ebay
+
+    parsed = ebay.parse(load("ebay_order.json"), "ebay-uk")
+    d = parsed.draft
+    assert (d.external_id, d.currency) == ("27-11963-40517", "GBP")
+    assert [(li.sku, li.quantity, li.unit_price.amount) for li in d.lines] == [
+        ("SKU-0001", 2, Decimal("15.00")),
+        ("SKU-0002", 1, Decimal("12.49")),
+    ]
+    assert d.discount_total == Money(Decimal("3.00"), "GBP")
+    assert d.shipping_price == Money(Decimal("3.99"), "GBP")
+    assert d.total == parsed.platform_total == Money(Decimal("43.48"), "GBP")
+    assert (
+        d.shipping_address.name == "Siobhán Ó Conchúir"
+        and d.shipping_address.phone == "+442890321234"
+    )
+    assert d.requested_service == "UK_RoyalMailSecondClassStandard"
+    assert parsed.payment_status == PaymentStatus.PARTIALLY_REFUNDED
+    assert [r.amount for r in parsed.refunds] == [Money(Decimal("4.00"), "GBP")]
+    cancelled = load("ebay_order.json")
+    cancelled["cancelStatus"]["cancelState"] = "CANCELED"
+    assert ebay.parse(cancelled, "e").cancelled and not parsed.cancelled

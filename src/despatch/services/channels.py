@@ -14,7 +14,7 @@ from collections import Counter
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from despatch.domain.errors import (
@@ -33,7 +33,7 @@ from despatch.services import catalogue, orders, outbox
 from despatch.services.audit import Trail
 
 log = logging.getLogger("despatch.channels")
-TYPES = (*sorted(ADAPTERS), "amazon", "ebay", "bigcommerce", "csv", "api")
+TYPES = tuple(sorted({*ADAPTERS, "amazon", "bigcommerce", "csv", "api"}))
 NOT_PICKED = (
     OrderStatus.RECEIVED,
     OrderStatus.VALIDATED,
@@ -60,6 +60,12 @@ def receive_delivery(
     adapter = adapter_for(kind)
     if adapter is None:
         raise ValidationFailed.single("channel", f"no reader for {kind!r} payloads", "format")
+    if source == "webhook" and not getattr(adapter, "WEBHOOKS", True):
+        raise ValidationFailed.single(
+            "channel",
+            f"{kind} channels send no order webhooks: import files or pull",
+            "no_webhooks",
+        )
     if verify and not adapter.verify(headers, body, channel.webhook_secret):
         log.warning("refused a delivery to %s: signature does not match", code)
         raise Unauthorized("the signature does not match this channel's webhook secret")
@@ -310,3 +316,11 @@ def configure_channel(
 def deliveries(code: str, status: str = "") -> QuerySet[ChannelDelivery]:
     rows = ChannelDelivery.objects.filter(channel_id=code)
     return rows.filter(status=status) if status else rows
+
+
+def delivery_counts() -> dict[str, dict[str, int]]:
+    """Deliveries per channel and status, for the channels overview."""
+    counts: dict[str, dict[str, int]] = {}
+    for row in ChannelDelivery.objects.values("channel_id", "status").annotate(n=Count("id")):
+        counts.setdefault(row["channel_id"], {})[row["status"]] = row["n"]
+    return counts

@@ -10,4 +10,6 @@ urlpatterns = [
     path("orders/<str:order_id>/", views.order_detail, name="order"),
     path("orders/<str:order_id>/<str:action>/", views.order_action, name="order-action"),
     path("stock/", views.stock, name="stock"),
+    path("channels/", views.channel_list, name="channels"),
+    path("channels/<str:code>/", views.channel_detail, name="channel"),
 ]

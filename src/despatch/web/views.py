@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from despatch.domain.errors import DomainError, NotFound
 from despatch.domain.orders import OrderStatus
-from despatch.services import audit, catalogue, inventory, orders, tokens
+from despatch.services import audit, catalogue, channels, inventory, orders, tokens
 
 
 def _actor(request: HttpRequest) -> str:
@@ -103,3 +103,23 @@ def stock(request: HttpRequest) -> HttpResponse:
         "despatch/_stock_rows.html" if request.headers.get("HX-Request") else "despatch/stock.html"
     )
     return render(request, template, context)
+
+
+@login_required
+def channel_list(request: HttpRequest) -> HttpResponse:
+    counts = channels.delivery_counts()
+    rows = [(c, counts.get(c.code, {})) for c in catalogue.channels()]
+    return render(request, "despatch/channels.html", {"rows": rows})
+
+
+@login_required
+def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        channel = channels.get_channel(code)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    status = request.GET.get("status", "")
+    page = Paginator(channels.deliveries(code, status), 50).get_page(request.GET.get("page"))
+    return render(
+        request, "despatch/channel.html", {"channel": channel, "page": page, "status": status}
+    )

@@ -6,9 +6,9 @@ Each module offers ``verify(headers, body, secret)``, ``delivery(headers, payloa
 
 from types import ModuleType
 
-from despatch.integrations.channels import shopify, woocommerce
+from despatch.integrations.channels import ebay, shopify, woocommerce
 
-ADAPTERS: dict[str, ModuleType] = {shopify.KIND: shopify, woocommerce.KIND: woocommerce}
+ADAPTERS: dict[str, ModuleType] = {m.KIND: m for m in (shopify, woocommerce, ebay)}
 
 
 def adapter_for(kind: str) -> ModuleType | None:

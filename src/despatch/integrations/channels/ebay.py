@@ -1,0 +1,162 @@
+"""eBay: the Sell Fulfillment API v1 order (``getOrder``, and each order of ``getOrders``).
+
+eBay sends no order webhooks here: orders come by file import (and, later, by pulling). Line
+``lineItemCost`` is the line total before discounts; ``appliedPromotions`` carry line discounts.
+The order reconciles as ``pricingSummary``: priceSubtotal + priceDiscount (negative) +
+deliveryCost + deliveryDiscount (negative) + fee + adjustment + tax = total. The address is
+``fulfillmentStartInstructions[0].shippingStep.shipTo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from despatch.domain.addresses import Address
+from despatch.domain.errors import ValidationFailed
+from despatch.domain.money import Money
+from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels.base import (
+    ChannelOrder,
+    Delivery,
+    Refund,
+    decimal_sum,
+    lines_for_total,
+    phone,
+    require,
+    timestamp,
+)
+from despatch.integrations.channels.base import money as parse_money
+
+KIND = "ebay"
+WEBHOOKS = False
+
+PAYMENT = {
+    "PENDING": PaymentStatus.PENDING,
+    "PAID": PaymentStatus.PAID,
+    "FAILED": PaymentStatus.FAILED,
+    "PARTIALLY_REFUNDED": PaymentStatus.PARTIALLY_REFUNDED,
+    "FULLY_REFUNDED": PaymentStatus.REFUNDED,
+}
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    return False
+
+
+def delivery(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
+    return Delivery(delivery_id="")
+
+
+def _amount(value: Any, currency: str, where: str) -> Money:
+    """eBay's Amount: {"value": "12.50", "currency": "GBP"}, in the order's currency."""
+    if not value:
+        return Money.zero(currency)
+    if value.get("currency", currency) != currency:
+        raise ValidationFailed.single(
+            where, f"{value.get('currency')} differs from the order's {currency}"
+        )
+    return parse_money(value.get("value"), currency, f"{where}.value")
+
+
+def _ship_to(payload: dict[str, Any]) -> Address:
+    steps = payload.get("fulfillmentStartInstructions") or [{}]
+    ship_to = (steps[0].get("shippingStep") or {}).get("shipTo") or {}
+    contact = ship_to.get("contactAddress") or {}
+    country = (contact.get("countryCode") or "").upper()
+    e164, raw = phone((ship_to.get("primaryPhone") or {}).get("phoneNumber"), country)
+    return Address(
+        name=ship_to.get("fullName") or "",
+        line1=contact.get("addressLine1") or "",
+        line2=contact.get("addressLine2") or "",
+        city=contact.get("city") or "",
+        region=contact.get("stateOrProvince") or "",
+        postcode=contact.get("postalCode") or "",
+        country=country,
+        company=ship_to.get("companyName") or "",
+        phone=e164,
+        phone_raw=raw,
+        email=ship_to.get("email") or "",
+    )
+
+
+def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Money]:
+    lines: list[LineDraft] = []
+    discounts: list[Money] = []
+    for i, item in enumerate(require(payload, "lineItems")):
+        where = f"lineItems[{i}]"
+        quantity = item.get("quantity")
+        if not isinstance(quantity, int) or quantity < 1:
+            raise ValidationFailed.single(
+                f"{where}.quantity", f"{quantity!r} is not a whole number >= 1"
+            )
+        cost = _amount(item.get("lineItemCost"), currency, f"{where}.lineItemCost")
+        lines += lines_for_total(
+            (item.get("sku") or "").strip(), quantity, cost, item.get("title") or ""
+        )
+        discounts += [
+            -_amount(
+                p.get("discountAmount"), currency, f"{where}.appliedPromotions[{j}].discountAmount"
+            )
+            for j, p in enumerate(item.get("appliedPromotions") or [])
+        ]
+    return lines, decimal_sum(discounts, currency)
+
+
+def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
+    refunds = (payload.get("paymentSummary") or {}).get("refunds") or []
+    return tuple(
+        Refund(
+            str(r.get("refundId") or i), _amount(r.get("amount"), currency, f"refunds[{i}].amount")
+        )
+        for i, r in enumerate(refunds)
+        if r.get("refundStatus", "REFUNDED") == "REFUNDED"
+    )
+
+
+def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
+    summary = require(payload, "pricingSummary")
+    currency = str((summary.get("total") or {}).get("currency") or "").upper()
+    if not currency:
+        raise ValidationFailed.single("pricingSummary.total.currency", "is required", "required")
+    lines, line_discounts = _lines(payload, currency)
+
+    def part(name: str) -> Money:
+        return _amount(summary.get(name), currency, f"pricingSummary.{name}")
+
+    # priceDiscount covers the line promotions; take the order figure, which is what was paid.
+    discount = -part("priceDiscount") if summary.get("priceDiscount") else line_discounts
+    shipping = part("deliveryCost") + part("deliveryDiscount")
+    payment = PAYMENT.get(str(payload.get("orderPaymentStatus") or "PAID"), PaymentStatus.PENDING)
+    address = _ship_to(payload)
+    service = (
+        (payload.get("fulfillmentStartInstructions") or [{}])[0].get("shippingStep") or {}
+    ).get("shippingServiceCode") or "standard"
+    buyer = payload.get("buyer") or {}
+    draft = OrderDraft(
+        channel=channel,
+        external_id=str(require(payload, "orderId")),
+        currency=currency,
+        lines=tuple(lines),
+        shipping_address=address,
+        customer_email=address.email
+        or ((buyer.get("buyerRegistrationAddress") or {}).get("email") or ""),
+        customer_name=address.name or buyer.get("username") or "",
+        payment_status=payment,
+        requested_service=service,
+        shipping_price=shipping,
+        discount_total=discount,
+        tax_total=part("tax"),
+        fee_total=part("fee") + part("adjustment"),
+        taxes_included=False,
+        extra={"legacy_order_id": str(payload.get("legacyOrderId") or "")},
+    )
+    cancel_state = (payload.get("cancelStatus") or {}).get("cancelState") or "NONE_REQUESTED"
+    return ChannelOrder(
+        draft=draft,
+        cancelled=cancel_state == "CANCELED",
+        payment_status=payment,
+        refunds=_refunds(payload, currency),
+        platform_total=part("total"),
+        updated_at=timestamp(payload.get("lastModifiedDate"), "lastModifiedDate"),
+    )
