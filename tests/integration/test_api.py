@@ -214,3 +214,15 @@ def test_text_with_a_nul_character_is_refused_before_it_reaches_the_database(api
     )
     status, problem = api.call("get", "/orders?q=%00")
     assert status == 400 and problem["errors"][0]["field"] == "query"
+
+
+def test_a_webhook_sent_as_a_form_gets_a_client_error_not_a_crash(shop, client):
+    from despatch.services import channels
+
+    channels.configure_channel(code="shop", name="Shop", type="shopify", webhook_secret="k")
+    response = client.post("/api/channels/shop/webhooks", {"a": "b"})  # multipart form
+    assert response.status_code == 401 and response.json()["code"] == "unauthorized"
+    response = client.post(
+        "/orders/x/hold/", "note=a%00b", content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 400 and response.json()["errors"][0]["field"] == "form"

@@ -316,3 +316,35 @@ def test_ebay_orders_come_by_file_and_refuse_webhooks(shop_channels, client):
     assert order.status == "allocated" and str(order.total_amount.normalize()) == "43.48"
     response = client.post("/api/channels/ebay-uk/webhooks", b"{}", content_type="application/json")
     assert response.status_code == 422 and response.json()["errors"][0]["code"] == "no_webhooks"
+
+
+def test_amazon_afn_orders_are_recorded_and_never_fulfilled_here(shop_channels):
+    channels.configure_channel(code="amz-us", name="Amazon US", type="amazon")
+    delivery, _ = channels.import_payload(
+        "amz-us", (FIXTURES / "amazon_order_afn.json").read_bytes(), name="afn.json"
+    )
+    worker.drain("w")
+    order = orders.find_order("amz-us", "113-0000001-0000001")
+    assert (
+        delivery.outcome == "created_fulfilled_by_channel"
+        and order.status == "fulfilled_by_channel"
+    )
+    assert level("SKU-0001", "LON") == (20, 0) and order.shipments.count() == 0
+
+
+def test_a_pending_amazon_order_waits_then_goes_when_it_is_paid(shop_channels):
+    channels.configure_channel(code="amz-us", name="Amazon US", type="amazon")
+    channels.import_payload(
+        "amz-us", (FIXTURES / "amazon_order_pending.json").read_bytes(), name="p.json"
+    )
+    worker.drain("w")
+    order = orders.find_order("amz-us", "113-4821907-5528211")
+    assert (order.status, order.hold_reason) == ("on_hold", "awaiting_payment")
+    assert level("SKU-0001", "LON") == (20, 0)
+    channels.import_payload(
+        "amz-us", (FIXTURES / "amazon_order_mfn.json").read_bytes(), name="u.json"
+    )
+    worker.drain("w")
+    order = orders.get_order(order.id)
+    assert order.status == "allocated" and order.payment_status == "paid"
+    assert any(e.reason_code == "payment_received" for e in audit.timeline(order.id))

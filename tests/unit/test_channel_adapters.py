@@ -138,3 +138,34 @@ def test_ebay_order_reconciles_and_keeps_the_buyers_details():
     cancelled = load("ebay_order.json")
     cancelled["cancelStatus"]["cancelState"] = "CANCELED"
     assert ebay.parse(cancelled, "e").cancelled and not parsed.cancelled
+
+
+def test_amazon_order_reads_every_items_page_and_reconciles():
+    from despatch.integrations.channels import amazon
+
+    parsed = amazon.parse(load("amazon_order_mfn.json"), "amz-us")
+    d = parsed.draft
+    assert [(li.sku, li.quantity, li.unit_price.amount) for li in d.lines] == [
+        ("SKU-0001", 2, Decimal("19.99")),
+        ("SKU-0002", 1, Decimal("12.00")),
+    ]
+    assert d.total == parsed.platform_total == Money(Decimal("58.13"), "USD")
+    assert d.shipping_address.name == "José Álvarez" and d.shipping_address.phone == "+12065550143"
+    assert parsed.payment_status == PaymentStatus.PAID and not parsed.fulfilled_by_channel
+    assert amazon.parse(load("amazon_order_afn.json"), "a").fulfilled_by_channel
+    assert (
+        amazon.parse(load("amazon_order_pending.json"), "a").payment_status == PaymentStatus.PENDING
+    )
+
+
+def test_amazon_items_of_another_order_are_refused():
+    import pytest
+
+    from despatch.domain.errors import ValidationFailed
+    from despatch.integrations.channels import amazon
+
+    payload = load("amazon_order_mfn.json")
+    payload["items"][1]["payload"]["AmazonOrderId"] = "999-0000000-0000000"
+    with pytest.raises(ValidationFailed) as exc:
+        amazon.parse(payload, "a")
+    assert exc.value.errors[0].field == "items[1].payload.AmazonOrderId"

@@ -29,10 +29,14 @@ def _where(request: HttpRequest) -> str | None:
         return "path"
     if any(_has_nul(k) or _has_nul(v) for k, v in request.GET.lists()):
         return "query"
-    if request.method in ("POST", "PUT", "PATCH") and request.content_type == "application/json":
-        return "body" if b"\x00" in request.body or _JSON_NUL.search(request.body) else None
-    if request.method == "POST" and any(_has_nul(v) for _, v in request.POST.lists()):
-        return "form"
+    if request.method in ("POST", "PUT", "PATCH"):
+        body = request.body  # read once and cached: views (webhooks) still get the raw bytes
+        if b"\x00" in body:
+            return "body"
+        if request.content_type == "application/json" and _JSON_NUL.search(body):
+            return "body"
+        if request.content_type == "application/x-www-form-urlencoded" and b"%00" in body:
+            return "form"
     return None
 
 

@@ -30,6 +30,7 @@ class OrderStatus(StrEnum):
     PARTIALLY_DELIVERED = "partially_delivered"
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
+    FULFILLED_BY_CHANNEL = "fulfilled_by_channel"  # e.g. Amazon AFN: recorded, never ours to ship
 
 
 class OrderEvent(StrEnum):
@@ -47,6 +48,7 @@ class OrderEvent(StrEnum):
     DELIVER_PART = "deliver_part"
     DELIVER = "deliver"
     CANCEL = "cancel"
+    CHANNEL_FULFILS = "channel_fulfils"
 
 
 S, E = OrderStatus, OrderEvent
@@ -67,10 +69,11 @@ TARGET: dict[OrderEvent, OrderStatus] = {
     E.DELIVER_PART: S.PARTIALLY_DELIVERED,
     E.DELIVER: S.DELIVERED,
     E.CANCEL: S.CANCELLED,
+    E.CHANNEL_FULFILS: S.FULFILLED_BY_CHANNEL,
 }
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
-    S.RECEIVED: frozenset({E.VALIDATE, E.HOLD, E.CANCEL}),
+    S.RECEIVED: frozenset({E.VALIDATE, E.HOLD, E.CANCEL, E.CHANNEL_FULFILS}),
     S.VALIDATED: frozenset({E.RESERVE, E.BACKORDER, E.HOLD, E.CANCEL}),
     S.ON_HOLD: frozenset({E.RELEASE, E.CANCEL}),
     S.BACKORDERED: frozenset({E.RESERVE, E.HOLD, E.CANCEL}),
@@ -83,6 +86,7 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
     S.PARTIALLY_DELIVERED: frozenset({E.DELIVER}),
     S.DELIVERED: frozenset(),
     S.CANCELLED: frozenset(),
+    S.FULFILLED_BY_CHANNEL: frozenset(),
 }
 
 TERMINAL = frozenset(s for s, events in TRANSITIONS.items() if not events)
@@ -217,10 +221,18 @@ class OrderDraft:
         return amount if self.taxes_included else amount + self._amount(self.tax_total)
 
 
+RELEASABLE_PAYMENTS = frozenset(
+    {PaymentStatus.PAID, PaymentStatus.AUTHORISED, PaymentStatus.PARTIALLY_REFUNDED}
+)
+
+
 def hold_reasons(
-    lines: Iterable[tuple[int, str]], known_skus: set[str], address: Address
+    lines: Iterable[tuple[int, str]],
+    known_skus: set[str],
+    address: Address,
+    payment: PaymentStatus = PaymentStatus.PAID,
 ) -> list[FieldError]:
-    """Why a received order cannot go forward yet: unknown SKUs, unusable address."""
+    """Why a received order cannot go forward yet: unpaid, unknown SKUs, unusable address."""
     problems = [
         FieldError(
             f"lines[{i}].sku",
@@ -233,4 +245,11 @@ def hold_reasons(
     problems += [
         FieldError(p.field, p.message, HoldReason.INVALID_ADDRESS.value) for p in address.problems()
     ]
+    if payment not in RELEASABLE_PAYMENTS:  # first: it is the reason the order waits
+        problems.insert(
+            0,
+            FieldError(
+                "payment_status", f"payment is {payment.value}", HoldReason.AWAITING_PAYMENT
+            ),
+        )
     return problems

@@ -12,7 +12,13 @@ from despatch.domain.allocation import LineNeed, Plan, plan_allocation
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import ReservationStatus, reservation_expiry
-from despatch.domain.orders import HoldReason, OrderEvent, OrderStatus, hold_reasons
+from despatch.domain.orders import (
+    HoldReason,
+    OrderEvent,
+    OrderStatus,
+    PaymentStatus,
+    hold_reasons,
+)
 from despatch.models import (
     Channel,
     Order,
@@ -75,7 +81,12 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     skus = {line.sku for line in lines}
     known = set(Sku.objects.filter(code__in=skus, active=True).values_list("code", flat=True))
     address = Address.from_dict(order.shipping_address)
-    problems = hold_reasons(((i, line.sku) for i, line in enumerate(lines)), known, address)
+    problems = hold_reasons(
+        ((i, line.sku) for i, line in enumerate(lines)),
+        known,
+        address,
+        PaymentStatus(order.payment_status),
+    )
     if problems:
         reason = HoldReason(problems[0].code)
         hold_order(order, reason, [p.as_dict() for p in problems], trail)

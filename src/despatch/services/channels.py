@@ -170,6 +170,11 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
         else:
             if not created:
                 return "duplicate", order
+            if parsed.fulfilled_by_channel:
+                orders.mark_fulfilled_by_channel(
+                    order.id, actor=actor, reason="fulfilled_by_channel"
+                )
+                return "created_fulfilled_by_channel", order
             outcome = _update(order, parsed, actor, new=True)
             return (
                 "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"
@@ -245,6 +250,7 @@ def _payment_and_refunds(order: Order, parsed: ChannelOrder, trail: Trail) -> bo
     if changed:
         order.updated_at = trail.at
         order.save(update_fields=["payment_status", "refunds", "updated_at"])
+        orders.release_if_paid(order, trail)
     return changed
 
 

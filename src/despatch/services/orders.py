@@ -17,10 +17,12 @@ from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.money import Money
 from despatch.domain.orders import (
+    RELEASABLE_PAYMENTS,
     HoldReason,
     OrderDraft,
     OrderEvent,
     OrderStatus,
+    PaymentStatus,
     advance,
 )
 from despatch.models import Order, OrderLine, Reservation
@@ -181,6 +183,31 @@ def release_order(order_id: str, *, actor: str, note: str = "") -> Order:
         order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
         trail.save()
         outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
+    return order
+
+
+def release_if_paid(order: Order, trail: Trail) -> bool:
+    """An order held only for its payment goes forward once the payment has arrived.
+    Call with the order locked; returns whether it was released."""
+    if order.status != OrderStatus.ON_HOLD or order.hold_reason != HoldReason.AWAITING_PAYMENT:
+        return False
+    if PaymentStatus(order.payment_status) not in RELEASABLE_PAYMENTS:
+        return False
+    set_status(order, OrderEvent.RELEASE, trail, "payment_received", payment=order.payment_status)
+    order.hold_reason, order.hold_detail = "", []
+    order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
+    outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
+    return True
+
+
+def mark_fulfilled_by_channel(order_id: str, *, actor: str, reason: str) -> Order:
+    """Record an order the channel ships itself (e.g. Amazon AFN): kept, never picked here."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        trail = Trail(actor)
+        set_status(order, OrderEvent.CHANNEL_FULFILS, trail, reason)
+        order.save(update_fields=["status", "updated_at"])
+        trail.save()
     return order
 
 

@@ -6,9 +6,9 @@ Each module offers ``verify(headers, body, secret)``, ``delivery(headers, payloa
 
 from types import ModuleType
 
-from despatch.integrations.channels import ebay, shopify, woocommerce
+from despatch.integrations.channels import amazon, ebay, shopify, woocommerce
 
-ADAPTERS: dict[str, ModuleType] = {m.KIND: m for m in (shopify, woocommerce, ebay)}
+ADAPTERS: dict[str, ModuleType] = {m.KIND: m for m in (shopify, woocommerce, ebay, amazon)}
 
 
 def adapter_for(kind: str) -> ModuleType | None:

@@ -54,6 +54,7 @@ class ChannelOrder:
     refunds: tuple[Refund, ...] = ()
     platform_total: Money | None = None
     updated_at: datetime | None = None  # the platform's last change: older deliveries are stale
+    fulfilled_by_channel: bool = False  # the platform ships it (Amazon AFN): record, never pick
     notes: tuple[str, ...] = field(default=())
 
 

@@ -1,0 +1,151 @@
+"""Amazon Selling Partner API, Orders v0: ``getOrder`` with its ``getOrderItems`` page(s).
+
+A payload is ``{"order": <getOrder response>, "items": [<getOrderItems response>, ...]}``
+(each response as the API returns it, with its ``payload``); pages follow ``NextToken``.
+``FulfillmentChannel`` AFN orders are Amazon's to ship: recorded, never fulfilled here.
+``Pending`` orders (payment not yet authorised) wait on hold until an update says otherwise.
+``ItemPrice`` and ``ShippingPrice`` are line totals; the order reconciles as
+items + shipping + item and shipping tax - promotion and shipping discounts = ``OrderTotal``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from despatch.domain.addresses import Address
+from despatch.domain.errors import ValidationFailed
+from despatch.domain.money import Money
+from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels.base import (
+    ChannelOrder,
+    Delivery,
+    decimal_sum,
+    lines_for_total,
+    phone,
+    require,
+    timestamp,
+)
+from despatch.integrations.channels.base import money as parse_money
+
+KIND = "amazon"
+WEBHOOKS = False
+
+PAYMENT = {
+    "Pending": PaymentStatus.PENDING,
+    "PendingAvailability": PaymentStatus.PENDING,
+    "Unshipped": PaymentStatus.PAID,
+    "PartiallyShipped": PaymentStatus.PAID,
+    "Shipped": PaymentStatus.PAID,
+    "InvoiceUnconfirmed": PaymentStatus.PAID,
+    "Canceled": PaymentStatus.VOIDED,
+    "Unfulfillable": PaymentStatus.PAID,
+}
+
+
+def verify(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    return False
+
+
+def delivery(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
+    return Delivery(delivery_id="")
+
+
+def _money(value: Any, currency: str, where: str) -> Money:
+    """SP-API Money: {"CurrencyCode": "USD", "Amount": "12.50"}."""
+    if not value:
+        return Money.zero(currency)
+    if value.get("CurrencyCode", currency) != currency:
+        raise ValidationFailed.single(where, f"{value.get('CurrencyCode')} differs from {currency}")
+    return parse_money(value.get("Amount"), currency, f"{where}.Amount")
+
+
+def _address(data: dict[str, Any]) -> Address:
+    country = (data.get("CountryCode") or "").upper()
+    e164, raw = phone(data.get("Phone"), country)
+    return Address(
+        name=data.get("Name") or "",
+        line1=data.get("AddressLine1") or "",
+        line2=" ".join(p for p in (data.get("AddressLine2"), data.get("AddressLine3")) if p),
+        city=data.get("City") or "",
+        region=data.get("StateOrRegion") or "",
+        postcode=data.get("PostalCode") or "",
+        country=country,
+        phone=e164,
+        phone_raw=raw,
+    )
+
+
+def _items(pages: list[dict[str, Any]], order_id: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for n, page in enumerate(pages):
+        body = page.get("payload") or {}
+        if body.get("AmazonOrderId", order_id) != order_id:
+            raise ValidationFailed.single(
+                f"items[{n}].payload.AmazonOrderId",
+                f"belongs to {body.get('AmazonOrderId')}, not {order_id}",
+            )
+        items += body.get("OrderItems") or []
+    if not items:
+        raise ValidationFailed.single(
+            "items", "the order's getOrderItems page(s) are missing", "required"
+        )
+    return items
+
+
+def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
+    order = (require(payload, "order").get("payload")) or {}
+    order_id = str(require(order, "AmazonOrderId", "order.payload."))
+    total = order.get("OrderTotal") or {}
+    currency = str(total.get("CurrencyCode") or "").upper()
+    items = _items(payload.get("items") or [], order_id)
+    currency = currency or str((items[0].get("ItemPrice") or {}).get("CurrencyCode") or "").upper()
+    if not currency:
+        raise ValidationFailed.single(
+            "order.payload.OrderTotal.CurrencyCode", "is required", "required"
+        )
+
+    def sum_of(field: str) -> Money:
+        return decimal_sum(
+            [_money(i.get(field), currency, f"items.{field}") for i in items], currency
+        )
+
+    lines: list[LineDraft] = []
+    for i, item in enumerate(items):
+        quantity = item.get("QuantityOrdered")
+        if not isinstance(quantity, int) or quantity < 0:
+            raise ValidationFailed.single(f"items.OrderItems[{i}].QuantityOrdered", f"{quantity!r}")
+        if quantity == 0:  # a cancelled line: nothing to ship
+            continue
+        price = _money(item.get("ItemPrice"), currency, f"items.OrderItems[{i}].ItemPrice")
+        lines += lines_for_total(
+            (item.get("SellerSKU") or "").strip(), quantity, price, item.get("Title") or ""
+        )
+    status = str(order.get("OrderStatus") or "Unshipped")
+    payment = PAYMENT.get(status, PaymentStatus.PENDING)
+    buyer = order.get("BuyerInfo") or {}
+    address = _address(order.get("ShippingAddress") or {})
+    draft = OrderDraft(
+        channel=channel,
+        external_id=order_id,
+        currency=currency,
+        lines=tuple(lines),
+        shipping_address=address,
+        customer_email=buyer.get("BuyerEmail") or "",
+        customer_name=buyer.get("BuyerName") or address.name,
+        payment_status=payment,
+        requested_service=order.get("ShipServiceLevel") or "standard",
+        shipping_price=sum_of("ShippingPrice") - sum_of("ShippingDiscount"),
+        discount_total=sum_of("PromotionDiscount"),
+        tax_total=sum_of("ItemTax") + sum_of("ShippingTax"),
+        taxes_included=False,
+        extra={"marketplace": str(order.get("MarketplaceId") or "")},
+    )
+    return ChannelOrder(
+        draft=draft,
+        cancelled=status == "Canceled",
+        payment_status=payment,
+        platform_total=_money(total, currency, "order.payload.OrderTotal") if total else None,
+        updated_at=timestamp(order.get("LastUpdateDate"), "order.payload.LastUpdateDate"),
+        fulfilled_by_channel=order.get("FulfillmentChannel") == "AFN",
+    )
