@@ -10,7 +10,6 @@ items + shipping + item and shipping tax - promotion and shipping discounts = ``
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from despatch.domain.addresses import Address
@@ -19,10 +18,12 @@ from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels.base import (
     ChannelOrder,
-    Delivery,
     decimal_sum,
     lines_for_total,
+    no_delivery_ids,
+    no_webhooks,
     phone,
+    quantity,
     require,
     timestamp,
 )
@@ -42,13 +43,8 @@ PAYMENT = {
     "Unfulfillable": PaymentStatus.PAID,
 }
 
-
-def verify(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-    return False
-
-
-def delivery(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
-    return Delivery(delivery_id="")
+verify = no_webhooks
+delivery = no_delivery_ids
 
 
 def _money(value: Any, currency: str, where: str) -> Money:
@@ -112,14 +108,14 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
 
     lines: list[LineDraft] = []
     for i, item in enumerate(items):
-        quantity = item.get("QuantityOrdered")
-        if not isinstance(quantity, int) or quantity < 0:
-            raise ValidationFailed.single(f"items.OrderItems[{i}].QuantityOrdered", f"{quantity!r}")
-        if quantity == 0:  # a cancelled line: nothing to ship
+        count = quantity(
+            item.get("QuantityOrdered"), f"items.OrderItems[{i}].QuantityOrdered", minimum=0
+        )
+        if count == 0:  # a cancelled line: nothing to ship
             continue
         price = _money(item.get("ItemPrice"), currency, f"items.OrderItems[{i}].ItemPrice")
         lines += lines_for_total(
-            (item.get("SellerSKU") or "").strip(), quantity, price, item.get("Title") or ""
+            (item.get("SellerSKU") or "").strip(), count, price, item.get("Title") or ""
         )
     status = str(order.get("OrderStatus") or "Unshipped")
     payment = PAYMENT.get(status, PaymentStatus.PENDING)

@@ -136,3 +136,22 @@ def timestamp(value: Any, where: str, *, naive_is_utc: bool = True) -> datetime 
     except ValueError:
         raise ValidationFailed.single(where, f"{value!r} is not an ISO 8601 time") from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None and naive_is_utc else parsed
+
+
+def quantity(value: Any, where: str, *, minimum: int = 1) -> int:
+    """A line quantity: a JSON whole number, at least ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ValidationFailed.single(
+            where, f"{value!r} is not a whole number >= {minimum}", "quantity"
+        )
+    return value
+
+
+def no_webhooks(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
+    """``verify`` for platforms that send no order webhooks (adapters with WEBHOOKS = False)."""
+    return False
+
+
+def no_delivery_ids(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
+    """``delivery`` for file and pull payloads: the inbox keys them by a hash of the body."""
+    return Delivery(delivery_id="")

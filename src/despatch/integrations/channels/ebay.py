@@ -9,7 +9,6 @@ deliveryCost + deliveryDiscount (negative) + fee + adjustment + tax = total. The
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from despatch.domain.addresses import Address
@@ -18,11 +17,13 @@ from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels.base import (
     ChannelOrder,
-    Delivery,
     Refund,
     decimal_sum,
     lines_for_total,
+    no_delivery_ids,
+    no_webhooks,
     phone,
+    quantity,
     require,
     timestamp,
 )
@@ -39,13 +40,8 @@ PAYMENT = {
     "FULLY_REFUNDED": PaymentStatus.REFUNDED,
 }
 
-
-def verify(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
-    return False
-
-
-def delivery(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
-    return Delivery(delivery_id="")
+verify = no_webhooks
+delivery = no_delivery_ids
 
 
 def _amount(value: Any, currency: str, where: str) -> Money:
@@ -85,14 +81,10 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
     discounts: list[Money] = []
     for i, item in enumerate(require(payload, "lineItems")):
         where = f"lineItems[{i}]"
-        quantity = item.get("quantity")
-        if not isinstance(quantity, int) or quantity < 1:
-            raise ValidationFailed.single(
-                f"{where}.quantity", f"{quantity!r} is not a whole number >= 1"
-            )
+        count = quantity(item.get("quantity"), f"{where}.quantity")
         cost = _amount(item.get("lineItemCost"), currency, f"{where}.lineItemCost")
         lines += lines_for_total(
-            (item.get("sku") or "").strip(), quantity, cost, item.get("title") or ""
+            (item.get("sku") or "").strip(), count, cost, item.get("title") or ""
         )
         discounts += [
             -_amount(

@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels.base import (
@@ -27,6 +26,7 @@ from despatch.integrations.channels.base import (
     hmac_base64_matches,
     money,
     phone,
+    quantity,
     require,
     timestamp,
 )
@@ -90,14 +90,10 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
     lines, discounts = [], []
     for i, item in enumerate(require(payload, "line_items")):
         where = f"line_items[{i}]."
-        quantity = item.get("quantity")
-        if not isinstance(quantity, int) or quantity < 1:
-            raise ValidationFailed.single(
-                f"{where}quantity", f"{quantity!r} is not a whole number >= 1"
-            )
+        count = quantity(item.get("quantity"), f"{where}quantity")
         price = money(item.get("price"), currency, f"{where}price")
         name = " - ".join(p for p in (item.get("title"), item.get("variant_title")) if p)
-        lines.append(LineDraft((item.get("sku") or "").strip(), quantity, price, name))
+        lines.append(LineDraft((item.get("sku") or "").strip(), count, price, name))
         discounts += [
             money(d.get("amount"), currency, f"{where}discount_allocations[{j}].amount")
             for j, d in enumerate(item.get("discount_allocations") or [])

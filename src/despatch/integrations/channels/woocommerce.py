@@ -14,7 +14,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import ValidationFailed
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels.base import (
     ChannelOrder,
@@ -25,6 +24,7 @@ from despatch.integrations.channels.base import (
     lines_for_total,
     money,
     phone,
+    quantity,
     require,
     timestamp,
 )
@@ -74,15 +74,9 @@ def _address(data: dict[str, Any], fallback_phone: str) -> Address:
 
 def _lines(item: dict[str, Any], i: int, currency: str) -> list[LineDraft]:
     where = f"line_items[{i}]."
-    quantity = item.get("quantity")
-    if not isinstance(quantity, int) or quantity < 1:
-        raise ValidationFailed.single(
-            f"{where}quantity", f"{quantity!r} is not a whole number >= 1"
-        )
+    count = quantity(item.get("quantity"), f"{where}quantity")
     subtotal = money(item.get("subtotal"), currency, f"{where}subtotal")
-    return lines_for_total(
-        (item.get("sku") or "").strip(), quantity, subtotal, item.get("name") or ""
-    )
+    return lines_for_total((item.get("sku") or "").strip(), count, subtotal, item.get("name") or "")
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
