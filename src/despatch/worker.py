@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections
 
-from despatch.services import allocation, outbox, pipeline
+from despatch.services import allocation, channels, outbox, pipeline
 
 log = logging.getLogger("despatch.worker")
 
@@ -83,16 +83,27 @@ def drain(
             return total
 
 
+def pull_channels() -> None:
+    """The periodic pull: each pullable channel in turn; one failing platform stops no other."""
+    for code in channels.pullable():
+        try:
+            report = channels.pull(code)
+            log.info("pulled %s: %s new of %s", code, report.new, report.fetched)
+        except Exception:  # the worker loop is the one place that catches everything
+            log.warning("pulling %s failed: %s", code, traceback.format_exc().splitlines()[-1])
+
+
 def run(
     *,
     batch: int = 100,
     idle_sleep: float = 0.5,
     timer_every: float = 30.0,
+    pull_every: float = 300.0,
     max_seconds: float | None = None,
 ) -> None:
-    """Run forever (or ``max_seconds``): drain, sleep when idle, fire timers."""
+    """Run forever (or ``max_seconds``): drain, sleep when idle, fire timers, pull channels."""
     worker_id = worker_name()
-    started = last_timer = time.monotonic()
+    started = last_timer = last_pull = time.monotonic()
     log.info("worker %s started", worker_id)
     while max_seconds is None or time.monotonic() - started < max_seconds:
         close_old_connections()
@@ -100,5 +111,8 @@ def run(
         if time.monotonic() - last_timer >= timer_every:
             allocation.expire_reservations()
             last_timer = time.monotonic()
+        if pull_every and time.monotonic() - last_pull >= pull_every:
+            pull_channels()
+            last_pull = time.monotonic()
         if stats.total == 0:
             time.sleep(idle_sleep)

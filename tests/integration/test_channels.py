@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from despatch import worker
 from despatch.cli.app import app
+from despatch.domain.errors import ValidationFailed
 from despatch.integrations.channels.base import sign_base64
 from despatch.services import audit, catalogue, channels, fulfillment, inventory, orders
 from despatch.services import outbox as outbox_service
@@ -348,3 +349,98 @@ def test_a_pending_amazon_order_waits_then_goes_when_it_is_paid(shop_channels):
     order = orders.get_order(order.id)
     assert order.status == "allocated" and order.payment_status == "paid"
     assert any(e.reason_code == "payment_received" for e in audit.timeline(order.id))
+
+
+def _ebay_order(order_id, modified):
+    payload = fixture("ebay_order.json")
+    payload.update(orderId=order_id, lastModifiedDate=modified)
+    return payload
+
+
+def test_pulling_ebay_follows_pages_and_retries_rate_limits_and_outages(shop_channels):
+    from tests.integration.fake_platforms import Answer, fake_platform
+
+    orders_page_1 = [
+        _ebay_order("27-00001-00001", "2026-11-21T08:00:00.000Z"),
+        _ebay_order("27-00001-00002", "2026-11-21T08:01:00.000Z"),
+    ]
+    orders_page_2 = [_ebay_order("27-00001-00003", "2026-11-21T08:02:00.000Z")]
+    with fake_platform([]) as platform:
+        platform.script += [
+            Answer(429, {"errors": [{"message": "rate limited"}]}, {"Retry-After": "0"}),
+            Answer(
+                200,
+                {
+                    "orders": orders_page_1,
+                    "total": 3,
+                    "next": f"{platform.url}/sell/fulfillment/v1/order?limit=50&offset=2",
+                },
+            ),
+            Answer(503, {"errors": []}),
+            Answer(200, {"orders": orders_page_2, "total": 3}),
+        ]
+        channels.configure_channel(
+            code="ebay-uk", name="eBay UK", type="ebay", api_url=platform.url, token="v^1.1#token"
+        )
+        report = channels.pull("ebay-uk")
+        paths = [r["path"] for r in platform.requests]
+    assert (report.fetched, report.new) == (3, 3)
+    assert paths[0] == paths[1] == "/sell/fulfillment/v1/order?limit=50"
+    assert paths[2] == paths[3] == "/sell/fulfillment/v1/order?limit=50&offset=2"
+    assert {r["authorization"] for r in platform.requests} == {"Bearer v^1.1#token"}
+    worker.drain("w")
+    assert orders.list_orders(channel="ebay-uk").count() == 3
+
+    with fake_platform([Answer(200, {"orders": orders_page_1 + orders_page_2})]) as again:
+        channels.configure_channel(code="ebay-uk", name="eBay UK", type="ebay", api_url=again.url)
+        second = channels.pull("ebay-uk")
+    assert (second.fetched, second.new, second.already_had) == (3, 0, 3)
+    assert "filter=lastmodifieddate%3A%5B" in again.requests[0]["path"]  # since the last pull
+
+
+def test_a_platform_that_keeps_failing_is_reported_not_hidden(shop_channels):
+    from despatch.domain.errors import Unavailable
+    from tests.integration.fake_platforms import Answer, fake_platform
+
+    with fake_platform(
+        [Answer(401, {"errors": [{"message": "Invalid access token"}]})]
+    ) as platform:
+        channels.configure_channel(
+            code="ebay-uk", name="eBay UK", type="ebay", api_url=platform.url
+        )
+        with pytest.raises(Unavailable) as exc:
+            channels.pull("ebay-uk")
+    assert "HTTP 401" in str(exc.value) and len(platform.requests) == 1  # no retry on 4xx
+    with pytest.raises(ValidationFailed):
+        channels.pull("shop-de")  # Shopify pull is not built yet: said plainly
+
+
+def test_channels_pull_from_the_cli(shop_channels):
+    from tests.integration.fake_platforms import Answer, fake_platform
+
+    runner = CliRunner()
+    order = _ebay_order("27-00009-00001", "2026-11-22T08:00:00.000Z")
+    with fake_platform([Answer(200, {"orders": [order]})]) as platform:
+        runner.invoke(
+            app,
+            [
+                "channels",
+                "add",
+                "ebay-uk",
+                "--type",
+                "ebay",
+                "--api-url",
+                platform.url,
+                "--token",
+                "t",
+            ],
+        )
+        result = runner.invoke(
+            app, ["channels", "pull", "ebay-uk", "--since", "2026-11-20T00:00:00Z"]
+        )
+    assert result.exit_code == 0, result.output
+    assert "1 fetched, 1 new, 0 already had" in result.output
+    assert "lastmodifieddate%3A%5B2026-11-20T00%3A00%3A00.000Z" in platform.requests[0]["path"]
+    assert orders.find_order("ebay-uk", "27-00009-00001").status == "allocated"
+    bad = runner.invoke(app, ["channels", "pull", "ebay-uk", "--since", "yesterday"])
+    assert bad.exit_code == 2 and "not an ISO 8601 time" in bad.output

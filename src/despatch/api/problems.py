@@ -14,6 +14,7 @@ from despatch.domain.errors import (
     Invalid,
     NotFound,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
 
@@ -22,6 +23,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (Invalid, 422),
     (Unauthorized, 401),
+    (Unavailable, 502),
     (DomainError, 400),
 ]
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import typer
 from rich.table import Table
 
-from despatch.cli.common import console, domain_errors
+from despatch import worker
+from despatch.cli.common import console, domain_errors, fail
 from despatch.services import catalogue, channels
 
 app = typer.Typer(help="Sales channels and what they sent.", no_args_is_help=True)
@@ -70,3 +73,26 @@ def list_deliveries(
             d.error[:60],
         )
     console.print(table)
+
+
+@app.command("pull")
+def pull(
+    code: str,
+    since: str = typer.Option(
+        "", help="ISO time, e.g. 2026-11-20T00:00:00Z (default: the last pull)"
+    ),
+    process: bool = typer.Option(True, help="apply what was fetched now, as the worker would"),
+) -> None:
+    """Fetch the channel's new and changed orders from its API into the inbox."""
+    try:
+        start = datetime.fromisoformat(since.replace("Z", "+00:00")) if since else None
+    except ValueError:
+        fail(f"--since: {since!r} is not an ISO 8601 time", 2)
+    with domain_errors():
+        report = channels.pull(code, start)
+    console.print(
+        f"{code}: {report.fetched} fetched, {report.new} new, {report.already_had} already had"
+    )
+    if process and report.new:
+        worker.drain()
+        console.print(f"applied; see: despatch channels deliveries {code}")

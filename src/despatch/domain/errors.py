@@ -8,7 +8,8 @@
     │   └── DuplicateOrder            an external ID reused with a different payload
     ├── Invalid                       the input itself is wrong
     │   └── ValidationFailed          one or more fields are wrong (carries field errors)
-    └── Unauthorized                  a signature or credential does not check out
+    ├── Unauthorized                  a signature or credential does not check out
+    └── Unavailable                   a platform we depend on failed or refused, after retries
 
 Each class has a stable ``code`` that the API puts in its problem body and the CLI prints.
 Edges map the tree to their own vocabulary in one table (HTTP status, exit code).
@@ -123,3 +124,8 @@ class ValidationFailed(Invalid):
 class Unauthorized(DomainError):
     code = "unauthorized"
     title = "Not authenticated"
+
+
+class Unavailable(DomainError):
+    code = "upstream_unavailable"
+    title = "A platform did not answer"

@@ -11,6 +11,8 @@ import hashlib
 import json
 import logging
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -34,6 +36,7 @@ from despatch.services.audit import Trail
 
 log = logging.getLogger("despatch.channels")
 TYPES = tuple(sorted({*ADAPTERS, "amazon", "bigcommerce", "csv", "api"}))
+PULL_OVERLAP = timedelta(minutes=5)  # re-read a little: clocks differ, duplicates cost nothing
 NOT_PICKED = (
     OrderStatus.RECEIVED,
     OrderStatus.VALIDATED,
@@ -330,3 +333,51 @@ def delivery_counts() -> dict[str, dict[str, int]]:
     for row in ChannelDelivery.objects.values("channel_id", "status").annotate(n=Count("id")):
         counts.setdefault(row["channel_id"], {})[row["status"]] = row["n"]
     return counts
+
+
+@dataclass
+class PullReport:
+    fetched: int = 0
+    new: int = 0
+    already_had: int = 0
+
+
+def pull(code: str, since: datetime | None = None) -> PullReport:
+    """Fetch the channel's orders changed since ``since`` (default: the last pull) into the
+    inbox; the worker applies them. Pulling the same state again stores nothing new."""
+    channel = get_channel(code)
+    adapter = adapter_for(channel.type)
+    if adapter is None or not hasattr(adapter, "pull"):
+        raise ValidationFailed.single(
+            "channel", f"{channel.type!r} channels cannot be pulled yet", "no_pull"
+        )
+    if not channel.api_url:
+        raise ValidationFailed.single("api_url", f"channel {code!r} has no API URL", "required")
+    started = timezone.now()
+    since = since or _last_pull(channel)
+    report = PullReport()
+    for payload in adapter.pull(channel.api_url, channel.token, since):
+        body = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+        _, new = receive_delivery(code, {}, body, source="pull", verify=False)
+        report.fetched += 1
+        report.new += new
+        report.already_had += not new
+    settings = dict(channel.settings)
+    settings["last_pull"] = started.isoformat()
+    Channel.objects.filter(code=code).update(settings=settings)
+    return report
+
+
+def _last_pull(channel: Channel) -> datetime | None:
+    stamp = channel.settings.get("last_pull")
+    return datetime.fromisoformat(stamp) - PULL_OVERLAP if stamp else None
+
+
+def pullable() -> list[str]:
+    """Channels the worker pulls on its timer: a type that can be pulled and an API URL."""
+    kinds = [kind for kind, adapter in ADAPTERS.items() if hasattr(adapter, "pull")]
+    return list(
+        Channel.objects.filter(active=True, type__in=kinds)
+        .exclude(api_url="")
+        .values_list("code", flat=True)
+    )

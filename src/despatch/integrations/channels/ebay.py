@@ -9,12 +9,16 @@ deliveryCost + deliveryDiscount (negative) + fee + adjustment + tax = total. The
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
     Refund,
@@ -31,6 +35,7 @@ from despatch.integrations.channels.base import money as parse_money
 
 KIND = "ebay"
 WEBHOOKS = False
+PAGE_SIZE = 50
 
 PAYMENT = {
     "PENDING": PaymentStatus.PENDING,
@@ -152,3 +157,16 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         platform_total=part("total"),
         updated_at=timestamp(payload.get("lastModifiedDate"), "lastModifiedDate"),
     )
+
+
+def pull(api_url: str, token: str, since: datetime | None) -> Iterator[dict[str, Any]]:
+    """Every order modified since ``since``, page by page (``getOrders``, following ``next``)."""
+    query = f"limit={PAGE_SIZE}"
+    if since is not None:
+        stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        query += "&filter=" + quote(f"lastmodifieddate:[{stamp}..]")
+    url: str | None = f"{api_url.rstrip('/')}/sell/fulfillment/v1/order?{query}"
+    while url:
+        page = http.get_json(url, token)
+        yield from page.get("orders") or []
+        url = page.get("next")
