@@ -17,7 +17,7 @@ Edges map the tree to their own vocabulary in one table (HTTP status, exit code)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -100,11 +100,6 @@ class DuplicateOrder(Conflict):
 class Invalid(DomainError):
     code = "invalid"
     title = "Invalid input"
-
-
-@dataclass
-class _Errors:
-    items: list[FieldError] = field(default_factory=list)
 
 
 class ValidationFailed(Invalid):

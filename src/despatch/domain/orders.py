@@ -90,8 +90,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
 }
 
 TERMINAL = frozenset(s for s, events in TRANSITIONS.items() if not events)
-# Statuses where stock is reserved for the order and nothing has left the building.
-CANCELLABLE = frozenset(s for s, events in TRANSITIONS.items() if E.CANCEL in events)
+# Nothing has been picked yet: a channel's cancellation may simply cancel the order.
+NOT_PICKED = frozenset({S.RECEIVED, S.VALIDATED, S.ON_HOLD, S.BACKORDERED, S.RESERVED, S.ALLOCATED})
 
 
 def advance(current: OrderStatus, event: OrderEvent) -> OrderStatus:

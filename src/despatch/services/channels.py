@@ -27,7 +27,7 @@ from despatch.domain.errors import (
     ValidationFailed,
 )
 from despatch.domain.events import Topic
-from despatch.domain.orders import OrderStatus
+from despatch.domain.orders import NOT_PICKED, OrderStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
 from despatch.integrations.channels.base import ChannelOrder
 from despatch.models import Channel, ChannelDelivery, Order
@@ -37,14 +37,6 @@ from despatch.services.audit import Trail
 log = logging.getLogger("despatch.channels")
 TYPES = tuple(sorted({*ADAPTERS, "amazon", "bigcommerce", "csv", "api"}))
 PULL_OVERLAP = timedelta(minutes=5)  # re-read a little: clocks differ, duplicates cost nothing
-NOT_PICKED = (
-    OrderStatus.RECEIVED,
-    OrderStatus.VALIDATED,
-    OrderStatus.ON_HOLD,
-    OrderStatus.BACKORDERED,
-    OrderStatus.RESERVED,
-    OrderStatus.ALLOCATED,
-)
 
 
 def get_channel(code: str) -> Channel:

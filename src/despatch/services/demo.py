@@ -15,8 +15,8 @@ from decimal import Decimal
 from despatch.domain.addresses import Address
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
-from despatch.models import Sku
-from despatch.services import catalogue, inventory
+from despatch.models import Shipment, Sku
+from despatch.services import catalogue, fulfillment, inventory
 
 WAREHOUSES = (
     ("LON", "London DC", "Europe/London", "GB", 1),
@@ -164,8 +164,6 @@ def orders(
 
 
 def allocated_shipments() -> int:
-    from despatch.models import Shipment
-
     return Shipment.objects.filter(status="allocated").count()
 
 
@@ -180,9 +178,6 @@ def work_the_floor(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Pick, pack and despatch a share of allocated shipments, and deliver some of those."""
-    from despatch.models import Shipment
-    from despatch.services import fulfillment
-
     ids = list(
         Shipment.objects.filter(status="allocated")
         .order_by("created_at")

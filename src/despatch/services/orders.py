@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from despatch.domain.errors import DuplicateOrder, NotFound, ValidationFailed
@@ -281,8 +281,6 @@ def list_orders(
 
 
 def status_counts() -> dict[str, int]:
-    from django.db.models import Count
-
     rows = Order.objects.values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
 

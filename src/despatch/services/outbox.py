@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from despatch.domain.events import Topic, backoff_after
@@ -79,8 +80,6 @@ def run_handler(event: OutboxEvent, handler: Handler, worker_id: str) -> None:
 
 
 def counts() -> dict[str, int]:
-    from django.db.models import Count
-
     rows = OutboxEvent.objects.values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
 

@@ -14,11 +14,11 @@ from typing import Any
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
-from despatch.domain.money import Money
+from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels.base import (
     ChannelOrder,
-    decimal_sum,
+    keyed_money,
     lines_for_total,
     no_delivery_ids,
     no_webhooks,
@@ -27,7 +27,6 @@ from despatch.integrations.channels.base import (
     require,
     timestamp,
 )
-from despatch.integrations.channels.base import money as parse_money
 
 KIND = "amazon"
 WEBHOOKS = False
@@ -49,11 +48,7 @@ delivery = no_delivery_ids
 
 def _money(value: Any, currency: str, where: str) -> Money:
     """SP-API Money: {"CurrencyCode": "USD", "Amount": "12.50"}."""
-    if not value:
-        return Money.zero(currency)
-    if value.get("CurrencyCode", currency) != currency:
-        raise ValidationFailed.single(where, f"{value.get('CurrencyCode')} differs from {currency}")
-    return parse_money(value.get("Amount"), currency, f"{where}.Amount")
+    return keyed_money(value, currency, where, amount="Amount", code="CurrencyCode")
 
 
 def _address(data: dict[str, Any]) -> Address:
@@ -92,8 +87,8 @@ def _items(pages: list[dict[str, Any]], order_id: str) -> list[dict[str, Any]]:
 def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     order = (require(payload, "order").get("payload")) or {}
     order_id = str(require(order, "AmazonOrderId", "order.payload."))
-    total = order.get("OrderTotal") or {}
-    currency = str(total.get("CurrencyCode") or "").upper()
+    order_total = order.get("OrderTotal") or {}
+    currency = str(order_total.get("CurrencyCode") or "").upper()
     items = _items(payload.get("items") or [], order_id)
     currency = currency or str((items[0].get("ItemPrice") or {}).get("CurrencyCode") or "").upper()
     if not currency:
@@ -102,9 +97,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         )
 
     def sum_of(field: str) -> Money:
-        return decimal_sum(
-            [_money(i.get(field), currency, f"items.{field}") for i in items], currency
-        )
+        return total([_money(i.get(field), currency, f"items.{field}") for i in items], currency)
 
     lines: list[LineDraft] = []
     for i, item in enumerate(items):
@@ -141,7 +134,9 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         draft=draft,
         cancelled=status == "Canceled",
         payment_status=payment,
-        platform_total=_money(total, currency, "order.payload.OrderTotal") if total else None,
+        platform_total=_money(order_total, currency, "order.payload.OrderTotal")
+        if order_total
+        else None,
         updated_at=timestamp(order.get("LastUpdateDate"), "order.payload.LastUpdateDate"),
         fulfilled_by_channel=order.get("FulfillmentChannel") == "AFN",
     )

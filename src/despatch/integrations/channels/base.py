@@ -6,9 +6,8 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any, Protocol
 
 import phonenumbers
@@ -55,7 +54,6 @@ class ChannelOrder:
     platform_total: Money | None = None
     updated_at: datetime | None = None  # the platform's last change: older deliveries are stale
     fulfilled_by_channel: bool = False  # the platform ships it (Amazon AFN): record, never pick
-    notes: tuple[str, ...] = field(default=())
 
 
 class ChannelAdapter(Protocol):
@@ -85,13 +83,6 @@ def money(value: Any, currency: str, where: str) -> Money:
     if value is None or value == "":
         return Money.zero(currency)
     return Money.parse(str(value), currency, where)
-
-
-def decimal_sum(values: list[Money], currency: str) -> Money:
-    total = Money(Decimal(0), currency)
-    for value in values:
-        total = total + value
-    return total
 
 
 def phone(raw: str | None, country: str) -> tuple[str, str]:
@@ -155,3 +146,17 @@ def no_webhooks(headers: Mapping[str, str], body: bytes, secret: str) -> bool:
 def no_delivery_ids(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
     """``delivery`` for file and pull payloads: the inbox keys them by a hash of the body."""
     return Delivery(delivery_id="")
+
+
+def keyed_money(
+    value: Mapping[str, Any] | None, currency: str, where: str, *, amount: str, code: str
+) -> Money:
+    """An amount object such as eBay's {"value", "currency"} or Amazon's {"Amount",
+    "CurrencyCode"}, which must be in the order's currency; absent means zero."""
+    if not value:
+        return Money.zero(currency)
+    if value.get(code, currency) != currency:
+        raise ValidationFailed.single(
+            where, f"{value.get(code)} differs from the order's {currency}"
+        )
+    return money(value.get(amount), currency, f"{where}.{amount}")

@@ -16,13 +16,13 @@ from urllib.parse import quote
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
-from despatch.domain.money import Money
+from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
     Refund,
-    decimal_sum,
+    keyed_money,
     lines_for_total,
     no_delivery_ids,
     no_webhooks,
@@ -31,7 +31,6 @@ from despatch.integrations.channels.base import (
     require,
     timestamp,
 )
-from despatch.integrations.channels.base import money as parse_money
 
 KIND = "ebay"
 WEBHOOKS = False
@@ -50,14 +49,8 @@ delivery = no_delivery_ids
 
 
 def _amount(value: Any, currency: str, where: str) -> Money:
-    """eBay's Amount: {"value": "12.50", "currency": "GBP"}, in the order's currency."""
-    if not value:
-        return Money.zero(currency)
-    if value.get("currency", currency) != currency:
-        raise ValidationFailed.single(
-            where, f"{value.get('currency')} differs from the order's {currency}"
-        )
-    return parse_money(value.get("value"), currency, f"{where}.value")
+    """eBay's Amount: {"value": "12.50", "currency": "GBP"}."""
+    return keyed_money(value, currency, where, amount="value", code="currency")
 
 
 def _ship_to(payload: dict[str, Any]) -> Address:
@@ -97,7 +90,7 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
             )
             for j, p in enumerate(item.get("appliedPromotions") or [])
         ]
-    return lines, decimal_sum(discounts, currency)
+    return lines, total(discounts, currency)
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:

@@ -16,13 +16,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from despatch.domain.addresses import Address
-from despatch.domain.money import Money
+from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels.base import (
     ChannelOrder,
     Delivery,
     Refund,
-    decimal_sum,
     hmac_base64_matches,
     money,
     phone,
@@ -98,7 +97,7 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
             money(d.get("amount"), currency, f"{where}discount_allocations[{j}].amount")
             for j, d in enumerate(item.get("discount_allocations") or [])
         ]
-    return lines, decimal_sum(discounts, currency)
+    return lines, total(discounts, currency)
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
@@ -112,9 +111,9 @@ def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
         ]
         items = refund.get("refund_line_items") or []
         amount = (
-            decimal_sum(paid_back, currency)
+            total(paid_back, currency)
             if paid_back
-            else decimal_sum(
+            else total(
                 [money(r.get("subtotal"), currency, f"refunds[{i}].subtotal") for r in items],
                 currency,
             )
@@ -129,7 +128,7 @@ def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
 def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     currency = str(require(payload, "currency")).upper()
     lines, discount = _lines(payload, currency)
-    shipping = decimal_sum(
+    shipping = total(
         [
             money(s.get("discounted_price", s.get("price")), currency, f"shipping_lines[{i}].price")
             for i, s in enumerate(payload.get("shipping_lines") or [])

@@ -14,12 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from despatch.domain.addresses import Address
+from despatch.domain.money import total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels.base import (
     ChannelOrder,
     Delivery,
     Refund,
-    decimal_sum,
     hmac_base64_matches,
     lines_for_total,
     money,
@@ -98,7 +98,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         for i, item in enumerate(require(payload, "line_items"))
         for line in _lines(item, i, currency)
     ]
-    fees = decimal_sum(
+    fees = total(
         [
             money(f.get("total"), currency, f"fee_lines[{i}].total")
             for i, f in enumerate(payload.get("fee_lines") or [])
