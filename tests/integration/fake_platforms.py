@@ -1,12 +1,13 @@
-"""A local stand-in for a platform's API, for pull connector tests (not a test itself).
+"""A local stand-in for a platform's API, for connector tests (not a test itself).
 
-Serves a scripted list of answers on 127.0.0.1 and records every request it got."""
+Serves on 127.0.0.1 either a scripted list of answers (in order of arrival) or answers from a
+``route(method, path, body)`` function, and records every request it got."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,28 +25,52 @@ class Answer:
 class FakePlatform:
     url: str
     script: list[Answer]
-    requests: list[dict[str, str]] = field(default_factory=list)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+    def calls(self, method: str, prefix: str = "") -> list[dict[str, Any]]:
+        return [r for r in self.requests if r["method"] == method and r["path"].startswith(prefix)]
+
+
+Route = Callable[[str, str, Any], Answer]
 
 
 @contextmanager
-def fake_platform(script: list[Answer]) -> Iterator[FakePlatform]:
-    platform = FakePlatform("", list(script))
+def fake_platform(
+    script: list[Answer] | None = None, route: Route | None = None
+) -> Iterator[FakePlatform]:
+    platform = FakePlatform("", list(script or []))
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            sent = json.loads(raw) if raw else None
             with lock:
                 platform.requests.append(
-                    {"path": self.path, "authorization": self.headers.get("Authorization", "")}
+                    {
+                        "method": self.command,
+                        "path": self.path,
+                        "body": sent,
+                        "headers": {k.lower(): v for k, v in self.headers.items()},
+                        "authorization": self.headers.get("Authorization", ""),
+                    }
                 )
-                answer = platform.script.pop(0) if platform.script else Answer(404, {"errors": []})
-            body = json.dumps(answer.body if answer.body is not None else {}).encode()
+                if route is not None:
+                    answer = route(self.command, self.path, sent)
+                elif platform.script:
+                    answer = platform.script.pop(0)
+                else:
+                    answer = Answer(404, {"errors": ["nothing scripted"]})
+            body = b"" if answer.status == 204 else json.dumps(answer.body or {}).encode()
             self.send_response(answer.status)
             for name, value in {"Content-Type": "application/json", **answer.headers}.items():
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = _answer
 
         def log_message(self, *args: Any) -> None:
             pass

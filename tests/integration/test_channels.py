@@ -1,4 +1,5 @@
 import copy
+from decimal import Decimal
 import json
 from pathlib import Path
 
@@ -444,3 +445,140 @@ def test_channels_pull_from_the_cli(shop_channels):
     assert orders.find_order("ebay-uk", "27-00009-00001").status == "allocated"
     bad = runner.invoke(app, ["channels", "pull", "ebay-uk", "--since", "yesterday"])
     assert bad.exit_code == 2 and "not an ISO 8601 time" in bad.output
+
+
+def _bigcommerce_store(orders_by_id, *, outages=0, refused=()):
+    """A fake BigCommerce store: V2 orders, products and shipping addresses, V3 refunds."""
+    from tests.integration.fake_platforms import Answer
+
+    state = {"outages": outages}
+
+    def route(method, path, body):
+        if state["outages"]:
+            state["outages"] -= 1
+            return Answer(503, {"title": "down for maintenance"})
+        parts = path.split("?")[0].strip("/").split("/")
+        if parts[:2] == ["v2", "orders"] and len(parts) == 2:
+            page = int(path.split("page=")[1].split("&")[0])
+            listed = [p["order"] for p in orders_by_id.values()]
+            return Answer(200, listed) if page == 1 and listed else Answer(204)
+        order_id = parts[2]
+        if order_id in refused or order_id not in orders_by_id:
+            return Answer(404, {"status": 404, "title": "The requested resource was not found."})
+        full = orders_by_id[order_id]
+        if parts[0] == "v3":
+            return Answer(200, {"data": full.get("refunds", []), "meta": {}})
+        if len(parts) == 3:
+            return Answer(200, full["order"])
+        return Answer(200, full[parts[3]] if "page=1&" in path or path.endswith("page=1") else [])
+
+    return route
+
+
+def post_bigcommerce(
+    client, order_id, *, hash_="h-1", token="bc-token", scope="store/order/created"
+):
+    body = json.dumps(
+        {
+            "scope": scope,
+            "store_id": "1025646",
+            "data": {"type": "order", "id": order_id},
+            "hash": hash_,
+            "created_at": 1763630441,
+            "producer": "stores/abc123",
+        }
+    )
+    return client.post(
+        "/api/channels/bc-uk/webhooks",
+        body,
+        content_type="application/json",
+        HTTP_X_WEBHOOK_TOKEN=token,
+    )
+
+
+def test_bigcommerce_thin_webhooks_fetch_the_order_once_per_hash(shop_channels, client):
+    from tests.integration.fake_platforms import fake_platform
+
+    full = fixture("bigcommerce_order.json")
+    with fake_platform(route=_bigcommerce_store({"250": full})) as store:
+        channels.configure_channel(
+            code="bc-uk",
+            name="BigCommerce",
+            type="bigcommerce",
+            webhook_secret="bc-token",
+            api_url=store.url,
+            token="xat-1",
+        )
+        assert post_bigcommerce(client, 250).status_code == 202
+        assert post_bigcommerce(client, 250).status_code == 200  # re-fired: same hash
+        forged = post_bigcommerce(client, 250, hash_="h-9", token="guess")
+        assert forged.status_code == 401
+        worker.drain("w")
+        order = orders.find_order("bc-uk", "250")
+        assert order.status == "allocated" and order.total_amount == Decimal("50.40")
+        assert order.shipping_address["line2"] == "Hinterhaus"
+        assert {r["headers"]["x-auth-token"] for r in store.requests} == {"xat-1"}
+        fetched = len(store.requests)
+        assert (
+            post_bigcommerce(client, 250, hash_="h-2", scope="store/order/updated").status_code
+            == 202
+        )
+        worker.drain("w")
+    assert len(store.requests) == fetched * 2  # a new hash fetches the current state again
+    assert channels.deliveries("bc-uk").filter(outcome="unchanged").count() == 1
+    assert channels.deliveries("bc-uk").count() == 2
+
+
+def test_bigcommerce_outage_is_retried_and_a_missing_order_is_reported(
+    shop_channels, client, monkeypatch
+):
+    from despatch.integrations.channels import http
+    from despatch.models import ChannelDelivery
+
+    monkeypatch.setattr(http, "BACKOFF", (0.0,))
+    from tests.integration.fake_platforms import fake_platform
+
+    full = fixture("bigcommerce_order.json")
+    with fake_platform(route=_bigcommerce_store({"250": full}, outages=5)) as store:
+        channels.configure_channel(
+            code="bc-uk",
+            name="BigCommerce",
+            type="bigcommerce",
+            webhook_secret="bc-token",
+            api_url=store.url,
+        )
+        post_bigcommerce(client, 250)
+        first = channels.deliveries("bc-uk").get()
+        with pytest.raises(Exception, match="did not answer"):
+            channels.process_delivery(first.pk)
+        assert ChannelDelivery.objects.get(pk=first.pk).status == "pending"  # kept for a retry
+        assert channels.process_delivery(first.pk).outcome == "created"
+        post_bigcommerce(client, 999, hash_="h-missing")
+        missing = channels.deliveries("bc-uk").get(delivery_id="h-missing")
+        failed = channels.process_delivery(missing.pk)
+    assert failed.status == "failed" and "HTTP 404" in failed.error
+
+
+def test_bigcommerce_pull_and_file_import(shop_channels, tmp_path):
+    from tests.integration.fake_platforms import fake_platform
+
+    full = fixture("bigcommerce_order.json")
+    other = copy.deepcopy(full)
+    other["order"]["id"] = 251
+    with fake_platform(route=_bigcommerce_store({"250": full, "251": other})) as store:
+        channels.configure_channel(
+            code="bc-uk", name="BigCommerce", type="bigcommerce", api_url=store.url
+        )
+        report = channels.pull("bc-uk", since=None)
+        assert (report.fetched, report.new) == (2, 2)
+        again = channels.pull("bc-uk")
+    assert again.already_had == 2
+    assert "min_date_modified=" in store.calls("GET", "/v2/orders?")[-1]["path"]
+    worker.drain("w")
+    assert orders.find_order("bc-uk", "251").status == "allocated"
+    path = tmp_path / "bc-252.json"
+    third = copy.deepcopy(full)
+    third["order"]["id"] = 252
+    path.write_text(json.dumps(third, ensure_ascii=False))
+    result = CliRunner().invoke(app, ["orders", "import", "--channel", "bc-uk", str(path)])
+    assert result.exit_code == 0 and "bc-252.json: created" in result.output, result.output

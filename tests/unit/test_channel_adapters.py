@@ -169,3 +169,56 @@ def test_amazon_items_of_another_order_are_refused():
     with pytest.raises(ValidationFailed) as exc:
         amazon.parse(payload, "a")
     assert exc.value.errors[0].field == "items[1].payload.AmazonOrderId"
+
+
+def test_bigcommerce_order_reconciles_and_reads_rfc2822_dates_and_4_decimal_money():
+    from despatch.integrations.channels import bigcommerce
+
+    parsed = bigcommerce.parse(load("bigcommerce_order.json"), "bc")
+    d = parsed.draft
+    assert (d.external_id, d.currency, d.requested_service) == ("250", "GBP", "DHL Paket")
+    assert [(li.sku, li.quantity, li.unit_price.amount) for li in d.lines] == [
+        ("SKU-0001", 2, Decimal("12.00")),
+        ("SKU-0002", 1, Decimal("15.50")),
+    ]
+    assert d.discount_total == Money(Decimal("3.50"), "GBP")
+    assert d.fee_total == Money(Decimal("1.00"), "GBP")
+    assert d.total == parsed.platform_total == Money(Decimal("50.40"), "GBP")
+    assert parsed.updated_at.isoformat() == "2026-11-20T09:20:41+00:00"
+    address = d.shipping_address
+    assert (address.name, address.company) == ("Jürgen Müller-Lüdenscheidt", "Bäckerei Müller")
+    assert (address.phone, address.phone_raw) == ("+49711123456", "0711 123456")
+    assert parsed.payment_status == PaymentStatus.PAID and not parsed.cancelled
+
+
+def test_bigcommerce_refunds_name_lines_and_cancelled_status():
+    from despatch.integrations.channels import bigcommerce
+
+    payload = load("bigcommerce_order.json")
+    payload["order"]["status_id"] = 14
+    payload["refunds"] = [
+        {
+            "id": 3,
+            "order_id": 250,
+            "total_amount": 15.5,
+            "reason": "arrived torn",
+            "items": [{"item_type": "PRODUCT", "item_id": 17, "quantity": 1}],
+        }
+    ]
+    parsed = bigcommerce.parse(payload, "bc")
+    assert parsed.payment_status == PaymentStatus.PARTIALLY_REFUNDED
+    assert parsed.refunds[0].lines == (("SKU-0002", 1),)
+    assert parsed.refunds[0].amount == Money(Decimal("15.50"), "GBP")
+    payload["order"]["status_id"] = 5
+    assert bigcommerce.parse(payload, "bc").cancelled
+
+
+def test_bigcommerce_webhooks_are_checked_by_their_custom_header_and_keyed_by_hash():
+    from despatch.integrations.channels import bigcommerce
+
+    thin = {"scope": "store/order/created", "data": {"type": "order", "id": 250}, "hash": "ab12"}
+    assert bigcommerce.verify({"x-webhook-token": "s3cret"}, b"{}", "s3cret")
+    assert not bigcommerce.verify({"x-webhook-token": "guess"}, b"{}", "s3cret")
+    assert not bigcommerce.verify({}, b"{}", "")
+    ids = bigcommerce.delivery({}, thin)
+    assert (ids.delivery_id, ids.topic) == ("ab12", "store/order/created")

@@ -13,6 +13,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -24,6 +25,7 @@ from despatch.domain.errors import (
     DuplicateOrder,
     NotFound,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
 from despatch.domain.events import Topic
@@ -64,7 +66,7 @@ def receive_delivery(
     if verify and not adapter.verify(headers, body, channel.webhook_secret):
         log.warning("refused a delivery to %s: signature does not match", code)
         raise Unauthorized("the signature does not match this channel's webhook secret")
-    ids = adapter.delivery(headers, {})
+    ids = adapter.delivery(headers, _ids_source(adapter, body))
     delivery_id = ids.delivery_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
     now = timezone.now()
     try:
@@ -90,8 +92,34 @@ def receive_delivery(
         return existing, False
 
 
+def _ids_source(adapter: ModuleType, body: bytes) -> dict[str, Any]:
+    """The body, for platforms that put the delivery ID in it; unreadable bodies are still
+    stored (keyed by their hash) and fail when processed, with the reason."""
+    if not getattr(adapter, "IDS_IN_BODY", False):
+        return {}
+    try:
+        return _json_object(body)
+    except ValidationFailed:
+        return {}
+
+
 def process_delivery(delivery_pk: int) -> ChannelDelivery:
-    """Parse a stored delivery and apply it; a failure is kept on the delivery, never lost."""
+    """Parse a stored delivery and apply it; a failure is kept on the delivery, never lost.
+    A thin delivery (BigCommerce) is fetched first, outside any transaction; a platform that
+    does not answer raises :class:`Unavailable` so the outbox tries again later."""
+    delivery = ChannelDelivery.objects.select_related("channel").get(pk=delivery_pk)
+    if delivery.status != ChannelDelivery.PENDING:
+        return delivery
+    payload: dict[str, Any] | None = None
+    error = ""
+    try:
+        payload = _payload(delivery)
+    except Unavailable as exc:
+        if not exc.data.get("status"):  # an outage, not a refusal: try again later
+            raise
+        error = _describe(exc)
+    except (DomainError, ValueError) as exc:
+        error = _describe(exc)
     with transaction.atomic():
         delivery = (
             ChannelDelivery.objects.select_for_update()
@@ -100,6 +128,8 @@ def process_delivery(delivery_pk: int) -> ChannelDelivery:
         )
         if delivery.status != ChannelDelivery.PENDING:
             return delivery
+        if payload is None:
+            return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=error)
         if (
             delivery.event_id
             and ChannelDelivery.objects.filter(
@@ -111,26 +141,40 @@ def process_delivery(delivery_pk: int) -> ChannelDelivery:
             return _settle(delivery, ChannelDelivery.PROCESSED, "duplicate_event")
         try:
             with transaction.atomic():
-                parsed = _parse(delivery)
+                parsed = _adapter(delivery).parse(payload, delivery.channel_id)
                 outcome, order = apply_channel_order(parsed, actor=f"channel:{delivery.channel_id}")
         except (DomainError, ValueError) as exc:
             return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=_describe(exc))
         return _settle(delivery, ChannelDelivery.PROCESSED, outcome, order.id)
 
 
-def _parse(delivery: ChannelDelivery) -> ChannelOrder:
+def _adapter(delivery: ChannelDelivery) -> ModuleType:
     kind = delivery.headers.get("x-despatch-format") or delivery.channel.type
     adapter = adapter_for(kind)
     if adapter is None:
         raise ValidationFailed.single("format", f"no reader for {kind!r} payloads", "format")
+    return adapter
+
+
+def _json_object(body: str | bytes) -> dict[str, Any]:
     try:
-        payload = json.loads(delivery.body)
+        payload = json.loads(body)
     except ValueError as exc:
         raise ValidationFailed.single("body", f"not JSON: {exc}", "malformed_json") from exc
     if not isinstance(payload, dict):
         raise ValidationFailed.single("body", "expected a JSON object", "malformed_json")
-    parsed: ChannelOrder = adapter.parse(payload, delivery.channel_id)
-    return parsed
+    return payload
+
+
+def _payload(delivery: ChannelDelivery) -> dict[str, Any]:
+    """The delivery's JSON; a thin one expanded by fetching what it names."""
+    adapter = _adapter(delivery)
+    payload = _json_object(delivery.body)
+    if hasattr(adapter, "expand"):
+        channel = delivery.channel
+        expanded: dict[str, Any] = adapter.expand(payload, channel.api_url, channel.token)
+        return expanded
+    return payload
 
 
 def _describe(exc: Exception) -> str:

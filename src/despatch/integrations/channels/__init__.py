@@ -6,9 +6,11 @@ Each module offers ``verify(headers, body, secret)``, ``delivery(headers, payloa
 
 from types import ModuleType
 
-from despatch.integrations.channels import amazon, ebay, shopify, woocommerce
+from despatch.integrations.channels import amazon, bigcommerce, ebay, shopify, woocommerce
 
-ADAPTERS: dict[str, ModuleType] = {m.KIND: m for m in (shopify, woocommerce, ebay, amazon)}
+ADAPTERS: dict[str, ModuleType] = {
+    m.KIND: m for m in (shopify, woocommerce, ebay, amazon, bigcommerce)
+}
 
 
 def adapter_for(kind: str) -> ModuleType | None:

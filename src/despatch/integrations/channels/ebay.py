@@ -160,6 +160,6 @@ def pull(api_url: str, token: str, since: datetime | None) -> Iterator[dict[str,
         query += "&filter=" + quote(f"lastmodifieddate:[{stamp}..]")
     url: str | None = f"{api_url.rstrip('/')}/sell/fulfillment/v1/order?{query}"
     while url:
-        page = http.get_json(url, token)
+        page = http.get_json(url, http.bearer(token)) or {}
         yield from page.get("orders") or []
         url = page.get("next")

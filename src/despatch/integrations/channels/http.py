@@ -2,6 +2,8 @@
 
 429 waits for ``Retry-After`` (capped); 5xx and connection failures back off exponentially;
 other 4xx fail at once. Errors leave as :class:`Unavailable` naming the URL and the answer.
+Each platform authenticates its own way, so callers pass the headers (``bearer`` for the
+common case).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from despatch.domain.errors import Unavailable
@@ -20,32 +23,56 @@ BACKOFF = (0.5, 1.0, 2.0, 4.0)
 MAX_RETRY_AFTER = 30.0
 
 
-def get_json(
-    url: str, token: str, *, attempts: int = ATTEMPTS, sleep: Callable[[float], None] = time.sleep
-) -> dict[str, Any]:
-    request = urllib.request.Request(
-        url,
-        headers={
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": "Despatch OMS",
-        },
-    )
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: Any  # the decoded JSON; None for an empty body (e.g. 204)
+    headers: Mapping[str, str]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call(
+    method: str,
+    url: str,
+    auth: Mapping[str, str],
+    payload: Any = None,
+    *,
+    attempts: int = ATTEMPTS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Response:
+    data = None if payload is None else json.dumps(payload).encode()
+    headers = {"Accept": "application/json", "User-Agent": "Despatch OMS", **auth}
+    if data is not None:
+        headers["Content-Type"] = "application/json"
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)
     last = ""
     for attempt in range(attempts):
         wait = BACKOFF[min(attempt, len(BACKOFF) - 1)]
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
-                body: dict[str, Any] = json.loads(response.read() or b"{}")
-                return body
+                raw = response.read()
+                return Response(
+                    response.status,
+                    json.loads(raw) if raw.strip() else None,
+                    {k.lower(): v for k, v in response.headers.items()},
+                )
         except urllib.error.HTTPError as exc:
             last = f"HTTP {exc.code}: {exc.read()[:200]!r}"
             if exc.code == 429:
                 wait = min(float(exc.headers.get("Retry-After") or wait), MAX_RETRY_AFTER)
             elif exc.code < 500:
-                raise Unavailable(f"{url} refused the request ({last})", url=url) from exc
+                raise Unavailable(
+                    f"{method} {url} was refused ({last})", url=url, status=exc.code
+                ) from exc
         except (urllib.error.URLError, TimeoutError, ValueError) as exc:
             last = str(exc)
         if attempt < attempts - 1:
             sleep(wait)
-    raise Unavailable(f"{url} did not answer after {attempts} attempts ({last})", url=url)
+    raise Unavailable(f"{method} {url} did not answer after {attempts} attempts ({last})", url=url)
+
+
+def get_json(url: str, auth: Mapping[str, str], **kwargs: Any) -> Any:
+    return call("GET", url, auth, **kwargs).body
