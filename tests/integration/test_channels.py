@@ -413,7 +413,7 @@ def test_a_platform_that_keeps_failing_is_reported_not_hidden(shop_channels):
             channels.pull("ebay-uk")
     assert "HTTP 401" in str(exc.value) and len(platform.requests) == 1  # no retry on 4xx
     with pytest.raises(ValidationFailed):
-        channels.pull("shop-de")  # Shopify pull is not built yet: said plainly
+        channels.pull("shop-de")  # no API URL configured: said plainly
 
 
 def test_channels_pull_from_the_cli(shop_channels):
@@ -582,3 +582,88 @@ def test_bigcommerce_pull_and_file_import(shop_channels, tmp_path):
     path.write_text(json.dumps(third, ensure_ascii=False))
     result = CliRunner().invoke(app, ["orders", "import", "--channel", "bc-uk", str(path)])
     assert result.exit_code == 0 and "bc-252.json: created" in result.output, result.output
+
+
+def test_pulling_amazon_follows_next_tokens_for_orders_and_items(shop_channels):
+    from tests.integration.fake_platforms import Answer, fake_platform
+
+    mfn = fixture("amazon_order_mfn.json")
+    order = mfn["order"]["payload"]
+    items = mfn["items"][0]["payload"]["OrderItems"]
+    second = dict(order, AmazonOrderId="202-0000000-0000002")
+
+    def route(method, path, body):
+        if path.startswith("/orders/v0/orders?") and "NextToken" not in path:
+            return Answer(200, {"payload": {"Orders": [order], "NextToken": "page/2+"}})
+        if path.startswith("/orders/v0/orders?"):
+            return Answer(200, {"payload": {"Orders": [second]}})
+        order_id = path.split("/")[4]
+        if "NextToken" not in path:
+            first_items = {"AmazonOrderId": order_id, "OrderItems": items[:1], "NextToken": "i2"}
+            return Answer(200, {"payload": first_items})
+        return Answer(200, {"payload": {"AmazonOrderId": order_id, "OrderItems": items[1:]}})
+
+    with fake_platform(route=route) as sp_api:
+        channels.configure_channel(
+            code="amz-uk", name="Amazon UK", type="amazon", api_url=sp_api.url, token="Atza|x"
+        )
+        with pytest.raises(ValidationFailed, match="marketplace"):
+            channels.pull("amz-uk")
+        channels.configure_channel(
+            code="amz-uk",
+            name="Amazon UK",
+            type="amazon",
+            settings={"marketplace_ids": ["A1F83G8C2ARO7P"]},
+        )
+        report = channels.pull("amz-uk")
+    assert (report.fetched, report.new) == (2, 2)
+    listed = sp_api.calls("GET", "/orders/v0/orders?")
+    assert (
+        "MarketplaceIds=A1F83G8C2ARO7P" in listed[0]["path"]
+        and "LastUpdatedAfter=" in listed[0]["path"]
+    )
+    assert "NextToken=page%2F2%2B" in listed[1]["path"]
+    assert {r["headers"]["x-amz-access-token"] for r in sp_api.requests} == {"Atza|x"}
+    worker.drain("w")
+    placed = orders.find_order("amz-uk", "202-0000000-0000002")
+    assert placed.lines.count() == orders.find_order("amz-uk", order["AmazonOrderId"]).lines.count()
+
+
+def test_reconciling_shopify_and_woocommerce_by_pulling(shop_channels):
+    from tests.integration.fake_platforms import Answer, fake_platform
+
+    shop_order = fixture("shopify_order_multicurrency.json")
+    later = dict(shop_order, id=5678901234999, name="#1999")
+
+    def shopify(method, path, body):
+        if "page_info" in path:
+            return Answer(200, {"orders": [later]})
+        link = f'<{shop.url}/admin/api/2025-01/orders.json?limit=250&page_info=xyz>; rel="next"'
+        return Answer(200, {"orders": [shop_order]}, {"Link": link})
+
+    with fake_platform(route=shopify) as shop:
+        channels.configure_channel(
+            code="shop-de", name="Shop DE", type="shopify", api_url=shop.url, token="shpat_1"
+        )
+        report = channels.pull("shop-de")
+    assert (report.fetched, report.new) == (2, 2)
+    assert shop.requests[0]["headers"]["x-shopify-access-token"] == "shpat_1"
+    assert "status=any" in shop.requests[0]["path"] and "page_info=xyz" in shop.requests[1]["path"]
+
+    woo_order = fixture("woocommerce_order.json")
+    pages = {1: [woo_order], 2: [dict(woo_order, id=728, number="728")]}
+    with fake_platform(
+        route=lambda m, path, b: Answer(
+            200, pages[int(path.split("&page=")[1].split("&")[0])], {"X-WP-TotalPages": "2"}
+        )
+    ) as woo:
+        channels.configure_channel(
+            code="woo-fr", name="Woo FR", type="woocommerce", api_url=woo.url, token="ck_1:cs_2"
+        )
+        channels.pull("woo-fr", since=None)
+        channels.pull("woo-fr")
+    assert woo.requests[0]["authorization"] == "Basic Y2tfMTpjc18y"
+    assert "modified_after=" in woo.requests[-1]["path"]
+    worker.drain("w")
+    assert {o.external_id for o in orders.list_orders(channel="woo-fr")} == {"727", "728"}
+    assert orders.find_order("shop-de", "5678901234999").status in ("allocated", "on_hold")

@@ -31,7 +31,7 @@ from despatch.domain.errors import (
 from despatch.domain.events import Topic
 from despatch.domain.orders import NOT_PICKED, OrderStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
-from despatch.integrations.channels.base import ChannelOrder
+from despatch.integrations.channels.base import ChannelOrder, Connection
 from despatch.models import Channel, ChannelDelivery, Order
 from despatch.services import catalogue, orders, outbox
 from despatch.services.audit import Trail
@@ -46,6 +46,10 @@ def get_channel(code: str) -> Channel:
     if channel is None:
         raise NotFound("channel", code)
     return channel
+
+
+def connection(channel: Channel) -> Connection:
+    return Connection(channel.api_url, channel.token, channel.settings)
 
 
 def receive_delivery(
@@ -171,8 +175,7 @@ def _payload(delivery: ChannelDelivery) -> dict[str, Any]:
     adapter = _adapter(delivery)
     payload = _json_object(delivery.body)
     if hasattr(adapter, "expand"):
-        channel = delivery.channel
-        expanded: dict[str, Any] = adapter.expand(payload, channel.api_url, channel.token)
+        expanded: dict[str, Any] = adapter.expand(payload, connection(delivery.channel))
         return expanded
     return payload
 
@@ -342,8 +345,10 @@ def configure_channel(
     webhook_secret: str | None = None,
     api_url: str | None = None,
     token: str | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> Channel:
-    """Create or update a channel; secrets left as None keep their stored value."""
+    """Create or update a channel; secrets left as None keep their stored value; ``settings``
+    keys replace the stored ones of the same name (a None value removes the key)."""
     if type not in TYPES:
         raise ValidationFailed.single("type", f"{type!r} is not one of: {', '.join(TYPES)}", "type")
     channel = catalogue.upsert_channel(code=code, name=name, type=type, warehouses=warehouses)
@@ -352,6 +357,9 @@ def configure_channel(
         for k, v in (("webhook_secret", webhook_secret), ("api_url", api_url), ("token", token))
         if v is not None
     }
+    if settings:
+        merged = {**channel.settings, **settings}
+        updates["settings"] = {k: v for k, v in merged.items() if v is not None}
     if updates:
         Channel.objects.filter(code=code).update(**updates)
         channel.refresh_from_db()
@@ -392,7 +400,7 @@ def pull(code: str, since: datetime | None = None) -> PullReport:
     started = timezone.now()
     since = since or _last_pull(channel)
     report = PullReport()
-    for payload in adapter.pull(channel.api_url, channel.token, since):
+    for payload in adapter.pull(connection(channel), since):
         body = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
         _, new = receive_delivery(code, {}, body, source="pull", verify=False)
         report.fetched += 1

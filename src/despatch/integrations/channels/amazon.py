@@ -10,14 +10,19 @@ items + shipping + item and shipping tax - promotion and shipping discounts = ``
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
+    Connection,
     keyed_money,
     lines_for_total,
     no_delivery_ids,
@@ -30,6 +35,8 @@ from despatch.integrations.channels.base import (
 
 KIND = "amazon"
 WEBHOOKS = False
+PAGE_SIZE = 100
+FIRST_PULL = timedelta(days=30)  # getOrders needs a start; the first pull looks this far back
 
 PAYMENT = {
     "Pending": PaymentStatus.PENDING,
@@ -140,3 +147,47 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         updated_at=timestamp(order.get("LastUpdateDate"), "order.payload.LastUpdateDate"),
         fulfilled_by_channel=order.get("FulfillmentChannel") == "AFN",
     )
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"x-amz-access-token": token}
+
+
+def _marketplaces(conn: Connection) -> str:
+    ids = conn.settings.get("marketplace_ids") or []
+    if not ids:
+        raise ValidationFailed.single(
+            "settings.marketplace_ids", "name the marketplace IDs to pull from", "required"
+        )
+    return ",".join(ids)
+
+
+def _item_pages(conn: Connection, order_id: str) -> Iterator[dict[str, Any]]:
+    """Every ``getOrderItems`` page of one order, following ``NextToken``."""
+    path = f"/orders/v0/orders/{quote(order_id)}/orderItems"
+    url: str | None = conn.url(path)
+    while url:
+        page = http.get_json(url, auth(conn.token)) or {}
+        yield page
+        token = (page.get("payload") or {}).get("NextToken")
+        url = conn.url(f"{path}?{urlencode({'NextToken': token})}") if token else None
+
+
+def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
+    """``getOrders`` updated since ``since``, page by page, each with its order items."""
+    marketplaces = _marketplaces(conn)
+    start = (since or datetime.now(UTC) - FIRST_PULL).astimezone(UTC)
+    query = {
+        "MarketplaceIds": marketplaces,
+        "LastUpdatedAfter": start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "MaxResultsPerPage": PAGE_SIZE,
+    }
+    url: str | None = conn.url(f"/orders/v0/orders?{urlencode(query)}")
+    while url:
+        page = (http.get_json(url, auth(conn.token)) or {}).get("payload") or {}
+        for order in page.get("Orders") or []:
+            order_id = str(order.get("AmazonOrderId") or "")
+            yield {"order": {"payload": order}, "items": list(_item_pages(conn, order_id))}
+        token = page.get("NextToken")
+        next_query = {"MarketplaceIds": marketplaces, "NextToken": token}
+        url = conn.url(f"/orders/v0/orders?{urlencode(next_query)}") if token else None

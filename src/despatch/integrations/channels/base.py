@@ -6,7 +6,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -54,6 +54,28 @@ class ChannelOrder:
     platform_total: Money | None = None
     updated_at: datetime | None = None  # the platform's last change: older deliveries are stale
     fulfilled_by_channel: bool = False  # the platform ships it (Amazon AFN): record, never pick
+
+
+@dataclass(frozen=True)
+class Connection:
+    """How to reach a channel's API: base URL, credential and the platform's own settings
+    (e.g. Amazon marketplace and seller IDs, the Shopify location)."""
+
+    api_url: str
+    token: str = ""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return f"{self.api_url.rstrip('/')}{path}"
+
+
+@dataclass(frozen=True)
+class StockUpdate:
+    """One quantity to publish: the SKU, the platform's ID for it (if it needs one)."""
+
+    sku: str
+    listing_id: str
+    quantity: int
 
 
 class ChannelAdapter(Protocol):

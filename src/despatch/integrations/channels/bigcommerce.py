@@ -27,11 +27,12 @@ from urllib.parse import quote
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
-from despatch.domain.money import Money, total
+from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
+    Connection,
     Delivery,
     Refund,
     lines_for_total,
@@ -188,36 +189,33 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     )
 
 
-def _pages(url: str, token: str) -> Iterator[dict[str, Any]]:
+def _pages(url: str, conn: Connection) -> Iterator[dict[str, Any]]:
     """Every item of a V2 list, page by page; an empty page or 204 ends it."""
     page = 1
     while True:
         sep = "&" if "?" in url else "?"
-        items = http.get_json(f"{url}{sep}limit={PAGE_SIZE}&page={page}", auth(token)) or []
+        items = http.get_json(f"{url}{sep}limit={PAGE_SIZE}&page={page}", auth(conn.token)) or []
         yield from items
         if len(items) < PAGE_SIZE:
             return
         page += 1
 
 
-def fetch(
-    api_url: str, token: str, order_id: str, order: dict[str, Any] | None = None
-) -> dict[str, Any]:
+def fetch(conn: Connection, order_id: str, order: dict[str, Any] | None = None) -> dict[str, Any]:
     """The order, its products, shipping addresses and refunds: what ``parse`` reads."""
-    root = api_url.rstrip("/")
-    base = f"{root}/v2/orders/{quote(order_id)}"
+    base = conn.url(f"/v2/orders/{quote(order_id)}")
     refunds = http.get_json(
-        f"{root}/v3/orders/{quote(order_id)}/payment_actions/refunds", auth(token)
+        conn.url(f"/v3/orders/{quote(order_id)}/payment_actions/refunds"), auth(conn.token)
     )
     return {
-        "order": order or http.get_json(base, auth(token)),
-        "products": list(_pages(f"{base}/products", token)),
-        "shipping_addresses": list(_pages(f"{base}/shipping_addresses", token)),
+        "order": order or http.get_json(base, auth(conn.token)),
+        "products": list(_pages(f"{base}/products", conn)),
+        "shipping_addresses": list(_pages(f"{base}/shipping_addresses", conn)),
         "refunds": (refunds or {}).get("data") or [],
     }
 
 
-def expand(payload: dict[str, Any], api_url: str, token: str) -> dict[str, Any]:
+def expand(payload: dict[str, Any], conn: Connection) -> dict[str, Any]:
     """A thin webhook becomes the full order; a full payload (a file) is returned as it is."""
     if "order" in payload:
         return payload
@@ -226,15 +224,15 @@ def expand(payload: dict[str, Any], api_url: str, token: str) -> dict[str, Any]:
         raise ValidationFailed.single(
             "data", f"{payload.get('scope')!r} names no order", "not_an_order"
         )
-    if not api_url:
+    if not conn.api_url:
         raise ValidationFailed.single("api_url", "the channel needs an API URL to fetch orders")
-    return fetch(api_url, token, str(data["id"]))
+    return fetch(conn, str(data["id"]))
 
 
-def pull(api_url: str, token: str, since: datetime | None) -> Iterator[dict[str, Any]]:
+def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
     """Orders modified since ``since``, oldest change first, each with products and addresses."""
     query = "sort=date_modified:asc"
     if since is not None:
         query += "&min_date_modified=" + quote(format_datetime(since.astimezone(UTC), usegmt=True))
-    for order in _pages(f"{api_url.rstrip('/')}/v2/orders?{query}", token):
-        yield fetch(api_url, token, str(order["id"]), order)
+    for order in _pages(conn.url(f"/v2/orders?{query}"), conn):
+        yield fetch(conn, str(order["id"]), order)

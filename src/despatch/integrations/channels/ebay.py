@@ -21,6 +21,7 @@ from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
+    Connection,
     Refund,
     keyed_money,
     lines_for_total,
@@ -152,14 +153,14 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     )
 
 
-def pull(api_url: str, token: str, since: datetime | None) -> Iterator[dict[str, Any]]:
+def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
     """Every order modified since ``since``, page by page (``getOrders``, following ``next``)."""
     query = f"limit={PAGE_SIZE}"
     if since is not None:
         stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         query += "&filter=" + quote(f"lastmodifieddate:[{stamp}..]")
-    url: str | None = f"{api_url.rstrip('/')}/sell/fulfillment/v1/order?{query}"
+    url: str | None = conn.url(f"/sell/fulfillment/v1/order?{query}")
     while url:
-        page = http.get_json(url, http.bearer(token)) or {}
+        page = http.get_json(url, http.bearer(conn.token)) or {}
         yield from page.get("orders") or []
         url = page.get("next")

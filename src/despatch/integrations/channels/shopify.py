@@ -12,14 +12,19 @@ allocations + shipping lines' discounted prices + total tax (unless ``taxes_incl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from despatch.domain.addresses import Address
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
+    Connection,
     Delivery,
     Refund,
     hmac_base64_matches,
@@ -31,6 +36,9 @@ from despatch.integrations.channels.base import (
 )
 
 KIND = "shopify"
+API_VERSION = "2025-01"
+PAGE_SIZE = 250
+NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
 PAYMENT = {
     "pending": PaymentStatus.PENDING,
@@ -169,3 +177,21 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         platform_total=money(payload.get("total_price"), currency, "total_price"),
         updated_at=timestamp(payload.get("updated_at"), "updated_at"),
     )
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"X-Shopify-Access-Token": token}
+
+
+def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
+    """Reconciliation: every order updated since ``since`` (``GET orders.json``), following
+    the ``Link: <...>; rel="next"`` cursor."""
+    query: dict[str, Any] = {"status": "any", "limit": PAGE_SIZE}
+    if since is not None:
+        query["updated_at_min"] = since.isoformat()
+    url: str | None = conn.url(f"/admin/api/{API_VERSION}/orders.json?{urlencode(query)}")
+    while url:
+        response = http.call("GET", url, auth(conn.token))
+        yield from (response.body or {}).get("orders") or []
+        found = NEXT_LINK.search(response.headers.get("link", ""))
+        url = found.group(1) if found else None
