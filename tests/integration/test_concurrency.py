@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from despatch import worker
-from despatch.models import Order, OrderLine, Reservation, StockLevel
+from despatch.models import OutboxEvent, Order, OrderLine, Reservation, StockLevel
 from despatch.services import catalogue, inventory, orders
 from tests.conftest import make_draft
 
@@ -100,7 +100,9 @@ def test_several_workers_never_handle_the_same_event_twice():
         e for r in results(spawn(*[("drain", database_url(), start)] * 4)) for e in r["handled"]
     ]
 
-    assert len(handled) == len(set(handled)) == 120
+    # 120 orders received, and each reservation reports the stock it moved (120 more)
+    assert len(handled) == len(set(handled)) == 240
+    assert OutboxEvent.objects.filter(topic="stock.changed").count() == 120
     assert set(Order.objects.filter(id__in=ids).values_list("status", flat=True)) == {"allocated"}
     assert StockLevel.objects.get().reserved == 120
 

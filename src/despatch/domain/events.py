@@ -20,6 +20,7 @@ class Topic(StrEnum):
     SHIPMENT_DELIVERED = "shipment.delivered"
     STOCK_RECEIVED = "stock.received"
     STOCK_ADJUSTED = "stock.adjusted"
+    STOCK_CHANGED = "stock.changed"  # reserved or released: what channels may sell moved
 
 
 # Retry schedule for failing handlers: seconds before attempt n+1; past its end, dead.

@@ -2,7 +2,7 @@
 
 from despatch.models.audit import AuditEntry
 from despatch.models.catalogue import Channel, Sku, Warehouse
-from despatch.models.channels import ChannelDelivery
+from despatch.models.channels import ChannelDelivery, ChannelListing, Lease
 from despatch.models.fulfillment import Shipment, ShipmentLine
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
 from despatch.models.orders import Order, OrderLine
@@ -14,6 +14,8 @@ __all__ = [
     "AuditEntry",
     "Channel",
     "ChannelDelivery",
+    "ChannelListing",
+    "Lease",
     "Order",
     "OrderLine",
     "OutboxEvent",

@@ -27,6 +27,7 @@ class Sku(models.Model):
     height_mm = models.PositiveIntegerField(default=0)
     weight_g = models.PositiveIntegerField(default=0)
     flags = models.JSONField(default=list, blank=True)
+    safety_stock = models.PositiveIntegerField(default=0, help_text="units never offered")
     active = models.BooleanField(default=True)
 
     class Meta:

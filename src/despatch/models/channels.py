@@ -29,3 +29,38 @@ class ChannelDelivery(models.Model):
             )
         ]
         indexes = [models.Index(fields=["channel", "event_id"], name="delivery_event")]
+
+
+class ChannelListing(models.Model):
+    """A SKU a channel sells, and what Despatch last published to it.
+
+    Stock changes mark listings dirty (``version`` goes up); the pusher publishes the current
+    figure and clears ``dirty`` only if no change came in meanwhile, so bursts coalesce."""
+
+    channel = models.ForeignKey("despatch.Channel", on_delete=models.CASCADE)
+    sku = models.ForeignKey("despatch.Sku", on_delete=models.CASCADE)
+    listing_id = models.CharField(
+        max_length=128, blank=True, default="", help_text="the platform's ID, where it needs one"
+    )
+    published = models.IntegerField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    dirty = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    retry_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["channel_id", "sku_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "sku"], name="listing_once_per_channel")
+        ]
+        indexes = [models.Index(fields=["dirty", "channel"], name="listing_dirty")]
+
+
+class Lease(models.Model):
+    """One holder at a time for a periodic job (pulling or pushing one channel)."""
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=150)
+    until = models.DateTimeField()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from despatch.domain.errors import FieldError, NotFound, ValidationFailed
+from despatch.integrations.channels.base import Connection
 from despatch.models import Channel, Sku, Warehouse
 
 
@@ -99,3 +100,15 @@ def get_sku(code: str) -> Sku:
 
 def channels() -> QuerySet[Channel]:
     return Channel.objects.order_by("code")
+
+
+def get_channel(code: str) -> Channel:
+    channel = Channel.objects.filter(code=code).first()
+    if channel is None:
+        raise NotFound("channel", code)
+    return channel
+
+
+def connection(channel: Channel) -> Connection:
+    """How to reach the channel's API."""
+    return Connection(channel.api_url, channel.token, channel.settings)

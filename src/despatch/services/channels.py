@@ -23,7 +23,6 @@ from django.utils import timezone
 from despatch.domain.errors import (
     DomainError,
     DuplicateOrder,
-    NotFound,
     Unauthorized,
     Unavailable,
     ValidationFailed,
@@ -31,25 +30,16 @@ from despatch.domain.errors import (
 from despatch.domain.events import Topic
 from despatch.domain.orders import NOT_PICKED, OrderStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
-from despatch.integrations.channels.base import ChannelOrder, Connection
+from despatch.integrations.channels.base import ChannelOrder
 from despatch.models import Channel, ChannelDelivery, Order
-from despatch.services import catalogue, orders, outbox
+from despatch.services import catalogue, listings, orders, outbox
 from despatch.services.audit import Trail
+from despatch.services.catalogue import connection as connection
+from despatch.services.catalogue import get_channel as get_channel
 
 log = logging.getLogger("despatch.channels")
 TYPES = tuple(sorted({*ADAPTERS, "amazon", "bigcommerce", "csv", "api"}))
 PULL_OVERLAP = timedelta(minutes=5)  # re-read a little: clocks differ, duplicates cost nothing
-
-
-def get_channel(code: str) -> Channel:
-    channel = Channel.objects.filter(code=code).first()
-    if channel is None:
-        raise NotFound("channel", code)
-    return channel
-
-
-def connection(channel: Channel) -> Connection:
-    return Connection(channel.api_url, channel.token, channel.settings)
 
 
 def receive_delivery(
@@ -212,6 +202,7 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
         else:
             if not created:
                 return "duplicate", order
+            listings.ensure_listed(draft.channel, (line.sku for line in draft.lines))
             if parsed.fulfilled_by_channel:
                 orders.mark_fulfilled_by_channel(
                     order.id, actor=actor, reason="fulfilled_by_channel"

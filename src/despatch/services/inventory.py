@@ -132,11 +132,19 @@ def try_reserve(assignments: Iterable[Assignment]) -> bool:
     Call inside ``transaction.atomic()``; on False the caller's savepoint must roll back.
     """
     with connection.cursor() as cursor:
-        for a in sorted(assignments, key=lambda a: (a.sku, a.warehouse, a.line_id)):
+        ordered = sorted(assignments, key=lambda a: (a.sku, a.warehouse, a.line_id))
+        for a in ordered:
             cursor.execute(_RESERVE_SQL, [a.quantity, a.sku, a.warehouse, a.quantity])
             if cursor.rowcount != 1:
                 return False
+    _stock_changed({a.sku for a in ordered})
     return True
+
+
+def _stock_changed(skus: set[str]) -> None:
+    if skus:
+        ordered = sorted(skus)
+        outbox.save([outbox.emit(Topic.STOCK_CHANGED, ordered[0], skus=ordered)])
 
 
 def release_reservations(order: Order, trail: Trail, statuses: Iterable[str] = HELD) -> int:
@@ -154,6 +162,7 @@ def release_reservations(order: Order, trail: Trail, statuses: Iterable[str] = H
         Reservation.objects.filter(id__in=[r.id for r in held]).update(
             status=ReservationStatus.RELEASED
         )
+        _stock_changed({r.sku_id for r in held})
         trail.add(
             "order",
             order.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from despatch.domain.events import Topic
 from despatch.models import OutboxEvent
-from despatch.services import allocation, channels
+from despatch.services import allocation, channels, listings
 from despatch.services.outbox import Handler
 
 
@@ -19,6 +19,11 @@ def _expired(event: OutboxEvent) -> None:
 
 def _stock_received(event: OutboxEvent) -> None:
     allocation.retry_backorders(event.payload["sku"])
+    listings.mark_dirty([event.payload["sku"]])
+
+
+def _stock_moved(event: OutboxEvent) -> None:
+    listings.mark_dirty(event.payload.get("skus") or [event.payload["sku"]])
 
 
 def _delivery(event: OutboxEvent) -> None:
@@ -30,6 +35,8 @@ HANDLERS: dict[str, Handler] = {
     Topic.ORDER_RECEIVED.value: _received,
     "order.reservation_expired": _expired,
     Topic.STOCK_RECEIVED.value: _stock_received,
+    Topic.STOCK_ADJUSTED.value: _stock_moved,
+    Topic.STOCK_CHANGED.value: _stock_moved,
 }
 
 

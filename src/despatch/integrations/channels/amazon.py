@@ -16,13 +16,14 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import ValidationFailed
+from despatch.domain.errors import DomainError, ValidationFailed
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
     Connection,
+    StockUpdate,
     keyed_money,
     lines_for_total,
     no_delivery_ids,
@@ -191,3 +192,39 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         token = page.get("NextToken")
         next_query = {"MarketplaceIds": marketplaces, "NextToken": token}
         url = conn.url(f"/orders/v0/orders?{urlencode(next_query)}") if token else None
+
+
+def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
+    """Listings Items API ``patchListingsItem``: replace ``fulfillment_availability`` for the
+    seller's SKU (merchant-fulfilled quantity) in the channel's marketplaces."""
+    seller = conn.settings.get("seller_id")
+    failures: dict[str, str] = {}
+    if not seller:
+        return {u.sku: "needs settings.seller_id" for u in updates}
+    marketplaces = _marketplaces(conn)
+    for update in updates:
+        body = {
+            "productType": "PRODUCT",
+            "patches": [
+                {
+                    "op": "replace",
+                    "path": "/attributes/fulfillment_availability",
+                    "value": [{"fulfillment_channel_code": "DEFAULT", "quantity": update.quantity}],
+                }
+            ],
+        }
+        path = f"/listings/2021-08-01/items/{quote(seller)}/{quote(update.sku, safe='')}"
+        try:
+            answer = http.call(
+                "PATCH",
+                conn.url(f"{path}?{urlencode({'marketplaceIds': marketplaces})}"),
+                auth(conn.token),
+                body,
+            )
+        except DomainError as exc:
+            failures[update.sku] = str(exc)
+            continue
+        if (answer.body or {}).get("status") == "INVALID":
+            issues = (answer.body or {}).get("issues") or [{}]
+            failures[update.sku] = str(issues[0].get("message") or "INVALID")
+    return failures

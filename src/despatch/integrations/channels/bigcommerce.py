@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import ValidationFailed
+from despatch.domain.errors import DomainError, ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
@@ -35,6 +35,7 @@ from despatch.integrations.channels.base import (
     Connection,
     Delivery,
     Refund,
+    StockUpdate,
     lines_for_total,
     money,
     phone,
@@ -236,3 +237,27 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         query += "&min_date_modified=" + quote(format_datetime(since.astimezone(UTC), usegmt=True))
     for order in _pages(conn.url(f"/v2/orders?{query}"), conn):
         yield fetch(conn, str(order["id"]), order)
+
+
+def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
+    """Inventory API ``PUT /v3/inventory/adjustments/absolute`` at the channel's
+    ``location_id`` (default 1): by variant ID when the listing has one, else by SKU."""
+    location = int(conn.settings.get("location_id") or 1)
+    items = [
+        {
+            "location_id": location,
+            **({"variant_id": int(u.listing_id)} if u.listing_id else {"sku": u.sku}),
+            "quantity": u.quantity,
+        }
+        for u in updates
+    ]
+    try:
+        http.call(
+            "PUT",
+            conn.url("/v3/inventory/adjustments/absolute"),
+            auth(conn.token),
+            {"reason": "Despatch available to sell", "items": items},
+        )
+    except DomainError as exc:
+        return {u.sku: str(exc) for u in updates}
+    return {}

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import quote
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import ValidationFailed
+from despatch.domain.errors import DomainError, ValidationFailed
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
@@ -23,6 +23,7 @@ from despatch.integrations.channels.base import (
     ChannelOrder,
     Connection,
     Refund,
+    StockUpdate,
     keyed_money,
     lines_for_total,
     no_delivery_ids,
@@ -164,3 +165,34 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         page = http.get_json(url, http.bearer(conn.token)) or {}
         yield from page.get("orders") or []
         url = page.get("next")
+
+
+BULK = 25  # bulkUpdatePriceQuantity takes at most 25 requests
+
+
+def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
+    """Inventory API ``bulk_update_price_quantity``: the quantity available to ship, by SKU."""
+    failures: dict[str, str] = {}
+    for start in range(0, len(updates), BULK):
+        chunk = updates[start : start + BULK]
+        body = {
+            "requests": [
+                {"sku": u.sku, "shipToLocationAvailability": {"quantity": u.quantity}}
+                for u in chunk
+            ]
+        }
+        try:
+            answer = http.call(
+                "POST",
+                conn.url("/sell/inventory/v1/bulk_update_price_quantity"),
+                http.bearer(conn.token),
+                body,
+            )
+        except DomainError as exc:
+            failures.update({u.sku: str(exc) for u in chunk})
+            continue
+        for item in (answer.body or {}).get("responses") or []:
+            if int(item.get("statusCode") or 200) >= 400:
+                errors = item.get("errors") or [{}]
+                failures[str(item.get("sku"))] = str(errors[0].get("message") or "refused")
+    return failures

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from despatch.domain.addresses import Address
+from despatch.domain.errors import DomainError
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
@@ -27,6 +28,7 @@ from despatch.integrations.channels.base import (
     Connection,
     Delivery,
     Refund,
+    StockUpdate,
     hmac_base64_matches,
     money,
     phone,
@@ -195,3 +197,29 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         yield from (response.body or {}).get("orders") or []
         found = NEXT_LINK.search(response.headers.get("link", ""))
         url = found.group(1) if found else None
+
+
+def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
+    """``POST inventory_levels/set.json`` per item at the channel's ``location_id``; the
+    listing ID is the variant's ``inventory_item_id``. Returns failures by SKU."""
+    location = conn.settings.get("location_id")
+    failures: dict[str, str] = {}
+    for update in updates:
+        if not location or not update.listing_id:
+            failures[update.sku] = "needs settings.location_id and the inventory_item_id"
+            continue
+        body = {
+            "location_id": int(location),
+            "inventory_item_id": int(update.listing_id),
+            "available": update.quantity,
+        }
+        try:
+            http.call(
+                "POST",
+                conn.url(f"/admin/api/{API_VERSION}/inventory_levels/set.json"),
+                auth(conn.token),
+                body,
+            )
+        except DomainError as exc:
+            failures[update.sku] = str(exc)
+    return failures

@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from despatch.domain.addresses import Address
+from despatch.domain.errors import DomainError
 from despatch.domain.money import total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
@@ -25,6 +26,7 @@ from despatch.integrations.channels.base import (
     Connection,
     Delivery,
     Refund,
+    StockUpdate,
     hmac_base64_matches,
     lines_for_total,
     money,
@@ -174,3 +176,49 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         if page >= int(response.headers.get("x-wp-totalpages") or 1):
             return
         page += 1
+
+
+BATCH = 100  # the products/batch endpoint's limit
+
+
+def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
+    """``POST products/batch`` with ``stock_quantity`` (listing ID = product ID); a variation
+    is ``<product>/<variation>`` and goes to ``products/<p>/variations/batch``."""
+    failures: dict[str, str] = {}
+    groups: dict[str, list[StockUpdate]] = {}
+    for update in updates:
+        if not update.listing_id:
+            failures[update.sku] = "needs the WooCommerce product ID as its listing ID"
+            continue
+        parent = update.listing_id.rpartition("/")[0]
+        groups.setdefault(parent, []).append(update)
+    for parent, items in groups.items():
+        path = f"/products/{parent}/variations/batch" if parent else "/products/batch"
+        for start in range(0, len(items), BATCH):
+            chunk = items[start : start + BATCH]
+            body = {
+                "update": [
+                    {
+                        "id": int(u.listing_id.rpartition("/")[2]),
+                        "manage_stock": True,
+                        "stock_quantity": u.quantity,
+                    }
+                    for u in chunk
+                ]
+            }
+            try:
+                answer = http.call(
+                    "POST", conn.url(f"/wp-json/wc/v3{path}"), auth(conn.token), body
+                )
+            except DomainError as exc:
+                failures.update({u.sku: str(exc) for u in chunk})
+                continue
+            refused = {
+                str(item.get("id")): (item.get("error") or {}).get("message", "refused")
+                for item in (answer.body or {}).get("update") or []
+                if item.get("error")
+            }
+            for u in chunk:
+                if u.listing_id.rpartition("/")[2] in refused:
+                    failures[u.sku] = refused[u.listing_id.rpartition("/")[2]]
+    return failures
