@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections
 
-from despatch.services import allocation, channels, outbox, pipeline
+from despatch.services import allocation, channels, listings, outbox, pipeline
 
 log = logging.getLogger("despatch.worker")
 
@@ -83,14 +83,29 @@ def drain(
             return total
 
 
-def pull_channels() -> None:
+def pull_channels(worker_id: str = "") -> None:
     """The periodic pull: each pullable channel in turn; one failing platform stops no other."""
     for code in channels.pullable():
         try:
-            report = channels.pull(code)
+            report = channels.pull(code, holder=worker_id or worker_name())
             log.info("pulled %s: %s new of %s", code, report.new, report.fetched)
         except Exception:  # the worker loop is the one place that catches everything
             log.warning("pulling %s failed: %s", code, traceback.format_exc().splitlines()[-1])
+
+
+def push_stock(worker_id: str) -> None:
+    """The periodic stock push: each channel with changed listings, one batch each."""
+    try:
+        for code, report in listings.push_due(worker_id).items():
+            if report.pushed or report.failed:
+                log.info(
+                    "pushed stock to %s: %s sent, %s failed",
+                    code,
+                    report.pushed,
+                    len(report.failed),
+                )
+    except Exception:  # the worker loop is the one place that catches everything
+        log.warning("stock push failed: %s", traceback.format_exc().splitlines()[-1])
 
 
 def run(
@@ -99,11 +114,12 @@ def run(
     idle_sleep: float = 0.5,
     timer_every: float = 30.0,
     pull_every: float = 300.0,
+    push_every: float = 2.0,
     max_seconds: float | None = None,
 ) -> None:
     """Run forever (or ``max_seconds``): drain, sleep when idle, fire timers, pull channels."""
     worker_id = worker_name()
-    started = last_timer = last_pull = time.monotonic()
+    started = last_timer = last_pull = last_push = time.monotonic()
     log.info("worker %s started", worker_id)
     while max_seconds is None or time.monotonic() - started < max_seconds:
         close_old_connections()
@@ -112,7 +128,10 @@ def run(
             allocation.expire_reservations()
             last_timer = time.monotonic()
         if pull_every and time.monotonic() - last_pull >= pull_every:
-            pull_channels()
+            pull_channels(worker_id)
             last_pull = time.monotonic()
+        if push_every and time.monotonic() - last_push >= push_every:
+            push_stock(worker_id)
+            last_push = time.monotonic()
         if stats.total == 0:
             time.sleep(idle_sleep)

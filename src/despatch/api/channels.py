@@ -4,11 +4,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from despatch.api.pages import Pages
-from despatch.services import catalogue, channels
+from despatch.services import catalogue, channels, listings
 
 router = Router(tags=["channels"])
 
@@ -20,6 +20,11 @@ class ChannelIn(Schema):
     webhook_secret: str | None = Field(None, max_length=200, description="write-only")
     api_url: str | None = Field(None, max_length=500)
     token: str | None = Field(None, max_length=500, description="write-only")
+    settings: dict[str, Any] | None = Field(
+        None,
+        description="platform settings (marketplace_ids, seller_id, location_id) and the "
+        "availability rule {buffer, percent, max_listed, end_at}; keys given replace stored ones",
+    )
 
 
 class ChannelOut(Schema):
@@ -31,6 +36,7 @@ class ChannelOut(Schema):
     active: bool
     has_webhook_secret: bool
     has_token: bool
+    settings: dict[str, Any]
 
     @staticmethod
     def resolve_has_webhook_secret(obj: Any) -> bool:
@@ -92,3 +98,62 @@ def webhook(request: HttpRequest, code: str) -> Any:
 def list_deliveries(request: HttpRequest, code: str, status: str = "") -> Any:
     channels.get_channel(code)
     return channels.deliveries(code, status)
+
+
+class AvailabilityOut(Schema):
+    sku: str
+    quantity: int = Field(description="what would be published now")
+    published: int | None = Field(description="what the channel was last sent")
+    why: list[str]
+
+
+class ListingIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    listing_id: str = Field("", max_length=128, description="the platform's ID, where needed")
+
+
+class ListingOut(Schema):
+    sku: str = Field(alias="sku_id")
+    listing_id: str
+    published: int | None
+    published_at: datetime | None
+    dirty: bool
+    error: str
+
+
+class PushOut(Schema):
+    pushed: int
+    unchanged: int
+    failed: dict[str, str]
+    skipped: str
+
+
+@router.get(
+    "/{code}/availability",
+    response=list[AvailabilityOut],
+    summary="What the channel may sell of each listed SKU, and why",
+)
+def get_availability(request: HttpRequest, code: str, sku: list[str] | None = Query(None)) -> Any:
+    figures = listings.availability(code, sku or None)
+    published = {li.sku_id: li.published for li in listings.listings(code)}
+    return [
+        {"sku": a.sku, "quantity": a.quantity, "published": published.get(a.sku), "why": a.steps}
+        for a in figures
+    ]
+
+
+@router.get("/{code}/listings", response=list[ListingOut], summary="The channel's listings")
+@paginate(Pages)
+def get_listings(request: HttpRequest, code: str) -> Any:
+    channels.get_channel(code)
+    return listings.listings(code)
+
+
+@router.put("/{code}/listings", response=dict[str, int], summary="Add or update listings")
+def put_listings(request: HttpRequest, code: str, body: list[ListingIn]) -> Any:
+    return {"saved": listings.set_listings(code, [(li.sku, li.listing_id) for li in body])}
+
+
+@router.post("/{code}/stock-push", response=PushOut, summary="Publish changed stock figures now")
+def post_push(request: HttpRequest, code: str) -> Any:
+    return listings.push(code, f"api:{request.auth.get_username()}")  # type: ignore[attr-defined]

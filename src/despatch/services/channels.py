@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from despatch.domain.availability import AvailabilityRule
 from despatch.domain.errors import (
     DomainError,
     DuplicateOrder,
@@ -32,7 +33,7 @@ from despatch.domain.orders import NOT_PICKED, OrderStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
 from despatch.integrations.channels.base import ChannelOrder
 from despatch.models import Channel, ChannelDelivery, Order
-from despatch.services import catalogue, listings, orders, outbox
+from despatch.services import catalogue, leases, listings, orders, outbox
 from despatch.services.audit import Trail
 from despatch.services.catalogue import connection as connection
 from despatch.services.catalogue import get_channel as get_channel
@@ -342,6 +343,8 @@ def configure_channel(
     keys replace the stored ones of the same name (a None value removes the key)."""
     if type not in TYPES:
         raise ValidationFailed.single("type", f"{type!r} is not one of: {', '.join(TYPES)}", "type")
+    if settings and settings.get("availability") is not None:
+        AvailabilityRule.from_settings(settings["availability"])  # names each wrong field
     channel = catalogue.upsert_channel(code=code, name=name, type=type, warehouses=warehouses)
     updates: dict[str, Any] = {
         k: v
@@ -375,11 +378,16 @@ class PullReport:
     fetched: int = 0
     new: int = 0
     already_had: int = 0
+    skipped: str = ""
 
 
-def pull(code: str, since: datetime | None = None) -> PullReport:
+PULL_LEASE = timedelta(minutes=15)
+
+
+def pull(code: str, since: datetime | None = None, *, holder: str = "cli") -> PullReport:
     """Fetch the channel's orders changed since ``since`` (default: the last pull) into the
-    inbox; the worker applies them. Pulling the same state again stores nothing new."""
+    inbox; the worker applies them. Pulling the same state again stores nothing new. One
+    puller per channel at a time: while another holds the lease, this one skips."""
     channel = get_channel(code)
     adapter = adapter_for(channel.type)
     if adapter is None or not hasattr(adapter, "pull"):
@@ -388,6 +396,17 @@ def pull(code: str, since: datetime | None = None) -> PullReport:
         )
     if not channel.api_url:
         raise ValidationFailed.single("api_url", f"channel {code!r} has no API URL", "required")
+    lease = f"pull:{code}"
+    if not leases.acquire(lease, holder, PULL_LEASE):
+        return PullReport(skipped="another worker is pulling this channel")
+    try:
+        return _pull(channel, adapter, since)
+    finally:
+        leases.release(lease, holder)
+
+
+def _pull(channel: Channel, adapter: ModuleType, since: datetime | None) -> PullReport:
+    code = channel.code
     started = timezone.now()
     since = since or _last_pull(channel)
     report = PullReport()
@@ -397,9 +416,10 @@ def pull(code: str, since: datetime | None = None) -> PullReport:
         report.fetched += 1
         report.new += new
         report.already_had += not new
-    settings = dict(channel.settings)
-    settings["last_pull"] = started.isoformat()
-    Channel.objects.filter(code=code).update(settings=settings)
+    channel.refresh_from_db(fields=["settings"])
+    Channel.objects.filter(code=code).update(
+        settings={**channel.settings, "last_pull": started.isoformat()}
+    )
     return report
 
 

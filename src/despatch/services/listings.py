@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from despatch.domain.availability import Availability, AvailabilityRule, available_to_sell
@@ -181,5 +181,5 @@ def push_due(holder: str) -> dict[str, PushReport]:
     return {code: push(code, holder) for code in list(codes)}
 
 
-def listings(code: str) -> list[ChannelListing]:
-    return list(ChannelListing.objects.filter(channel_id=code))
+def listings(code: str) -> QuerySet[ChannelListing]:
+    return ChannelListing.objects.filter(channel_id=code)

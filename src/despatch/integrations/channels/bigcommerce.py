@@ -241,12 +241,12 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
 
 def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
     """Inventory API ``PUT /v3/inventory/adjustments/absolute`` at the channel's
-    ``location_id`` (default 1): by variant ID when the listing has one, else by SKU."""
+    ``location_id`` (default 1): by variant ID when the listing ID is one, else by SKU."""
     location = int(conn.settings.get("location_id") or 1)
     items = [
         {
             "location_id": location,
-            **({"variant_id": int(u.listing_id)} if u.listing_id else {"sku": u.sku}),
+            **({"variant_id": int(u.listing_id)} if u.listing_id.isdigit() else {"sku": u.sku}),
             "quantity": u.quantity,
         }
         for u in updates
