@@ -1,6 +1,6 @@
 import copy
-from decimal import Decimal
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import pytest

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Sum
 
 from despatch import worker
-from despatch.models import OutboxEvent, Order, OrderLine, Reservation, StockLevel
+from despatch.models import Order, OrderLine, OutboxEvent, Reservation, StockLevel
 from despatch.services import catalogue, inventory, orders
 from tests.conftest import make_draft
 
