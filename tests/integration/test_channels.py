@@ -667,3 +667,24 @@ def test_reconciling_shopify_and_woocommerce_by_pulling(shop_channels):
     worker.drain("w")
     assert {o.external_id for o in orders.list_orders(channel="woo-fr")} == {"727", "728"}
     assert orders.find_order("shop-de", "5678901234999").status in ("allocated", "on_hold")
+
+
+def test_an_oversell_at_capture_is_held_for_a_person_never_silently_backordered(
+    shop_channels, client
+):
+    from despatch.models import OutboxEvent
+
+    inventory.adjust_stock(sku="SKU-0001", warehouse="LON", delta=-19, actor="t", note="count")
+    payload = fixture("shopify_order_multicurrency.json")  # 2 x SKU-0001, 1 x SKU-0002
+    post_shopify(client, payload)
+    worker.drain("w")
+    order = orders.find_order("shop-de", str(payload["id"]))
+    assert (order.status, order.hold_reason) == ("on_hold", "oversold")
+    assert order.hold_detail[0]["message"].startswith("shop-de sold 1 more SKU-0001")
+    assert level("SKU-0001", "LON") == (1, 0) and level("SKU-0002", "LON") == (20, 0)
+    event = OutboxEvent.objects.get(topic="order.oversold")
+    assert event.payload["short"] == {"SKU-0001": 1}
+    orders.release_order(order.id, actor="user:ops", note="backorder it, stock due Friday")
+    worker.drain("w")
+    order.refresh_from_db()
+    assert order.status == "backordered" and level("SKU-0001", "LON") == (1, 1)

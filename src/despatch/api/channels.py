@@ -133,7 +133,7 @@ class PushOut(Schema):
     response=list[AvailabilityOut],
     summary="What the channel may sell of each listed SKU, and why",
 )
-def get_availability(request: HttpRequest, code: str, sku: list[str] | None = Query(None)) -> Any:
+def get_availability(request: HttpRequest, code: str, sku: Query[list[str] | None] = None) -> Any:
     figures = listings.availability(code, sku or None)
     published = {li.sku_id: li.published for li in listings.listings(code)}
     return [

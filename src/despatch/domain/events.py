@@ -11,6 +11,7 @@ class Topic(StrEnum):
     ORDER_HELD = "order.held"
     ORDER_RESERVED = "order.reserved"
     ORDER_BACKORDERED = "order.backordered"
+    ORDER_OVERSOLD = "order.oversold"
     ORDER_ALLOCATED = "order.allocated"
     ORDER_CANCELLED = "order.cancelled"
     ORDER_CANCEL_REQUESTED = "order.cancel_requested"

@@ -148,6 +148,7 @@ class HoldReason(StrEnum):
     INVALID_ADDRESS = "invalid_address"
     AWAITING_PAYMENT = "awaiting_payment"
     INVALID_ORDER = "invalid_order"
+    OVERSOLD = "oversold"  # a channel sold stock that is not there: a person decides
     MANUAL = "manual"
 
 

@@ -21,6 +21,7 @@ from despatch.domain.orders import (
 )
 from despatch.models import (
     Channel,
+    ChannelListing,
     Order,
     OrderLine,
     Reservation,
@@ -123,12 +124,62 @@ def reserve(
             with transaction.atomic():
                 if not inventory.try_reserve(plan.assignments):
                     raise _StockMoved
+                if not plan.is_complete and _oversold(order, plan):
+                    raise _Oversold  # nothing is reserved: a person decides first
                 break
         except _StockMoved:
             continue
+        except _Oversold:
+            _hold_oversold(order, plan, trail)
+            return []
     else:
         plan = plan_allocation(needs, {}, warehouses)  # everything backordered
     return _record(order, lines, plan, trail, allocate_now and plan.is_complete)
+
+
+class _Oversold(Exception):
+    """Raised inside the reservation savepoint to undo it when a channel oversold."""
+
+
+def _oversold(order: Order, plan: Plan) -> bool:
+    """A shortfall is an oversell when the order comes from a channel we publish stock to
+    (it lists a short SKU), unless a person already chose to backorder it."""
+    if order.allocation.get("oversell_accepted"):
+        return False
+    return ChannelListing.objects.filter(
+        channel_id=order.channel, sku_id__in=[b.sku for b in plan.backorders]
+    ).exists()
+
+
+def _hold_oversold(order: Order, plan: Plan, trail: Trail) -> None:
+    shown = dict(
+        ChannelListing.objects.filter(channel_id=order.channel).values_list("sku_id", "published")
+    )
+    short: dict[str, int] = {}
+    for b in plan.backorders:
+        short[b.sku] = short.get(b.sku, 0) + b.quantity
+    problems = [
+        {
+            "field": f"sku:{sku}",
+            "code": "oversold",
+            "message": f"{order.channel} sold {qty} more {sku} than is in stock"
+            + (f" (it was last shown {shown[sku]})" if shown.get(sku) is not None else ""),
+        }
+        for sku, qty in sorted(short.items())
+    ]
+    hold_order(order, HoldReason.OVERSOLD, problems, trail)
+    outbox.save(
+        [
+            outbox.emit(
+                Topic.ORDER_OVERSOLD,
+                order.id,
+                trail.at,
+                order_id=order.id,
+                channel=order.channel,
+                short=short,
+            )
+        ]
+    )
 
 
 def _record(

@@ -179,8 +179,12 @@ def release_order(order_id: str, *, actor: str, note: str = "") -> Order:
         set_status(
             order, OrderEvent.RELEASE, trail, "released", note=note, hold_reason=order.hold_reason
         )
+        if order.hold_reason == HoldReason.OVERSOLD:  # released: backorder what is short
+            order.allocation = {**order.allocation, "oversell_accepted": True}
         order.hold_reason, order.hold_detail = "", []
-        order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
+        order.save(
+            update_fields=["status", "hold_reason", "hold_detail", "allocation", "updated_at"]
+        )
         trail.save()
         outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
     return order
