@@ -688,3 +688,27 @@ def test_an_oversell_at_capture_is_held_for_a_person_never_silently_backordered(
     worker.drain("w")
     order.refresh_from_db()
     assert order.status == "backordered" and level("SKU-0001", "LON") == (1, 1)
+
+
+def test_generic_json_webhooks_for_a_custom_storefront(shop_channels, client):
+    channels.configure_channel(code="web-jp", name="Web JP", type="api", webhook_secret="gsec")
+    body = json.dumps(fixture("generic_order.json"), ensure_ascii=False).encode()
+
+    def post(secret="gsec", delivery="d-1"):
+        return client.post(
+            "/api/channels/web-jp/webhooks",
+            body,
+            content_type="application/json",
+            HTTP_X_DESPATCH_SIGNATURE=sign_base64(secret, body),
+            HTTP_X_DESPATCH_DELIVERY_ID=delivery,
+        )
+
+    assert post().status_code == 202
+    assert post().status_code == 200
+    assert post(secret="nope").status_code == 401
+    worker.drain("w")
+    order = orders.find_order("web-jp", "WEB-10042")
+    assert order.currency == "JPY" and order.total_amount == Decimal("7400")
+    assert post(delivery="d-2").status_code == 202  # another delivery of the same order
+    worker.drain("w")
+    assert orders.list_orders(channel="web-jp").count() == 1

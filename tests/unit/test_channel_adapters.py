@@ -222,3 +222,23 @@ def test_bigcommerce_webhooks_are_checked_by_their_custom_header_and_keyed_by_ha
     assert not bigcommerce.verify({}, b"{}", "")
     ids = bigcommerce.delivery({}, thin)
     assert (ids.delivery_id, ids.topic) == ("ab12", "store/order/created")
+
+
+def test_generic_json_order_checks_its_total_and_keeps_unicode():
+    import pytest
+
+    from despatch.domain.errors import ValidationFailed
+    from despatch.integrations.channels import generic
+
+    payload = load("generic_order.json")
+    parsed = generic.parse(payload, "web")
+    d = parsed.draft
+    assert d.total == Money(Decimal("7400"), "JPY") and d.shipping_address.name == "山田 花子"
+    assert d.shipping_address.phone == "+81312345678"
+    with pytest.raises(ValidationFailed) as wrong:
+        generic.parse({**payload, "total": "7401"}, "web")
+    assert wrong.value.errors[0].code == "total_mismatch"
+    with pytest.raises(ValidationFailed, match="payment_status"):
+        generic.parse({**payload, "payment_status": "maybe"}, "web")
+    with pytest.raises(ValidationFailed, match=r"lines\[0\].quantity"):
+        generic.parse({**payload, "lines": [{"sku": "A", "quantity": 0, "unit_price": "1"}]}, "w")

@@ -6,10 +6,17 @@ Each module offers ``verify(headers, body, secret)``, ``delivery(headers, payloa
 
 from types import ModuleType
 
-from despatch.integrations.channels import amazon, bigcommerce, ebay, shopify, woocommerce
+from despatch.integrations.channels import (
+    amazon,
+    bigcommerce,
+    ebay,
+    generic,
+    shopify,
+    woocommerce,
+)
 
 ADAPTERS: dict[str, ModuleType] = {
-    m.KIND: m for m in (shopify, woocommerce, ebay, amazon, bigcommerce)
+    m.KIND: m for m in (shopify, woocommerce, ebay, amazon, bigcommerce, generic)
 }
 
 
