@@ -272,3 +272,18 @@ def test_platform_refusals_per_item_are_reported(db):
         conn = Connection(p.url, "ck:cs")
         assert ebay.push_stock(conn, updates) == {"SKU-2": "No offer"}
         assert woocommerce.push_stock(conn, updates) == {"SKU-2": "Invalid ID."}
+
+
+def test_the_channel_page_shows_what_is_published_and_why(store, client):
+    from despatch.services import tokens
+
+    with fake_platform(route=shopify_ok) as shop:
+        shopify_channel(shop.url, max_listed=10)
+        listings.push("shop-de", "w1")
+    inventory.receive_stock(sku="SKU-0002", warehouse="LON", quantity=5, actor="t")
+    worker.drain("w")
+    tokens.ensure_user("ops", "pw", roles=("order_ops",))
+    client.login(username="ops", password="pw")
+    page = client.get("/channels/shop-de/").content.decode()
+    assert "Stock published" in page and "capped at the maximum listed, 10" in page
+    assert "waiting" in page  # SKU-0002 changed since its last push

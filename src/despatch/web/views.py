@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from despatch.domain.errors import DomainError, NotFound
 from despatch.domain.orders import OrderStatus
-from despatch.services import audit, catalogue, channels, inventory, orders, tokens
+from despatch.services import audit, catalogue, channels, inventory, listings, orders, tokens
 
 
 def _actor(request: HttpRequest) -> str:
@@ -105,6 +105,9 @@ def stock(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+LISTINGS_SHOWN = 100
+
+
 @login_required
 def channel_list(request: HttpRequest) -> HttpResponse:
     counts = channels.delivery_counts()
@@ -120,6 +123,11 @@ def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
         raise Http404(exc.detail) from exc
     status = request.GET.get("status", "")
     page = Paginator(channels.deliveries(code, status), 50).get_page(request.GET.get("page"))
+    shown = list(listings.listings(code)[:LISTINGS_SHOWN])
+    figures = {a.sku: a for a in listings.availability(code, [li.sku_id for li in shown])}
+    stock = [(li, figures[li.sku_id]) for li in shown]
     return render(
-        request, "despatch/channel.html", {"channel": channel, "page": page, "status": status}
+        request,
+        "despatch/channel.html",
+        {"channel": channel, "page": page, "status": status, "stock": stock},
     )
