@@ -1,0 +1,134 @@
+"""Warehouse layout: a single-block rectangular warehouse and its bin locations.
+
+Aisles run front to back between two cross aisles; ``aisle_x_m`` gives each aisle's centre line,
+bin n lies at y = n x ``bin_pitch_m``, and both sides of an aisle (L and R) are picked from its
+centre line. Travel follows the aisle and cross-aisle centre lines; the depot is reached from
+the front cross aisle. Location codes read ``A<aisle>-B<bin>-<L|R>`` (e.g. ``A03-B17-R``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from despatch.domain.errors import FieldError, ValidationFailed
+
+LOCATION = re.compile(r"^A(\d{1,4})-B(\d{1,5})-([LR])$")
+
+
+@dataclass(frozen=True)
+class Layout:
+    aisle_x: Mapping[int, float]
+    bins_per_side: int
+    bin_pitch: float
+    front_y: float
+    back_y: float
+    depot_x: float
+    depot_y: float
+
+    @classmethod
+    def from_json(cls, data: Any) -> Layout:
+        """Read LAYOUT.json; every wrong key is named."""
+        if not isinstance(data, dict):
+            raise ValidationFailed.single("layout", "expected a JSON object")
+        errors: list[FieldError] = []
+
+        def number(key: str, where: Any = None, name: str = "") -> float:
+            value = (data if where is None else where).get(key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                errors.append(FieldError(name or key, f"expected a number, got {value!r}"))
+                return 0.0
+            return float(value)
+
+        aisles = data.get("aisles")
+        if isinstance(aisles, bool) or not isinstance(aisles, int) or aisles < 1:
+            errors.append(FieldError("aisles", f"expected a whole number >= 1, got {aisles!r}"))
+            aisles = 0
+        bins = data.get("bins_per_side")
+        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+            errors.append(
+                FieldError("bins_per_side", f"expected a whole number >= 1, got {bins!r}")
+            )
+            bins = 0
+        raw_x = data.get("aisle_x_m")
+        aisle_x: dict[int, float] = {}
+        if not isinstance(raw_x, dict):
+            errors.append(FieldError("aisle_x_m", "expected an object: aisle number -> x"))
+        else:
+            for key in raw_x:
+                if not str(key).isdigit():
+                    errors.append(FieldError(f"aisle_x_m.{key}", "keys are aisle numbers"))
+                    continue
+                aisle_x[int(key)] = number(str(key), raw_x, f"aisle_x_m.{key}")
+            missing = [n for n in range(1, aisles + 1) if n not in aisle_x]
+            if missing:
+                errors.append(
+                    FieldError("aisle_x_m", f"no x for aisle(s) {', '.join(map(str, missing))}")
+                )
+        pitch = number("bin_pitch_m")
+        front = number("front_cross_aisle_y_m")
+        back = number("back_cross_aisle_y_m")
+        depot = data.get("depot")
+        if not isinstance(depot, dict):
+            errors.append(FieldError("depot", "expected an object with x_m and y_m"))
+            depot = {}
+        depot_x = number("x_m", depot, "depot.x_m")
+        depot_y = number("y_m", depot, "depot.y_m")
+        if not errors and pitch <= 0:
+            errors.append(FieldError("bin_pitch_m", "must be above 0"))
+        if not errors:
+            lo, hi = sorted((front, back))
+            if not lo <= pitch <= bins * pitch <= hi:
+                errors.append(
+                    FieldError(
+                        "front_cross_aisle_y_m",
+                        f"bins lie at y {pitch:g}..{bins * pitch:g}, which must be between "
+                        f"the cross aisles ({front:g} and {back:g})",
+                    )
+                )
+        if errors:
+            raise ValidationFailed(errors)
+        return cls(
+            {n: aisle_x[n] for n in range(1, aisles + 1)},
+            bins,
+            pitch,
+            front,
+            back,
+            depot_x,
+            depot_y,
+        )
+
+    @property
+    def aisle_length(self) -> float:
+        return abs(self.back_y - self.front_y)
+
+    def depth(self, y: float) -> float:
+        """Distance of a point in an aisle from the front cross aisle."""
+        return abs(y - self.front_y)
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    aisle: int
+    bin: int
+    side: str
+
+    @property
+    def code(self) -> str:
+        return f"A{self.aisle:02d}-B{self.bin:02d}-{self.side}"
+
+
+def parse_location(code: str, layout: Layout, where: str = "location") -> Location:
+    found = LOCATION.match(code.strip()) if isinstance(code, str) else None
+    if found is None:
+        raise ValidationFailed.single(where, f"{code!r} is not a location like A03-B17-R")
+    location = Location(int(found[1]), int(found[2]), found[3])
+    if location.aisle not in layout.aisle_x:
+        raise ValidationFailed.single(where, f"{code}: the layout has no aisle {location.aisle}")
+    if not 1 <= location.bin <= layout.bins_per_side:
+        raise ValidationFailed.single(
+            where, f"{code}: bins run 1..{layout.bins_per_side} on each side"
+        )
+    return location
