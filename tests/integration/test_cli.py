@@ -82,3 +82,33 @@ def test_demo_runs_the_pipeline_and_reports_no_oversell():
     assert "received → allocated: p50" in result.output
     assert orders.list_orders().count() == 80
     assert orders.list_orders(status="received").count() == 0
+
+
+def test_picking_route_prints_each_list_and_refuses_bad_locations(tmp_path):
+    import json as _json
+    from pathlib import Path as _Path
+
+    from typer.testing import CliRunner as _Runner
+
+    from despatch.cli.app import app as _app
+
+    examples = _Path(__file__).parents[2] / "docs" / "examples"
+    runner = _Runner()
+    args = ["picking", "route", "--layout", str(examples / "layout.json")]
+    shown = runner.invoke(_app, [*args, "--picks", str(examples / "picks.json"), "--json"])
+    assert shown.exit_code == 0, shown.output
+    first, second = _json.loads(shown.output)["pick_lists"]
+    assert first["pick_list_id"] == "PL-1" and first["method"] == "optimal"
+    assert first["length_m"] == min(first["lengths_m"].values()) == 90.0
+    assert second["sequence"] == ["A04-B10-L"] and second["length_m"] == 42.0
+    text = runner.invoke(
+        _app, [*args, "--picks", str(examples / "picks.json"), "--method", "s-shape"]
+    )
+    assert "PL-1: 120.0 m by s-shape" in text.output
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"pick_lists": [{"pick_list_id": "x", "locations": ["A9-B1-L"]}]}')
+    refused = runner.invoke(_app, [*args, "--picks", str(bad)])
+    assert refused.exit_code == 1 and "pick_lists[0].locations[0]" in refused.output
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert runner.invoke(_app, [*args, "--picks", str(broken)]).exit_code == 2
