@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from itertools import pairwise
 
 from despatch.domain.errors import ValidationFailed
@@ -278,15 +279,16 @@ def _optimal(layout: Layout, picks: Sequence[Location]) -> Route:
     length = layout.aisle_length
     columns = _columns(layout, picks, with_depot=True)
     start: State = (ZERO, ZERO, (None, None), False)
-    # best[state] = (cost, choices so far as (config, front, back) per column)
-    best: dict[State, tuple[float, list[tuple[_Config, int, int]]]] = {start: (0.0, [])}
+    # best[state] = (cost, the choices so far as a linked list: (previous, (config, f, g)))
+    best: dict[State, tuple[float, Any]] = {start: (0.0, None)}
     for j, column in enumerate(columns):
-        after: dict[State, tuple[float, list[tuple[_Config, int, int]]]] = {}
+        after: dict[State, tuple[float, Any]] = {}
         last = j == len(columns) - 1
         width = 0.0 if last else columns[j + 1].x - column.x
         crossings = [(0, 0)] if last else [(f, g) for f in range(3) for g in range(3)]
-        for state, (cost, choices) in best.items():
-            for config in _configs(column, length):
+        configs = _configs(column, length)
+        for state, (cost, chosen) in best.items():
+            for config in configs:
                 middle = _vertical(state, config)
                 if middle is None:
                     continue
@@ -296,12 +298,17 @@ def _optimal(layout: Layout, picks: Sequence[Location]) -> Route:
                         continue
                     total = cost + config.cost + (f + g) * width
                     if nxt not in after or total < after[nxt][0] - EPSILON:
-                        after[nxt] = (total, [*choices, (config, f, g)])
+                        after[nxt] = (total, (chosen, (config, f, g)))
         best = after
     finished = [v for s, v in best.items() if s[3]]
     if not finished:  # pragma: no cover - a tour always exists
         raise ValidationFailed.single("picks", "no route visits every pick")
-    cost, choices = min(finished, key=lambda v: v[0])
+    cost, chosen = min(finished, key=lambda v: v[0])
+    choices: list[tuple[_Config, int, int]] = []
+    while chosen is not None:
+        chosen, choice = chosen
+        choices.append(choice)
+    choices.reverse()
     return _euler_route(layout, columns, choices, cost)
 
 
