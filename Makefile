@@ -49,9 +49,10 @@ test-postgres: install
 		echo "== no PostgreSQL answers at $(PG_TEST_URL): the PostgreSQL run did not happen =="; \
 	fi
 
-bench: install  ## pipeline orders/second vs the raw-SQL limit; webhook intake deliveries/second
+bench: install  ## pipeline orders/second vs the raw-SQL limit; webhook intake; pick routing
 	$(BIN)/python bench/pipeline.py
 	$(BIN)/python bench/webhooks.py --workers 2
+	$(BIN)/python bench/routing.py
 
 clean:
 	rm -rf $(VENV) .test-despatch*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
