@@ -112,3 +112,48 @@ def test_picking_route_prints_each_list_and_refuses_bad_locations(tmp_path):
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     assert runner.invoke(_app, [*args, "--picks", str(broken)]).exit_code == 2
+
+
+def test_packing_choose_reports_cartons_parcels_and_misfits(tmp_path):
+    import json as _json
+    from pathlib import Path as _Path
+
+    from typer.testing import CliRunner as _Runner
+
+    from despatch.cli.app import app as _app
+
+    examples = _Path(__file__).parents[2] / "docs" / "examples"
+    runner = _Runner()
+    args = ["packing", "choose", "--cartons", str(examples / "cartons.csv")]
+    shown = runner.invoke(_app, [*args, "--orders", str(examples / "orders.json"), "--json"])
+    assert shown.exit_code == 0, shown.output
+    orders = {o["order_id"]: o for o in _json.loads(shown.output)["orders"]}
+    assert orders["1001"]["carton_id"] == "M" and orders["1001"]["fits_one_carton"]
+    assert orders["1002"]["unfit"] == [{"sku": "WINE", "reason": "fits no carton standing upright"}]
+    assert orders["1003"]["carton_id"] == "T"
+    assert [p["carton_id"] for p in orders["1004"]["parcels"]] == ["L", "L"]
+    assert all(p["content_weight_g"] <= 20000 for p in orders["1004"]["parcels"])
+    by_cost = runner.invoke(
+        _app, [*args, "--orders", str(examples / "orders.json"), "--by", "cost"]
+    )
+    assert by_cost.exit_code == 0 and "parcel 1 of 2" in by_cost.output
+    bad_cartons = tmp_path / "c.csv"
+    bad_cartons.write_text(
+        "carton_id,name,inner_length_mm,inner_width_mm,inner_height_mm,max_content_weight_g,cost\nX,x,10,abc,5,100,1\n"
+    )
+    refused = runner.invoke(
+        _app,
+        [
+            "packing",
+            "choose",
+            "--cartons",
+            str(bad_cartons),
+            "--orders",
+            str(examples / "orders.json"),
+        ],
+    )
+    assert refused.exit_code == 1 and "row 2.inner_width_mm" in refused.output
+    bad_orders = tmp_path / "o.json"
+    bad_orders.write_text('{"orders": [{"order_id": "9", "lines": [{"sku": "A", "qty": 0}]}]}')
+    refused = runner.invoke(_app, [*args, "--orders", str(bad_orders)])
+    assert refused.exit_code == 1 and "orders[0].lines[0].qty" in refused.output

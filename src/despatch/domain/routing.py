@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 from itertools import pairwise
+from typing import Any
 
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.layout import Layout, Location
