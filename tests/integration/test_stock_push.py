@@ -287,3 +287,17 @@ def test_the_channel_page_shows_what_is_published_and_why(store, client):
     page = client.get("/channels/shop-de/").content.decode()
     assert "Stock published" in page and "capped at the maximum listed, 10" in page
     assert "waiting" in page  # SKU-0002 changed since its last push
+
+
+def test_channels_that_take_no_stock_list_nothing_and_backorder(store):
+    from despatch.services import orders
+    from tests.integration.test_channels import fixture
+
+    channels.configure_channel(code="web-jp", name="Web JP", type="api")
+    payload = fixture("generic_order.json")
+    payload["lines"][0]["quantity"] = 60  # more than the 20 in stock
+    payload["total"] = None
+    channels.import_payload("web-jp", json.dumps(payload).encode(), name="big.json")
+    worker.drain("w")
+    assert not listings.listings("web-jp").exists()
+    assert orders.find_order("web-jp", "WEB-10042").status == "backordered"

@@ -81,8 +81,18 @@ def set_listings(code: str, rows: Iterable[tuple[str, str]]) -> int:
     return len(pairs)
 
 
+def takes_stock(channel_type: str) -> bool:
+    """Whether Despatch can publish stock to channels of this type."""
+    adapter = adapter_for(channel_type)
+    return adapter is not None and hasattr(adapter, "push_stock")
+
+
 def ensure_listed(code: str, skus: Iterable[str]) -> None:
-    """A channel that sold a SKU lists it: start publishing its stock there."""
+    """A channel that sold a SKU lists it: start publishing its stock there (for channel types
+    that take stock updates; CSV and generic API channels list nothing unless told)."""
+    kind = Channel.objects.filter(code=code).values_list("type", flat=True).first()
+    if kind is None or not takes_stock(kind):
+        return
     known = Sku.objects.filter(code__in=set(skus)).values_list("code", flat=True)
     ChannelListing.objects.bulk_create(
         [ChannelListing(channel_id=code, sku_id=sku) for sku in known], ignore_conflicts=True
@@ -108,7 +118,7 @@ def push(code: str, holder: str = "cli", *, limit: int = 500) -> PushReport:
     """Publish the channel's dirty listings whose figure differs from what it shows."""
     channel = get_channel(code)
     adapter = adapter_for(channel.type)
-    if adapter is None or not hasattr(adapter, "push_stock"):
+    if adapter is None or not takes_stock(channel.type):
         return PushReport(skipped=f"{channel.type} channels take no stock updates")
     if not channel.api_url:
         return PushReport(skipped="no API URL")
