@@ -67,7 +67,11 @@ def _field(loc: list[Any]) -> str:
 def on_domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
     assert isinstance(exc, DomainError)
     status = next(code for kind, code in STATUS if isinstance(exc, kind))
-    extra: dict[str, Any] = {k: v for k, v in exc.data.items() if isinstance(v, str | int)}
+    extra: dict[str, Any] = {
+        k: v
+        for k, v in exc.data.items()
+        if isinstance(v, str | int) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
+    }
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
     return problem(status, exc.code, exc.title, exc.detail, **extra)

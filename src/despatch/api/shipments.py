@@ -2,14 +2,15 @@
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from despatch.api.auth import actor
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
-from despatch.services import fulfillment
+from despatch.domain.errors import NotFound
+from despatch.services import fulfillment, shipping
 
 router = Router(tags=["shipments"])
 
@@ -57,3 +58,52 @@ def despatch(request: HttpRequest, shipment_id: str, body: DespatchIn) -> Any:
 @router.post("/{shipment_id}/deliver", response=ShipmentOut)
 def deliver(request: HttpRequest, shipment_id: str) -> Any:
     return shipment_out(fulfillment.deliver(shipment_id, actor=actor(request)))
+
+
+class LabelIn(Schema):
+    extra_weight_g: int = Field(0, ge=0, le=1_000_000, description="carton and packing")
+
+
+class LabelOut(Schema):
+    shipment_id: str
+    carrier: str
+    service: str
+    tracking_number: str
+    price: str | None
+    currency: str
+    weight_g: int
+    reasons: list[str]
+    already_bought: bool
+    files: dict[str, str] = Field(description="label download paths by format")
+
+
+@router.post(
+    "/{shipment_id}/label",
+    response=LabelOut,
+    summary="Buy the label: the cheapest service in time, a tracking number, PDF and ZPL",
+)
+def buy_label(request: HttpRequest, shipment_id: str, body: LabelIn) -> Any:
+    done = shipping.buy_label(shipment_id, actor=actor(request), **body.dict())
+    s = done.shipment
+    return {
+        "shipment_id": s.id,
+        "carrier": s.carrier,
+        "service": s.service,
+        "tracking_number": s.tracking_number,
+        "price": None if s.shipping_cost is None else str(s.shipping_cost),
+        "currency": s.shipping_currency,
+        "weight_g": s.weight_g,
+        "reasons": s.rate_reasoning,
+        "already_bought": done.shopping is None,
+        "files": {kind: f"/api/shipments/{s.id}/label.{kind}" for kind in done.files},
+    }
+
+
+@router.get("/{shipment_id}/label.{kind}", summary="Download the label (pdf or zpl)")
+def get_label(request: HttpRequest, shipment_id: str, kind: str) -> Any:
+    fulfillment.get_shipment(shipment_id)
+    path = shipping.label_files(shipment_id).get(kind)
+    if path is None:
+        raise NotFound("label", f"{shipment_id}.{kind}")
+    media = "application/pdf" if kind == "pdf" else "text/plain; charset=utf-8"
+    return FileResponse(path.open("rb"), content_type=media, filename=path.name)

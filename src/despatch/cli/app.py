@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from despatch.cli import admin, channels, demo, orders, packing, picking, stock
+from despatch.cli import admin, channels, demo, orders, packing, picking, shipping, stock
 from despatch.cli.common import console
 
 app = typer.Typer(
@@ -19,6 +19,7 @@ app.add_typer(channels.app, name="channels")
 app.add_typer(stock.app, name="stock")
 app.add_typer(picking.app, name="picking")
 app.add_typer(packing.app, name="packing")
+app.add_typer(shipping.app, name="shipping")
 app.add_typer(admin.skus, name="skus")
 app.add_typer(admin.warehouses, name="warehouses")
 app.add_typer(admin.users, name="users")

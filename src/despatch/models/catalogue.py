@@ -9,6 +9,7 @@ class Warehouse(models.Model):
     time_zone = models.CharField(max_length=64, default="UTC")
     country = models.CharField(max_length=2, default="GB")
     priority = models.PositiveIntegerField(default=100, help_text="lower ships first")
+    address = models.JSONField(default=dict, blank=True, help_text="the sender on labels")
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -12,6 +12,12 @@ class Shipment(models.Model):
     status = models.CharField(max_length=16, choices=[(s.value, s.value) for s in ShipmentStatus])
     carrier = models.CharField(max_length=64, blank=True, default="")
     tracking_number = models.CharField(max_length=64, blank=True, default="")
+    service = models.CharField(max_length=64, blank=True, default="")
+    weight_g = models.PositiveIntegerField(default=0)
+    shipping_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    shipping_currency = models.CharField(max_length=3, blank=True, default="")
+    rate_reasoning = models.JSONField(default=list, blank=True)
+    labelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -29,3 +35,10 @@ class ShipmentLine(models.Model):
 
     class Meta:
         ordering = ["shipment_id", "id"]
+
+
+class TrackingSerial(models.Model):
+    """The next serial each carrier account issues tracking numbers from."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    next_value = models.PositiveBigIntegerField(default=1)

@@ -17,7 +17,7 @@ from despatch.services.inventory import new_movement
 from despatch.services.orders import lock_order, set_status
 
 
-def _lock(shipment_id: str) -> tuple[Order, Shipment]:
+def lock_shipment(shipment_id: str) -> tuple[Order, Shipment]:
     order_id = Shipment.objects.filter(id=shipment_id).values_list("order_id", flat=True).first()
     if order_id is None:
         raise NotFound("shipment", shipment_id)
@@ -27,7 +27,7 @@ def _lock(shipment_id: str) -> tuple[Order, Shipment]:
 
 def _step(shipment_id: str, target: ShipmentStatus, actor: str, **detail: str) -> Shipment:
     with transaction.atomic():
-        order, shipment = _lock(shipment_id)
+        order, shipment = lock_shipment(shipment_id)
         trail = Trail(actor)
         before = shipment.status
         shipment.status = advance_shipment(ShipmentStatus(shipment.status), target)
@@ -117,12 +117,9 @@ def despatch(
 ) -> Shipment:
     if len(tracking_number) > 64:
         raise ValidationFailed.single("tracking_number", "at most 64 characters")
-    return _step(
-        shipment_id,
-        ShipmentStatus.DESPATCHED,
-        actor,
-        carrier=carrier,
-        tracking_number=tracking_number,
+    given = {"carrier": carrier, "tracking_number": tracking_number}
+    return _step(  # a label already bought keeps its carrier and number unless others are given
+        shipment_id, ShipmentStatus.DESPATCHED, actor, **{k: v for k, v in given.items() if v}
     )
 
 

@@ -1,0 +1,112 @@
+"""``despatch shipping``: rates, labels and tracking numbers."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from despatch.cli.common import console, domain_errors, fail
+from despatch.domain import tracking_numbers
+from despatch.domain.rates import Parcel
+from despatch.services import shipping
+
+app = typer.Typer(help="Carriers: rate shopping, labels, tracking numbers.", no_args_is_help=True)
+
+RATES_HELP = "rate card JSON (default: $DESPATCH_RATES or $DESPATCH_HOME/rates.json)"
+
+
+def _date(value: str, option: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option}: {value!r} is not a date like 2026-11-24", 2)
+
+
+@app.command("rate")
+def rate(
+    to: str = typer.Option(..., "--to", help="destination country, ISO 3166 alpha-2"),
+    postcode: str = typer.Option("", help="destination postcode"),
+    weight_g: int = typer.Option(..., "--weight-g", min=1, help="parcel weight in grams"),
+    dims: str = typer.Option("", help="parcel size in mm, LxWxH, e.g. 300x200x100"),
+    ship_date: str = typer.Option("", help="day it leaves (default: today)"),
+    deliver_by: str = typer.Option("", help="promised delivery date"),
+    rates: Path | None = typer.Option(None, "--rates", help=RATES_HELP),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Quote every service for a parcel and pick the cheapest that arrives in time."""
+    size = [0, 0, 0]
+    if dims:
+        if not re.fullmatch(r"\d+x\d+x\d+", dims):
+            fail(f"--dims: {dims!r} is not LxWxH in mm, e.g. 300x200x100", 2)
+        size = [int(n) for n in dims.split("x")]
+    with domain_errors():
+        services = shipping.load_rates(rates)
+        result = shipping.rate(
+            services,
+            Parcel(weight_g, *size),
+            to.upper(),
+            postcode,
+            _date(ship_date, "--ship-date") or date.today(),
+            _date(deliver_by, "--deliver-by"),
+        )
+    if as_json:
+        print(json.dumps(shipping.as_dict(result), indent=2))
+        return
+    table = Table("carrier/service", "price", "arrives", "zone")
+    for q in result.quotes:
+        mark = " ✓" if q is result.chosen else ""
+        table.add_row(
+            f"{q.service.carrier}/{q.service.code}{mark}",
+            f"{q.price.amount} {q.price.currency}",
+            q.delivery_date.isoformat(),
+            q.zone,
+        )
+    console.print(table)
+    for line in result.reasons:
+        console.print(f"  {line}")
+    if result.chosen is None:
+        fail("no service takes this parcel in time", 1)
+
+
+@app.command("label")
+def label(
+    shipment_id: str,
+    rates: Path | None = typer.Option(None, "--rates", help=RATES_HELP),
+    extra_weight_g: int = typer.Option(0, min=0, help="carton and packing weight"),
+) -> None:
+    """Buy the label for a shipment: cheapest service in time, tracking number, PDF and ZPL."""
+    with domain_errors():
+        done = shipping.buy_label(
+            shipment_id,
+            actor="cli",
+            services=shipping.load_rates(rates),
+            extra_weight_g=extra_weight_g,
+        )
+    s = done.shipment
+    state = "already bought" if done.shopping is None else "bought"
+    console.print(
+        f"{s.id}: label {state}: {s.carrier}/{s.service} {s.tracking_number} "
+        f"({s.shipping_cost} {s.shipping_currency}, {s.weight_g} g)"
+    )
+    for kind, path in done.files.items():
+        console.print(f"  {kind}: {path}")
+
+
+@app.command("check-tracking")
+def check_tracking(numbers: list[str]) -> None:
+    """Say which scheme each tracking number follows and whether its check digit is right."""
+    bad = 0
+    for number in numbers:
+        result = tracking_numbers.check(number)
+        verdict = "valid" if result.valid else f"invalid: {result.reason}"
+        console.print(f"{result.number}: {result.scheme}, {verdict}")
+        bad += not result.valid
+    if bad:
+        raise typer.Exit(1)

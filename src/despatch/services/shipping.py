@@ -1,0 +1,241 @@
+"""Shipping: rate shopping against the rate card, tracking numbers and labels.
+
+The rate card is a JSON file (``DESPATCH_RATES``, default ``$DESPATCH_HOME/rates.json``; see
+docs/shipping.md). Buying a label for a shipment shops the rate card for the cheapest service
+that delivers to the order's address by its promised date, issues the carrier's next tracking
+number, writes the 4 x 6 PDF and ZPL labels under ``$DESPATCH_HOME/labels/`` and records the
+choice, its price and the reasoning on the shipment, in one transaction with its audit entry and
+a ``shipment.labelled`` event. Buying again returns the label already bought.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from despatch.domain import tracking_numbers
+from despatch.domain.addresses import Address
+from despatch.domain.errors import Conflict, NotFound, ValidationFailed
+from despatch.domain.events import Topic
+from despatch.domain.rates import Parcel, Service, Shopping, read_rate_card, shop
+from despatch.domain.shipments import ShipmentStatus
+from despatch.integrations import labels
+from despatch.models import Shipment, Sku, TrackingSerial
+from despatch.services import outbox
+from despatch.services.audit import Trail
+from despatch.services.fulfillment import lock_shipment
+
+LABELLABLE = {ShipmentStatus.ALLOCATED, ShipmentStatus.PICKING, ShipmentStatus.PACKED}
+
+
+def rates_path() -> Path:
+    return Path(os.environ.get("DESPATCH_RATES") or Path(settings.HOME) / "rates.json")
+
+
+def load_rates(path: Path | None = None) -> list[Service]:
+    path = path or rates_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound("rate card", str(path)) from None
+    except ValueError as exc:
+        raise ValidationFailed.single("rates", f"{path}: not JSON ({exc})") from None
+    return read_rate_card(data)
+
+
+def labels_dir() -> Path:
+    return Path(settings.HOME) / "labels"
+
+
+def next_serial(name: str) -> int:
+    """Take the next serial of a carrier account; concurrent callers never share one."""
+    TrackingSerial.objects.get_or_create(name=name)
+    with transaction.atomic():
+        serial = TrackingSerial.objects.select_for_update().get(name=name)
+        value = serial.next_value
+        TrackingSerial.objects.filter(name=name).update(next_value=F("next_value") + 1)
+    return value
+
+
+def issue_tracking_number(service: Service) -> str:
+    """The carrier's next number in its scheme (``tracking`` in the rate card)."""
+    scheme = service.tracking.get("scheme", "")
+    serial = next_serial(f"{service.carrier}:{scheme}")
+    if scheme == "s10":
+        return tracking_numbers.s10(
+            service.tracking.get("service", "RR"), serial, service.tracking.get("country", "GB")
+        )
+    if scheme == "ups":
+        return tracking_numbers.ups(
+            service.tracking.get("shipper", "000000"), service.tracking.get("service", "01"), serial
+        )
+    raise ValidationFailed.single(
+        f"carriers[{service.carrier}].tracking.scheme", f"{scheme!r} is not s10 or ups"
+    )
+
+
+def parcel_of(shipment: Shipment, extra_weight_g: int = 0) -> Parcel:
+    lines = list(shipment.lines.values_list("sku_id", "quantity"))
+    weights = dict(
+        Sku.objects.filter(code__in=[s for s, _ in lines]).values_list("code", "weight_g")
+    )
+    return Parcel(sum(weights.get(s, 0) * q for s, q in lines) + extra_weight_g)
+
+
+@dataclass(frozen=True)
+class Labelled:
+    shipment: Shipment
+    shopping: Shopping | None  # None: the label had been bought before
+    files: dict[str, Path]
+
+
+def label_files(shipment_id: str) -> dict[str, Path]:
+    base = labels_dir() / shipment_id
+    return {
+        kind: base.with_suffix(f".{kind}")
+        for kind in ("pdf", "zpl")
+        if base.with_suffix(f".{kind}").exists()
+    }
+
+
+def buy_label(
+    shipment_id: str,
+    *,
+    actor: str,
+    services: list[Service] | None = None,
+    ship_date: date | None = None,
+    extra_weight_g: int = 0,
+) -> Labelled:
+    services = services if services is not None else load_rates()
+    with transaction.atomic():
+        order, shipment = lock_shipment(shipment_id)
+        if shipment.tracking_number:
+            return Labelled(shipment, None, label_files(shipment.id))
+        if ShipmentStatus(shipment.status) not in LABELLABLE:
+            raise Conflict(
+                f"shipment {shipment.id} is {shipment.status}: labels are bought before despatch",
+                current=shipment.status,
+            )
+        to = Address.from_dict(order.shipping_address)
+        parcel = parcel_of(shipment, extra_weight_g)
+        shipping_day = ship_date or timezone.localdate()
+        shopping = shop(services, parcel, to.country, to.postcode, shipping_day, order.promise_date)
+        if shopping.chosen is None:
+            raise Conflict(
+                f"no service takes this parcel to {to.country} {to.postcode}"
+                + (f" by {order.promise_date}" if order.promise_date else ""),
+                reasons=list(shopping.reasons),
+            )
+        chosen = shopping.chosen
+        number = issue_tracking_number(chosen.service)
+        trail = Trail(actor)
+        shipment.carrier, shipment.service = chosen.service.carrier, chosen.service.code
+        shipment.tracking_number = number
+        shipment.weight_g = parcel.weight_g
+        shipment.shipping_cost = chosen.price.amount
+        shipment.shipping_currency = chosen.price.currency
+        shipment.rate_reasoning = list(shopping.reasons)
+        shipment.labelled_at = shipment.updated_at = trail.at
+        shipment.save()
+        trail.add(
+            "shipment",
+            shipment.id,
+            "labelled",
+            order_id=order.id,
+            reason_code="cheapest_in_time",
+            carrier=shipment.carrier,
+            service=shipment.service,
+            tracking_number=number,
+            price=f"{chosen.price.amount} {chosen.price.currency}",
+            reasons=list(shopping.reasons),
+        )
+        trail.save()
+        outbox.save(
+            [
+                outbox.emit(
+                    Topic.SHIPMENT_LABELLED,
+                    shipment.id,
+                    trail.at,
+                    order_id=order.id,
+                    tracking_number=number,
+                    carrier=shipment.carrier,
+                )
+            ]
+        )
+        files = _write_labels(shipment, order.external_id, to, chosen.service.name)
+    return Labelled(shipment, shopping, files)
+
+
+def _write_labels(
+    shipment: Shipment, reference: str, to: Address, service_name: str
+) -> dict[str, Path]:
+    warehouse = shipment.warehouse
+    sender = (
+        Address.from_dict(warehouse.address)
+        if warehouse.address
+        else Address(warehouse.name, "", "", "", warehouse.country)
+    )
+    label = labels.Label(
+        tracking_number=shipment.tracking_number,
+        carrier=shipment.carrier,
+        service=service_name,
+        sender=sender,
+        to=to,
+        reference=reference,
+        weight_g=shipment.weight_g,
+    )
+    folder = labels_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"pdf": folder / f"{shipment.id}.pdf", "zpl": folder / f"{shipment.id}.zpl"}
+    files["pdf"].write_bytes(labels.pdf(label))
+    files["zpl"].write_text(labels.zpl(label), encoding="utf-8")
+    return files
+
+
+def rate(
+    services: list[Service],
+    parcel: Parcel,
+    country: str,
+    postcode: str,
+    ship_date: date,
+    deliver_by: date | None,
+) -> Shopping:
+    return shop(services, parcel, country, postcode, ship_date, deliver_by)
+
+
+def as_dict(shopping: Shopping) -> dict[str, Any]:
+    chosen = shopping.chosen
+    return {
+        "chosen": None
+        if chosen is None
+        else {
+            "carrier": chosen.service.carrier,
+            "service": chosen.service.code,
+            "price": str(chosen.price.amount),
+            "currency": chosen.price.currency,
+            "delivery_date": chosen.delivery_date.isoformat(),
+            "zone": chosen.zone,
+            "chargeable_g": chosen.chargeable_g,
+            "breakdown": list(chosen.breakdown),
+        },
+        "quotes": [
+            {
+                "carrier": q.service.carrier,
+                "service": q.service.code,
+                "price": str(q.price.amount),
+                "currency": q.price.currency,
+                "delivery_date": q.delivery_date.isoformat(),
+            }
+            for q in shopping.quotes
+        ],
+        "reasons": list(shopping.reasons),
+    }

@@ -1,0 +1,115 @@
+"""Buying labels: rate shopping against the rate card, tracking numbers, files, audit."""
+
+import json
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from despatch.cli.app import app
+from despatch.domain import tracking_numbers
+from despatch.domain.errors import Conflict
+from despatch.models import Order, Sku
+from despatch.services import audit, fulfillment, shipping, tokens
+from tests.integration.test_fulfillment import allocated
+
+RATES = Path(__file__).parents[2] / "docs" / "examples" / "rates.json"
+
+
+@pytest.fixture
+def rated(shop, monkeypatch, tmp_path, settings):
+    settings.HOME = tmp_path
+    monkeypatch.setenv("DESPATCH_RATES", str(RATES))
+    Sku.objects.filter(code="A").update(weight_g=400)
+
+
+def test_a_label_is_the_cheapest_service_in_time_with_a_valid_number(rated):
+    order = allocated([("A", 2)])
+    (shipment,) = order.shipments.all()
+    done = shipping.buy_label(shipment.id, actor="user:shipper", extra_weight_g=150)
+    s = done.shipment
+    assert (s.carrier, s.service, s.weight_g) == ("royalmail", "tracked-48", 950)
+    assert s.shipping_cost == Decimal("3.22")  # 3.10 + 4% fuel
+    assert tracking_numbers.check(s.tracking_number).valid and s.tracking_number.endswith("GB")
+    assert done.files["pdf"].read_bytes().startswith(b"%PDF")
+    assert s.tracking_number in done.files["zpl"].read_text()
+    entry = next(e for e in audit.timeline(order.id) if e.action == "labelled")
+    assert entry.actor == "user:shipper" and "cheapest in time" in " ".join(entry.detail["reasons"])
+    again = shipping.buy_label(shipment.id, actor="user:shipper")
+    assert again.shopping is None and again.shipment.tracking_number == s.tracking_number
+    fulfillment.start_picking(shipment.id, actor="t")
+    fulfillment.pack(shipment.id, actor="t")
+    fulfillment.despatch(shipment.id, actor="t")  # keeps the label's carrier and number
+    assert fulfillment.get_shipment(shipment.id).tracking_number == s.tracking_number
+
+
+def test_tracking_numbers_never_repeat(rated):
+    numbers = set()
+    for _ in range(5):
+        order = allocated([("A", 1)])
+        (shipment,) = order.shipments.all()
+        numbers.add(shipping.buy_label(shipment.id, actor="t").shipment.tracking_number)
+    assert len(numbers) == 5
+
+
+def test_no_service_in_time_is_a_conflict_with_the_reasons(rated, client):
+    order = allocated([("A", 1)])
+    Order.objects.filter(id=order.id).update(promise_date=date(2026, 11, 20))
+    (shipment,) = order.shipments.all()
+    with pytest.raises(Conflict):
+        shipping.buy_label(shipment.id, actor="t", ship_date=date(2026, 11, 23))
+    tokens.ensure_user("ship", "pw", roles=("shipping",))
+    token = tokens.create_token("ship")
+    answer = client.post(
+        f"/api/shipments/{shipment.id}/label",
+        {},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert answer.status_code == 409
+    assert any("after 2026-11-20" in r for r in answer.json()["reasons"])
+
+
+def test_labels_through_the_api_and_the_cli(rated, client):
+    order = allocated([("A", 1)])
+    (shipment,) = order.shipments.all()
+    tokens.ensure_user("ship", "pw", roles=("shipping",))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('ship')}"}
+    bought = client.post(
+        f"/api/shipments/{shipment.id}/label",
+        {"extra_weight_g": 100},
+        content_type="application/json",
+        **auth,
+    )
+    assert bought.status_code == 200, bought.content
+    body = bought.json()
+    assert body["already_bought"] is False and body["weight_g"] == 500
+    pdf = client.get(body["files"]["pdf"], **auth)
+    assert pdf.status_code == 200 and b"".join(pdf.streaming_content).startswith(b"%PDF")
+    assert client.get(f"/api/shipments/{shipment.id}/label.png", **auth).status_code == 404
+
+    other = allocated([("A", 1)]).shipments.get()
+    runner = CliRunner()
+    result = runner.invoke(app, ["shipping", "label", other.id, "--rates", str(RATES)])
+    assert result.exit_code == 0 and "label bought: royalmail/tracked-48 RR" in result.output
+    rate = runner.invoke(
+        app,
+        [
+            "shipping",
+            "rate",
+            "--to",
+            "DE",
+            "--postcode",
+            "10115",
+            "--weight-g",
+            "800",
+            "--rates",
+            str(RATES),
+            "--json",
+        ],
+    )
+    assert json.loads(rate.output)["chosen"]["carrier"] == "ups"
+    checked = runner.invoke(app, ["shipping", "check-tracking", "RR123456785GB", "RR123456786GB"])
+    assert checked.exit_code == 1 and "RR123456785GB: s10, valid" in checked.output
