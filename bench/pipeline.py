@@ -149,10 +149,12 @@ def raw_client(url: str, mix: str, count: int, seed: int, start_at: float, out: 
 RAW_SQL = {
     "order": (
         "INSERT INTO despatch_order (id, channel, external_id, fingerprint, status,"
-        " payment_status, currency, total_amount, shipping_amount, customer_name, customer_email,"
-        " shipping_address, requested_service, priority, hold_reason, hold_detail, allocation,"
-        " created_at, updated_at) VALUES (?, 'bench', ?, '', 'allocated', 'paid', 'GBP', 29.97,"
-        " 0, '', '', '{}', 'standard', 0, '', '[]', '{}', ?, ?)"
+        " payment_status, currency, total_amount, shipping_amount, discount_amount, tax_amount,"
+        " fee_amount, taxes_included, presentment_currency, refunds, customer_name,"
+        " customer_email, shipping_address, requested_service, priority, hold_reason,"
+        " hold_detail, allocation, created_at, updated_at) VALUES (?, 'bench', ?, '',"
+        " 'allocated', 'paid', 'GBP', 29.97, 0, 0, 0, 0, TRUE, '', '[]', '', '', '{}',"
+        " 'standard', 0, '', '[]', '{}', ?, ?)"
     ),
     "line": (
         "INSERT INTO despatch_orderline (id, order_id, line_no, sku, name, quantity, unit_price,"

@@ -115,11 +115,12 @@ def run(
     timer_every: float = 30.0,
     pull_every: float = 300.0,
     push_every: float = 2.0,
+    reconcile_every: float = 900.0,
     max_seconds: float | None = None,
 ) -> None:
     """Run forever (or ``max_seconds``): drain, sleep when idle, fire timers, pull channels."""
     worker_id = worker_name()
-    started = last_timer = last_pull = last_push = time.monotonic()
+    started = last_timer = last_pull = last_push = last_reconcile = time.monotonic()
     log.info("worker %s started", worker_id)
     while max_seconds is None or time.monotonic() - started < max_seconds:
         close_old_connections()
@@ -130,6 +131,9 @@ def run(
         if pull_every and time.monotonic() - last_pull >= pull_every:
             pull_channels(worker_id)
             last_pull = time.monotonic()
+        if reconcile_every and time.monotonic() - last_reconcile >= reconcile_every:
+            listings.mark_all_dirty()  # only figures that differ are sent
+            last_reconcile = time.monotonic()
         if push_every and time.monotonic() - last_push >= push_every:
             push_stock(worker_id)
             last_push = time.monotonic()

@@ -12,7 +12,7 @@ from django.db.models import Sum
 
 from despatch import worker
 from despatch.models import Order, OrderLine, OutboxEvent, Reservation, StockLevel
-from despatch.services import catalogue, inventory, orders
+from despatch.services import catalogue, channels, inventory, listings, orders
 from tests.conftest import make_draft
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +90,8 @@ def test_several_workers_never_handle_the_same_event_twice():
     catalogue.upsert_warehouse(code="LON", name="London", priority=1)
     catalogue.upsert_skus([catalogue.SkuRow("A", "A")])
     inventory.receive_stock(sku="A", warehouse="LON", quantity=1000, actor="test")
+    channels.configure_channel(code="shop", name="Shop", type="shopify")
+    listings.set_listings("shop", [("A", "1")])
     worker.drain("setup")
     ids = [
         orders.receive_order(make_draft([("A", 1)], external_id=f"W{n}"), actor="t")[0].id
@@ -100,7 +102,8 @@ def test_several_workers_never_handle_the_same_event_twice():
         e for r in results(spawn(*[("drain", database_url(), start)] * 4)) for e in r["handled"]
     ]
 
-    # 120 orders received, and each reservation reports the stock it moved (120 more)
+    # 120 orders received, and each reservation reports the stock it moved to the channel
+    # that lists the SKU (120 more)
     assert len(handled) == len(set(handled)) == 240
     assert OutboxEvent.objects.filter(topic="stock.changed").count() == 120
     assert set(Order.objects.filter(id__in=ids).values_list("status", flat=True)) == {"allocated"}

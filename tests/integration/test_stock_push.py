@@ -301,3 +301,21 @@ def test_channels_that_take_no_stock_list_nothing_and_backorder(store):
     worker.drain("w")
     assert not listings.listings("web-jp").exists()
     assert orders.find_order("web-jp", "WEB-10042").status == "backordered"
+
+
+def test_stock_moves_of_unlisted_skus_write_no_stock_events(store, draft):
+    from despatch.models import OutboxEvent
+    from despatch.services import orders
+
+    orders.receive_order(draft([("SKU-0002", 1)], external_id="U1"), actor="t")
+    worker.drain("w")
+    assert not OutboxEvent.objects.filter(topic="stock.changed").exists()
+    with fake_platform(route=shopify_ok) as shop:
+        shopify_channel(shop.url)  # lists both SKUs: they start dirty, with today's figures
+        listings.push("shop-de", "w1")
+        orders.receive_order(draft([("SKU-0002", 1)], external_id="U2"), actor="t")
+        worker.drain("w")
+        assert OutboxEvent.objects.filter(topic="stock.changed").count() == 1
+        assert listings.mark_all_dirty() == 2
+        report = listings.push("shop-de", "w1")
+    assert (report.pushed, report.unchanged) == (1, 1)  # only SKU-0002 moved since

@@ -21,7 +21,15 @@ from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import LedgerBreak, MovementReason, ReservationStatus, reconcile
 from despatch.domain.inventory import StockLevel as LevelValue
-from despatch.models import Order, Reservation, Sku, StockLevel, StockMovement, Warehouse
+from despatch.models import (
+    ChannelListing,
+    Order,
+    Reservation,
+    Sku,
+    StockLevel,
+    StockMovement,
+    Warehouse,
+)
 from despatch.services import outbox
 from despatch.services.audit import Trail
 
@@ -142,7 +150,9 @@ def try_reserve(assignments: Iterable[Assignment]) -> bool:
 
 
 def _stock_changed(skus: set[str]) -> None:
-    if skus:
+    """Tell the channels that list these SKUs (none listed: nothing to tell; a listing made
+    later starts dirty, and the worker's periodic reconciliation covers the rest)."""
+    if skus and ChannelListing.objects.filter(sku_id__in=skus).exists():
         ordered = sorted(skus)
         outbox.save([outbox.emit(Topic.STOCK_CHANGED, ordered[0], skus=ordered)])
 

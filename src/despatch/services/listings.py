@@ -106,6 +106,11 @@ def mark_dirty(skus: Iterable[str]) -> int:
     )
 
 
+def mark_all_dirty() -> int:
+    """Reconciliation: re-check every listing (a platform's own count may have drifted)."""
+    return ChannelListing.objects.update(dirty=True, version=F("version") + 1)
+
+
 @dataclass
 class PushReport:
     pushed: int = 0
