@@ -2,7 +2,7 @@
 
 from ninja import NinjaAPI
 
-from despatch.api import catalogue, channels, orders, problems, shipments, stock
+from despatch.api import catalogue, channels, orders, picking, problems, shipments, stock
 from despatch.api.auth import TokenAuth
 
 api = NinjaAPI(
@@ -20,4 +20,5 @@ api.add_router("/orders", orders.router)
 api.add_router("/stock", stock.router)
 api.add_router("/shipments", shipments.router)
 api.add_router("/channels", channels.router)
+api.add_router("/", picking.router)
 api.add_router("/", catalogue.router)

@@ -7,9 +7,9 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from despatch.cli.common import console, domain_errors, err, progress_bar
+from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.integrations import catalogue_csv
-from despatch.services import catalogue, outbox
+from despatch.services import catalogue, outbox, picking
 from despatch.services import tokens as token_service
 
 skus = typer.Typer(help="The SKU catalogue.", no_args_is_help=True)
@@ -74,6 +74,40 @@ def add_warehouse(
             code=code, name=name, time_zone=tz, country=country, priority=priority
         )
     console.print(f"warehouse {code} saved")
+
+
+@warehouses.command("layout")
+def set_layout(
+    code: str,
+    file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="LAYOUT.json"),
+) -> None:
+    """Load the warehouse's layout (the format of ``despatch picking route --layout``)."""
+    from despatch.cli.picking import read_json
+
+    with domain_errors():
+        layout = picking.set_layout(code, read_json(file, "--file"))
+    console.print(
+        f"{code}: {len(layout.aisle_x)} aisles x {layout.bins_per_side} bins a side, "
+        f"depot at ({layout.depot_x:g}, {layout.depot_y:g})"
+    )
+
+
+@warehouses.command("locations")
+def set_locations(
+    code: str,
+    file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="CSV: sku,location"),
+) -> None:
+    """Set the bin each SKU is picked from (``A03-B17-R``), from a CSV with sku,location."""
+    import csv
+
+    with file.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        if not reader.fieldnames or not {"sku", "location"} <= set(reader.fieldnames):
+            fail(f"{file}: the header must name the columns sku and location", 2)
+        rows = [((r["sku"] or "").strip(), (r["location"] or "").strip()) for r in reader]
+    with domain_errors():
+        count = picking.set_locations(code, rows)
+    console.print(f"{count} bins saved for {code}")
 
 
 @warehouses.command("list")

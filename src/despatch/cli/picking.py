@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from despatch.cli.common import console, domain_errors, fail
-from despatch.services import picking
+from despatch.services import picking, waves
 
 app = typer.Typer(help="Pick lists and their routes.", no_args_is_help=True)
 
@@ -66,3 +66,46 @@ def route(
         for n, code in enumerate(p.route.sequence, start=1):
             table.add_row(str(n), code)
         console.print(table)
+
+
+@app.command("release")
+def release(
+    warehouse: str = typer.Option(..., "--warehouse", help="warehouse code"),
+    max_orders: int = typer.Option(20, min=1, help="shipments per pick list"),
+    max_lines: int = typer.Option(100, min=1, help="lines per pick list"),
+    method: str = typer.Option("best", help="routing: s-shape, largest-gap, optimal, best"),
+) -> None:
+    """Release a wave: allocated shipments, most urgent first, into routed pick lists."""
+    with domain_errors():
+        report = waves.release(
+            warehouse, actor="cli", max_orders=max_orders, max_lines=max_lines, method=method
+        )
+    table = Table("pick list", "tasks", "walk", "method")
+    for pl in report.pick_lists:
+        table.add_row(pl.id, str(pl.tasks.count()), f"{pl.length_m:.1f} m", pl.method)
+    console.print(f"wave {report.wave}: {len(report.pick_lists)} pick lists")
+    console.print(table)
+    for shipment, why in report.skipped.items():
+        console.print(f"[yellow]left out {shipment}: {why}[/yellow]")
+
+
+@app.command("show")
+def show(pick_list_id: str) -> None:
+    """A pick list's tasks in walking order."""
+    with domain_errors():
+        pick_list = picking.get_pick_list(pick_list_id)
+    console.print(
+        f"{pick_list.id} ({pick_list.status}), {pick_list.length_m:.1f} m by {pick_list.method}"
+    )
+    table = Table("#", "bin", "sku", "qty", "picked", "status", "shipment")
+    for t in pick_list.tasks.all():
+        table.add_row(
+            str(t.seq),
+            t.location,
+            t.sku_id,
+            str(t.quantity),
+            str(t.picked),
+            t.status,
+            t.shipment_id,
+        )
+    console.print(table)

@@ -17,6 +17,7 @@ class Topic(StrEnum):
     ORDER_CANCEL_REQUESTED = "order.cancel_requested"
     CHANNEL_DELIVERY_RECEIVED = "channel.delivery_received"
     ORDER_STATUS_CHANGED = "order.status_changed"
+    PICK_SHORT = "pick.short"
     SHIPMENT_LABELLED = "shipment.labelled"
     SHIPMENT_DESPATCHED = "shipment.despatched"
     SHIPMENT_DELIVERED = "shipment.delivered"

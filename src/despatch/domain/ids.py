@@ -16,6 +16,8 @@ PREFIXES = {
     "movement": "mov",
     "event": "evt",
     "audit": "aud",
+    "pick_list": "pkl",
+    "wave": "wav",
 }
 
 

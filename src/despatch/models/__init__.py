@@ -7,6 +7,7 @@ from despatch.models.fulfillment import Shipment, ShipmentLine, TrackingSerial
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
 from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
+from despatch.models.picking import PickList, PickTask, SkuLocation
 from despatch.models.tokens import ApiToken
 
 __all__ = [
@@ -19,10 +20,13 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutboxEvent",
+    "PickList",
+    "PickTask",
     "Reservation",
     "Shipment",
     "ShipmentLine",
     "Sku",
+    "SkuLocation",
     "StockLevel",
     "StockMovement",
     "TrackingSerial",

@@ -10,6 +10,7 @@ class Warehouse(models.Model):
     country = models.CharField(max_length=2, default="GB")
     priority = models.PositiveIntegerField(default=100, help_text="lower ships first")
     address = models.JSONField(default=dict, blank=True, help_text="the sender on labels")
+    layout = models.JSONField(default=dict, blank=True, help_text="LAYOUT.json, for pick routes")
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F, QuerySet
 
-from despatch.domain.errors import NotFound, ValidationFailed
+from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.inventory import MovementReason, ReservationStatus
 from despatch.domain.orders import OrderStatus, event_towards, status_from_shipments
 from despatch.domain.shipments import ShipmentStatus, advance_shipment
-from despatch.models import Order, Reservation, Shipment, StockLevel, StockMovement
+from despatch.models import Order, PickTask, Reservation, Shipment, StockLevel, StockMovement
 from despatch.services import outbox
 from despatch.services.audit import Trail
 from despatch.services.inventory import new_movement
@@ -109,6 +109,14 @@ def start_picking(shipment_id: str, *, actor: str) -> Shipment:
 
 
 def pack(shipment_id: str, *, actor: str) -> Shipment:
+    """Packed once every pick task of the shipment is picked (a short pick needs a person)."""
+    waiting = PickTask.objects.filter(shipment_id=shipment_id).exclude(status=PickTask.PICKED)
+    if waiting.exists():
+        states = sorted(set(waiting.values_list("status", flat=True)))
+        raise Conflict(
+            f"shipment {shipment_id} has pick tasks still {' or '.join(states)}",
+            current="picking",
+        )
     return _step(shipment_id, ShipmentStatus.PACKED, actor)
 
 

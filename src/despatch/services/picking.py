@@ -1,4 +1,4 @@
-"""Picking: route pick lists through a warehouse layout.
+"""Picking: route pick lists, set up a warehouse's layout and bins, and pick by scanning.
 
 ``plan_routes`` checks a layout and pick lists given as JSON (the formats of
 ``despatch picking route``) and routes each list with the chosen method; with ``best`` it
@@ -10,9 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from despatch.domain.errors import FieldError, ValidationFailed
+from django.db import transaction
+from django.utils import timezone
+
+from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from despatch.domain.events import Topic
 from despatch.domain.layout import Layout, Location, parse_location
 from despatch.domain.routing import METHODS, Route, route
+from despatch.models import PickList, PickTask, Sku, SkuLocation, Warehouse
+from despatch.services import outbox, waves
+from despatch.services.audit import Trail
 
 
 @dataclass(frozen=True)
@@ -59,3 +66,133 @@ def plan_routes(layout_data: Any, picks_data: Any, method: str = "best") -> list
         chosen = min(routes, key=lambda r: (r.length_m, tried.index(r.method)))
         planned.append(PickListRoute(name, chosen, {r.method: r.length_m for r in routes}))
     return planned
+
+
+# --- the floor: layouts, bins, and scan-verified picking --------------------------------------
+
+
+def set_layout(warehouse_code: str, data: Any) -> Layout:
+    layout = Layout.from_json(data)  # names every wrong key before anything is stored
+    if not Warehouse.objects.filter(code=warehouse_code).update(layout=data):
+        raise NotFound("warehouse", warehouse_code)
+    return layout
+
+
+def set_locations(warehouse_code: str, rows: list[tuple[str, str]]) -> int:
+    """Bins from (sku, location) rows; every unknown SKU or bad location is named by row."""
+    warehouse = Warehouse.objects.filter(code=warehouse_code).first()
+    if warehouse is None:
+        raise NotFound("warehouse", warehouse_code)
+    layout = waves.layout_of(warehouse)
+    known = set(Sku.objects.filter(code__in=[s for s, _ in rows]).values_list("code", flat=True))
+    errors: list[FieldError] = []
+    for n, (sku, code) in enumerate(rows, start=2):
+        if sku not in known:
+            errors.append(FieldError(f"row {n}.sku", f"{sku!r} is not a known SKU", "unknown_sku"))
+        try:
+            parse_location(code, layout, f"row {n}.location")
+        except ValidationFailed as exc:
+            errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        for sku, code in rows:
+            SkuLocation.objects.update_or_create(
+                warehouse=warehouse, sku_id=sku, defaults={"location": code.strip()}
+            )
+    return len(rows)
+
+
+def get_pick_list(pick_list_id: str) -> PickList:
+    found = PickList.objects.filter(id=pick_list_id).first()
+    if found is None:
+        raise NotFound("pick list", pick_list_id)
+    return found
+
+
+def current_task(pick_list: PickList) -> PickTask | None:
+    return pick_list.tasks.filter(status=PickTask.OPEN).select_related("sku").first()
+
+
+def _lock_task(task_id: int) -> PickTask:
+    task = PickTask.objects.select_for_update().filter(pk=task_id).first()
+    if task is None:
+        raise NotFound("pick task", str(task_id))
+    return task
+
+
+def scan(task_id: int, *, location: str, item: str, actor: str) -> PickTask:
+    """One unit picked: the bin and the item scanned must be the task's. A wrong scan is
+    refused with what was expected, and recorded."""
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        if task.status != PickTask.OPEN:
+            raise Conflict(f"this task is already {task.status}", current=task.status)
+        bin_code, code = location.strip().upper(), item.strip()
+        sku = Sku.objects.get(code=task.sku_id)
+        problem = ""
+        if bin_code != task.location:
+            problem = f"wrong bin: scanned {bin_code or 'nothing'}, go to {task.location}"
+        elif code not in {sku.code, sku.gtin} - {""}:
+            problem = f"wrong item: scanned {code or 'nothing'}, {task.location} holds {sku.code}"
+        if problem:
+            trail = Trail(actor)
+            trail.add(
+                "pick_task",
+                str(task.pk),
+                "wrong_scan",
+                order_id=task.shipment.order_id,
+                note=problem,
+            )
+            trail.save()
+        else:
+            task.picked += 1
+            if task.picked == task.quantity:
+                task.status = PickTask.PICKED
+            task.save(update_fields=["picked", "status"])
+            _close_if_done(task.pick_list_id)
+    if problem:  # outside the transaction, so the record of the wrong scan is kept
+        raise ValidationFailed.single("scan", problem, "wrong_scan")
+    return task
+
+
+def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
+    """The bin holds fewer than the task needs: the shortfall is recorded, audited and sent as
+    a ``pick.short`` event for a person to resolve."""
+    with transaction.atomic():
+        task = _lock_task(task_id)
+        if task.status != PickTask.OPEN:
+            raise Conflict(f"this task is already {task.status}", current=task.status)
+        task.short = task.quantity - task.picked
+        task.status = PickTask.SHORT
+        task.save(update_fields=["short", "status"])
+        trail = Trail(actor)
+        order_id = task.shipment.order_id
+        detail: dict[str, Any] = {
+            "sku": task.sku_id,
+            "location": task.location,
+            "missing": task.short,
+        }
+        trail.add("pick_task", str(task.pk), "short_pick", order_id=order_id, note=note, **detail)
+        trail.save()
+        outbox.save(
+            [
+                outbox.emit(
+                    Topic.PICK_SHORT,
+                    task.shipment_id,
+                    trail.at,
+                    order_id=order_id,
+                    shipment_id=task.shipment_id,
+                    **detail,
+                )
+            ]
+        )
+        _close_if_done(task.pick_list_id)
+    return task
+
+
+def _close_if_done(pick_list_id: str) -> None:
+    if not PickTask.objects.filter(pick_list_id=pick_list_id, status=PickTask.OPEN).exists():
+        PickList.objects.filter(id=pick_list_id, status=PickList.OPEN).update(
+            status=PickList.DONE, completed_at=timezone.now()
+        )

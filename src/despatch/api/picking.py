@@ -1,0 +1,85 @@
+"""Picking: release waves, read pick lists, scan and short-pick tasks."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from despatch.api.auth import actor
+from despatch.services import picking, waves
+
+router = Router(tags=["picking"])
+
+
+class WaveIn(Schema):
+    warehouse: str = Field(min_length=1, max_length=32)
+    max_orders: int = Field(20, ge=1, le=500)
+    max_lines: int = Field(100, ge=1, le=5000)
+    method: str = Field("best", description="s-shape, largest-gap, optimal or best")
+
+
+class TaskOut(Schema):
+    id: int
+    seq: int
+    location: str
+    sku: str = Field(alias="sku_id")
+    quantity: int
+    picked: int
+    short: int
+    status: str
+    shipment_id: str
+
+
+class PickListOut(Schema):
+    id: str
+    warehouse: str = Field(alias="warehouse_id")
+    wave: str
+    method: str
+    length_m: float
+    status: str
+    created_at: datetime
+    tasks: list[TaskOut]
+
+    @staticmethod
+    def resolve_tasks(obj: Any) -> list[Any]:
+        return list(obj.tasks.all())
+
+
+class WaveOut(Schema):
+    wave: str
+    pick_lists: list[PickListOut]
+    skipped: dict[str, str]
+
+
+class ScanIn(Schema):
+    location: str = Field(max_length=32, description="the bin's barcode")
+    item: str = Field(max_length=64, description="the item's barcode (GTIN) or SKU")
+
+
+class ShortIn(Schema):
+    note: str = Field("", max_length=500)
+
+
+@router.post("/waves", response=WaveOut, summary="Release a wave into routed pick lists")
+def release(request: HttpRequest, body: WaveIn) -> Any:
+    return waves.release(body.warehouse, actor=actor(request), **body.dict(exclude={"warehouse"}))
+
+
+@router.get("/pick-lists/{pick_list_id}", response=PickListOut)
+def get_pick_list(request: HttpRequest, pick_list_id: str) -> Any:
+    return picking.get_pick_list(pick_list_id)
+
+
+@router.post(
+    "/pick-tasks/{task_id}/scan",
+    response=TaskOut,
+    summary="Pick one unit: the bin and item scanned must be the task's (422 wrong_scan if not)",
+)
+def scan(request: HttpRequest, task_id: int, body: ScanIn) -> Any:
+    return picking.scan(task_id, location=body.location, item=body.item, actor=actor(request))
+
+
+@router.post("/pick-tasks/{task_id}/short", response=TaskOut, summary="Record a short pick")
+def short(request: HttpRequest, task_id: int, body: ShortIn) -> Any:
+    return picking.short(task_id, actor=actor(request), note=body.note)

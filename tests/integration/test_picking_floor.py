@@ -1,0 +1,112 @@
+"""Waves, routed pick lists and scan-verified picking, end to end on the database."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from despatch.cli.app import app
+from despatch.domain.errors import Conflict, ValidationFailed
+from despatch.models import AuditEntry, OutboxEvent, PickTask, Sku, SkuLocation
+from despatch.services import fulfillment, picking, tokens, waves
+from tests.integration.test_fulfillment import allocated
+
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+
+
+@pytest.fixture
+def floor(shop, tmp_path):
+    picking.set_layout("LON", json.loads((EXAMPLES / "layout.json").read_text()))
+    Sku.objects.filter(code="A").update(gtin="05012345678900")
+    picking.set_locations("LON", [("A", "A05-B19-L"), ("B", "A01-B02-R")])
+
+
+def test_a_wave_becomes_routed_pick_lists_and_moves_shipments_to_picking(floor):
+    first = allocated([("A", 2), ("B", 1)]).shipments.get()
+    second = allocated([("A", 1)]).shipments.get()
+    report = waves.release("LON", actor="user:lead", max_orders=1)
+    assert len(report.pick_lists) == 2 and report.skipped == {}
+    one = report.pick_lists[0]
+    assert [t.location for t in one.tasks.all()] == ["A01-B02-R", "A05-B19-L"]  # route order
+    assert one.length_m > 0 and one.method in ("s-shape", "largest-gap", "optimal")
+    assert {fulfillment.get_shipment(s.id).status for s in (first, second)} == {"picking"}
+    assert waves.release("LON", actor="user:lead").pick_lists == []  # nothing left to release
+
+
+def test_shipments_with_an_unbinned_sku_are_left_out_and_said_so(floor):
+    SkuLocation.objects.filter(sku_id="A").delete()
+    shipment = allocated([("A", 1)]).shipments.get()
+    report = waves.release("LON", actor="t")
+    assert report.skipped == {shipment.id: "no bin for A"}
+    assert fulfillment.get_shipment(shipment.id).status == "allocated"
+
+
+def test_scans_must_match_the_bin_and_the_item(floor):
+    shipment = allocated([("A", 2)]).shipments.get()
+    (pick_list,) = waves.release("LON", actor="t").pick_lists
+    task = pick_list.tasks.get()
+    with pytest.raises(ValidationFailed, match="wrong bin: scanned A01-B02-R, go to A05-B19-L"):
+        picking.scan(task.pk, location="A01-B02-R", item="A", actor="user:picker")
+    with pytest.raises(ValidationFailed, match="wrong item: scanned B, A05-B19-L holds A"):
+        picking.scan(task.pk, location="A05-B19-L", item="B", actor="user:picker")
+    assert AuditEntry.objects.filter(action="wrong_scan").count() == 2  # kept though refused
+    with pytest.raises(Conflict):
+        fulfillment.pack(shipment.id, actor="t")  # not everything is picked
+    picking.scan(task.pk, location="a05-b19-l", item="05012345678900", actor="user:picker")
+    done = picking.scan(task.pk, location="A05-B19-L", item="A", actor="user:picker")
+    assert (done.picked, done.status) == (2, "picked")
+    assert picking.get_pick_list(pick_list.id).status == "done"
+    assert fulfillment.pack(shipment.id, actor="t").status == "packed"
+    with pytest.raises(Conflict):
+        picking.scan(task.pk, location="A05-B19-L", item="A", actor="user:picker")
+
+
+def test_a_short_pick_is_recorded_for_a_person(floor):
+    shipment = allocated([("A", 3)]).shipments.get()
+    task = waves.release("LON", actor="t").pick_lists[0].tasks.get()
+    picking.scan(task.pk, location="A05-B19-L", item="A", actor="p")
+    shorted = picking.short(task.pk, actor="p", note="bin empty")
+    assert (shorted.status, shorted.short) == ("short", 2)
+    event = OutboxEvent.objects.get(topic="pick.short")
+    assert event.payload["missing"] == 2 and event.payload["location"] == "A05-B19-L"
+    with pytest.raises(Conflict, match="still short"):
+        fulfillment.pack(shipment.id, actor="t")
+
+
+def test_the_floor_over_the_api_and_the_cli(floor, client, tmp_path):
+    tokens.ensure_user("lead", "pw", roles=("ops_manager",))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('lead')}"}
+    allocated([("A", 1)])
+    wave = client.post("/api/waves", {"warehouse": "LON"}, content_type="application/json", **auth)
+    assert wave.status_code == 200, wave.content
+    (pick_list,) = wave.json()["pick_lists"]
+    task = pick_list["tasks"][0]
+    wrong = client.post(
+        f"/api/pick-tasks/{task['id']}/scan",
+        {"location": task["location"], "item": "B"},
+        content_type="application/json",
+        **auth,
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["code"] == "wrong_scan"
+    right = client.post(
+        f"/api/pick-tasks/{task['id']}/scan",
+        {"location": task["location"], "item": "A"},
+        content_type="application/json",
+        **auth,
+    )
+    assert right.json()["status"] == "picked"
+    assert client.get(f"/api/pick-lists/{pick_list['id']}", **auth).json()["status"] == "done"
+
+    allocated([("B", 1)])
+    runner = CliRunner()
+    released = runner.invoke(app, ["picking", "release", "--warehouse", "LON"])
+    assert released.exit_code == 0 and "1 pick lists" in released.output, released.output
+    pick_id = PickTask.objects.filter(sku_id="B").get().pick_list_id
+    shown = runner.invoke(app, ["picking", "show", pick_id])
+    assert "A01-B02-R" in shown.output
+    bad = tmp_path / "bins.csv"
+    bad.write_text("sku,location\nA,A09-B01-L\nNOPE,A01-B01-L\n")
+    refused = runner.invoke(app, ["warehouses", "locations", "LON", "--file", str(bad)])
+    assert refused.exit_code == 1
+    assert "row 2.location" in refused.output and "row 3.sku" in refused.output
