@@ -111,6 +111,11 @@ def server(database_url, tmp_path_factory) -> Iterator[Server]:
     )
     _cli(env, "warehouses", "add", "NJ", "--name", "New Jersey", "--tz", "America/New_York")
     _cli(env, "stock", "receive", "--sku", "MUG-1", "--warehouse", "LON", "--qty", "50")
+    examples = Path(__file__).parents[2] / "docs" / "examples"
+    _cli(env, "warehouses", "layout", "LON", "--file", str(examples / "layout.json"))
+    bins = home / "bins.csv"
+    bins.write_text("sku,location\nMUG-1,A03-B17-R\n")
+    _cli(env, "warehouses", "locations", "LON", "--file", str(bins))
     _cli(env, "stock", "receive", "--sku", "TEE-1", "--warehouse", "NJ", "--qty", "50")
     _cli(
         env,

@@ -72,3 +72,59 @@ def test_log_in_find_an_order_and_read_its_story(server, page):
     page.get_by_role("button", name="Cancel").click()
     expect(page.get_by_role("status")).to_contain_text("cancel: done")
     expect(page.locator("h1 .pill")).to_have_text("cancelled")
+
+
+@pytest.mark.browser
+def test_pick_by_scanning_with_a_keyboard_wedge_scanner(server, page):
+    body = {
+        "channel": "web",
+        "external_id": "browser-pick-1",
+        "currency": "GBP",
+        "lines": [{"sku": "MUG-1", "quantity": 2, "unit_price": "8.00"}],
+        "shipping_address": {
+            "name": "Ada Pick",
+            "line1": "1 Bin Row",
+            "city": "Leeds",
+            "postcode": "LS1 1AA",
+            "country": "GB",
+        },
+    }
+    status, order = server.call("POST", "/orders", body)
+    assert status == 201
+    server.wait_for(
+        lambda: server.call("GET", f"/orders/{order['id']}")[1]["status"] == "allocated",
+        "allocation",
+    )
+    status, wave = server.call("POST", "/waves", {"warehouse": "LON"})
+    assert status == 200, wave
+    pick_list = next(
+        pl for pl in wave["pick_lists"] if any(t["sku"] == "MUG-1" for t in pl["tasks"])
+    )
+
+    page.goto(server.url + "/login/?next=/pick/")
+    page.fill("input[name=username]", "ops")
+    page.fill("input[name=password]", "ops-pass")
+    page.click("button[type=submit]")
+    page.get_by_role("link", name=pick_list["id"]).click()
+    expect(page.locator("#task-bin")).to_have_text("A03-B17-R")
+
+    # A scanner types the code and presses Enter: bin first, then the item.
+    expect(page.locator("#scan-location")).to_be_focused()
+    page.keyboard.type("A03-B17-R")
+    page.keyboard.press("Enter")
+    page.keyboard.type("TEE-1")  # the wrong item
+    page.keyboard.press("Enter")
+    expect(page.locator("#pick-message")).to_contain_text("wrong item: scanned TEE-1")
+    expect(page.locator("#pick-message")).to_have_class("alert wrong")
+    expect(page.locator("#task-count")).to_have_text("0/2")
+
+    for _ in range(2):
+        expect(page.locator("#scan-location")).to_be_focused()
+        page.keyboard.type("A03-B17-R")
+        page.keyboard.press("Enter")
+        page.keyboard.type("MUG-1")
+        page.keyboard.press("Enter")
+        expect(page.locator("#pick-message")).to_contain_text("OK: MUG-1")
+    expect(page.locator("#pick-done")).to_contain_text("Pick list complete")
+    status, done = server.call("GET", f"/pick-lists/{pick_list['id']}")
+    assert done["status"] == "done" and done["tasks"][0]["picked"] == 2

@@ -110,3 +110,26 @@ def test_the_floor_over_the_api_and_the_cli(floor, client, tmp_path):
     refused = runner.invoke(app, ["warehouses", "locations", "LON", "--file", str(bad)])
     assert refused.exit_code == 1
     assert "row 2.location" in refused.output and "row 3.sku" in refused.output
+
+
+def test_layout_and_bins_over_the_api(shop, client):
+    tokens.ensure_user("lead", "pw", roles=("ops_manager",))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('lead')}"}
+    layout = json.loads((EXAMPLES / "layout.json").read_text())
+    bad = client.put(
+        "/api/warehouses/LON/layout",
+        {**layout, "aisles": 9},
+        content_type="application/json",
+        **auth,
+    )
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "aisle_x_m"
+    ok = client.put("/api/warehouses/LON/layout", layout, content_type="application/json", **auth)
+    assert ok.status_code == 200
+    saved = client.put(
+        "/api/warehouses/LON/locations",
+        [{"sku": "A", "location": "A02-B05-L"}],
+        content_type="application/json",
+        **auth,
+    )
+    assert saved.json() == {"saved": 1}
+    assert SkuLocation.objects.get(sku_id="A").location == "A02-B05-L"

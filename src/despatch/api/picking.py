@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Body, Field, Router, Schema
 
 from despatch.api.auth import actor
 from despatch.services import picking, waves
@@ -83,3 +83,23 @@ def scan(request: HttpRequest, task_id: int, body: ScanIn) -> Any:
 @router.post("/pick-tasks/{task_id}/short", response=TaskOut, summary="Record a short pick")
 def short(request: HttpRequest, task_id: int, body: ShortIn) -> Any:
     return picking.short(task_id, actor=actor(request), note=body.note)
+
+
+class BinIn(Schema):
+    sku: str = Field(min_length=1, max_length=64)
+    location: str = Field(min_length=1, max_length=32, description="A<aisle>-B<bin>-<L|R>")
+
+
+@router.put(
+    "/warehouses/{code}/layout",
+    response=dict[str, Any],
+    summary="Load the warehouse's layout (the LAYOUT.json of docs/picking.md)",
+)
+def put_layout(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
+    picking.set_layout(code, body)
+    return body
+
+
+@router.put("/warehouses/{code}/locations", response=dict[str, int], summary="Set SKU bins")
+def put_locations(request: HttpRequest, code: str, body: Body[list[BinIn]]) -> Any:
+    return {"saved": picking.set_locations(code, [(b.sku, b.location) for b in body])}

@@ -110,6 +110,11 @@ def get_pick_list(pick_list_id: str) -> PickList:
     return found
 
 
+def open_lists(warehouse: str = "") -> list[PickList]:
+    rows = PickList.objects.filter(status=PickList.OPEN)
+    return list(rows.filter(warehouse_id=warehouse) if warehouse else rows)
+
+
 def current_task(pick_list: PickList) -> PickTask | None:
     return pick_list.tasks.filter(status=PickTask.OPEN).select_related("sku").first()
 

@@ -12,4 +12,6 @@ urlpatterns = [
     path("stock/", views.stock, name="stock"),
     path("channels/", views.channel_list, name="channels"),
     path("channels/<str:code>/", views.channel_detail, name="channel"),
+    path("pick/", views.pick_lists, name="pick-lists"),
+    path("pick/<str:pick_list_id>/", views.pick_screen, name="pick"),
 ]

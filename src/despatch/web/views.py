@@ -9,9 +9,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from despatch.domain.errors import DomainError, NotFound
+from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.orders import OrderStatus
-from despatch.services import audit, catalogue, channels, inventory, listings, orders, tokens
+from despatch.services import (
+    audit,
+    catalogue,
+    channels,
+    inventory,
+    listings,
+    orders,
+    picking,
+    tokens,
+)
 
 
 def _actor(request: HttpRequest) -> str:
@@ -130,4 +139,56 @@ def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
         request,
         "despatch/channel.html",
         {"channel": channel, "page": page, "status": status, "stock": stock},
+    )
+
+
+@login_required
+def pick_lists(request: HttpRequest) -> HttpResponse:
+    return render(request, "despatch/pick_lists.html", {"lists": picking.open_lists()})
+
+
+@login_required
+def pick_screen(request: HttpRequest, pick_list_id: str) -> HttpResponse:
+    """The picker's screen: the next bin and item; scan the bin, then the item (a scanner
+    types the code and presses Enter). A wrong scan is refused loudly."""
+    try:
+        pick_list = picking.get_pick_list(pick_list_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    message, wrong = "", False
+    if request.method == "POST":
+        task_id = int(request.POST.get("task") or 0)
+        try:
+            if request.POST.get("action") == "short":
+                task = picking.short(task_id, actor=_actor(request), note="short at the bin")
+                message = f"Short: {task.short} x {task.sku_id} recorded for a supervisor"
+            else:
+                task = picking.scan(
+                    task_id,
+                    location=request.POST.get("location", ""),
+                    item=request.POST.get("item", ""),
+                    actor=_actor(request),
+                )
+                message = f"OK: {task.sku_id} {task.picked}/{task.quantity}"
+        except ValidationFailed as exc:
+            message, wrong = exc.errors[0].message, True
+        except DomainError as exc:
+            message, wrong = exc.detail, True
+        pick_list.refresh_from_db()
+    context = {
+        "pick_list": pick_list,
+        "task": picking.current_task(pick_list),
+        "done": pick_list.tasks.exclude(status="open").count(),
+        "total": pick_list.tasks.count(),
+        "message": message,
+        "wrong": wrong,
+    }
+    template = (
+        "despatch/_pick_panel.html" if request.headers.get("HX-Request") else "despatch/pick.html"
+    )
+    return render(
+        request,
+        template,
+        context,
+        status=422 if wrong and not request.headers.get("HX-Request") else 200,
     )
