@@ -54,6 +54,7 @@ bench: install  ## pipeline orders/second vs the raw-SQL limit; webhook intake; 
 	$(BIN)/python bench/webhooks.py --workers 2
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/labels.py
+	$(BIN)/python bench/wave.py
 
 clean:
 	rm -rf $(VENV) .test-despatch*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
