@@ -10,7 +10,7 @@ from despatch.api.auth import actor
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
 from despatch.domain.errors import NotFound
-from despatch.services import fulfillment, shipping
+from despatch.services import fulfillment, manifests, shipping
 
 router = Router(tags=["shipments"])
 
@@ -107,3 +107,33 @@ def get_label(request: HttpRequest, shipment_id: str, kind: str) -> Any:
         raise NotFound("label", f"{shipment_id}.{kind}")
     media = "application/pdf" if kind == "pdf" else "text/plain; charset=utf-8"
     return FileResponse(path.open("rb"), content_type=media, filename=path.name)
+
+
+class ManifestIn(Schema):
+    carrier: str = Field(min_length=1, max_length=64)
+    warehouse: str = Field(min_length=1, max_length=32)
+
+
+class ManifestOut(Schema):
+    id: str
+    carrier: str
+    warehouse: str
+    shipments: list[str]
+    files: list[str]
+
+
+manifest_router = Router(tags=["shipments"])
+
+
+@manifest_router.post(
+    "", response=ManifestOut, summary="Close the day for a carrier: despatch and manifest"
+)
+def close_manifest(request: HttpRequest, body: ManifestIn) -> Any:
+    closed = manifests.close(body.carrier, body.warehouse, actor=actor(request))
+    return {
+        "id": closed.manifest.id,
+        "carrier": closed.manifest.carrier,
+        "warehouse": closed.manifest.warehouse_id,
+        "shipments": [s.id for s in closed.shipments],
+        "files": sorted(closed.files),
+    }

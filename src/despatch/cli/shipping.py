@@ -13,7 +13,7 @@ from rich.table import Table
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain import tracking_numbers
 from despatch.domain.rates import Parcel
-from despatch.services import shipping
+from despatch.services import manifests, shipping
 
 app = typer.Typer(help="Carriers: rate shopping, labels, tracking numbers.", no_args_is_help=True)
 
@@ -110,3 +110,19 @@ def check_tracking(numbers: list[str]) -> None:
         bad += not result.valid
     if bad:
         raise typer.Exit(1)
+
+
+@app.command("manifest")
+def manifest(
+    carrier: str = typer.Option(..., "--carrier", help="carrier code from the rate card"),
+    warehouse: str = typer.Option(..., "--warehouse", help="warehouse code"),
+) -> None:
+    """Close the day for a carrier: its packed, labelled parcels are despatched and listed on a
+    manifest (CSV and PDF) for the driver to sign."""
+    with domain_errors():
+        closed = manifests.close(carrier, warehouse, actor="cli")
+    console.print(
+        f"manifest {closed.manifest.id}: {len(closed.shipments)} parcels despatched with {carrier}"
+    )
+    for kind, path in closed.files.items():
+        console.print(f"  {kind}: {path}")

@@ -18,6 +18,7 @@ PREFIXES = {
     "audit": "aud",
     "pick_list": "pkl",
     "wave": "wav",
+    "manifest": "man",
 }
 
 

@@ -3,7 +3,7 @@
 from despatch.models.audit import AuditEntry
 from despatch.models.catalogue import Channel, Sku, Warehouse
 from despatch.models.channels import ChannelDelivery, ChannelListing, Lease
-from despatch.models.fulfillment import Shipment, ShipmentLine, TrackingSerial
+from despatch.models.fulfillment import Manifest, Shipment, ShipmentLine, TrackingSerial
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
 from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
@@ -17,6 +17,7 @@ __all__ = [
     "ChannelDelivery",
     "ChannelListing",
     "Lease",
+    "Manifest",
     "Order",
     "OrderLine",
     "OutboxEvent",

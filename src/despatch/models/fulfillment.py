@@ -18,6 +18,14 @@ class Shipment(models.Model):
     shipping_currency = models.CharField(max_length=3, blank=True, default="")
     rate_reasoning = models.JSONField(default=list, blank=True)
     labelled_at = models.DateTimeField(null=True, blank=True)
+    manifest = models.ForeignKey(
+        "despatch.Manifest",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+    )
+    channel_notified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -42,3 +50,13 @@ class TrackingSerial(models.Model):
 
     name = models.CharField(max_length=64, primary_key=True)
     next_value = models.PositiveBigIntegerField(default=1)
+
+
+class Manifest(models.Model):
+    """The end-of-day hand-over of one carrier's parcels at one warehouse."""
+
+    id = models.CharField(max_length=40, primary_key=True)
+    carrier = models.CharField(max_length=64)
+    warehouse = models.ForeignKey("despatch.Warehouse", on_delete=models.PROTECT)
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=150)

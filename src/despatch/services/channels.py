@@ -33,9 +33,10 @@ from despatch.domain.errors import (
 )
 from despatch.domain.events import Topic
 from despatch.domain.orders import NOT_PICKED, OrderStatus
+from despatch.domain.shipments import ShipmentStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
-from despatch.integrations.channels.base import ChannelOrder
-from despatch.models import Channel, ChannelDelivery, Order, OutboxEvent
+from despatch.integrations.channels.base import ChannelOrder, Fulfilment
+from despatch.models import Channel, ChannelDelivery, Order, OutboxEvent, Shipment
 from despatch.services import catalogue, leases, listings, orders, outbox
 from despatch.services.audit import Trail
 from despatch.services.catalogue import connection as connection
@@ -43,6 +44,11 @@ from despatch.services.catalogue import get_channel as get_channel
 
 log = logging.getLogger("despatch.channels")
 TYPES = tuple(sorted({*ADAPTERS, "amazon", "bigcommerce", "csv", "api"}))
+DESPATCHED_OR_AFTER = [
+    ShipmentStatus.DESPATCHED,
+    ShipmentStatus.DELIVERED,
+    ShipmentStatus.CANCELLED,
+]
 PULL_OVERLAP = timedelta(minutes=5)  # re-read a little: clocks differ, duplicates cost nothing
 
 
@@ -510,3 +516,45 @@ def pullable() -> list[str]:
         .exclude(api_url="")
         .values_list("code", flat=True)
     )
+
+
+def write_back(shipment_id: str) -> str:
+    """Tell the order's channel that a shipment has left, with its tracking number. Once per
+    shipment; a platform that does not answer raises so the outbox tries again."""
+    shipment = Shipment.objects.select_related("order").filter(id=shipment_id).first()
+    if shipment is None:
+        raise NotFound("shipment", shipment_id)
+    if shipment.channel_notified_at:
+        return "already_told"
+    order = shipment.order
+    channel = Channel.objects.filter(code=order.channel).first()
+    adapter = adapter_for(channel.type) if channel else None
+    if channel is None or adapter is None or not hasattr(adapter, "fulfil") or not channel.api_url:
+        return "channel_takes_no_fulfilments"
+    remaining = order.shipments.exclude(status__in=DESPATCHED_OR_AFTER).exists()
+    outcome: str = adapter.fulfil(
+        connection(channel),
+        Fulfilment(
+            external_id=order.external_id,
+            carrier=shipment.carrier,
+            tracking_number=shipment.tracking_number,
+            lines=tuple(shipment.lines.values_list("sku_id", "quantity")),
+            order_complete=not remaining,
+        ),
+    )
+    with transaction.atomic():
+        told = Shipment.objects.filter(id=shipment.id, channel_notified_at__isnull=True).update(
+            channel_notified_at=timezone.now()
+        )
+        if told:
+            trail = Trail(f"channel:{channel.code}")
+            trail.add(
+                "shipment",
+                shipment.id,
+                "channel_notified",
+                order_id=order.id,
+                reason_code=outcome,
+                tracking_number=shipment.tracking_number,
+            )
+            trail.save()
+    return outcome

@@ -26,6 +26,10 @@ def _stock_moved(event: OutboxEvent) -> None:
     listings.mark_dirty(event.payload.get("skus") or [event.payload["sku"]])
 
 
+def _despatched(event: OutboxEvent) -> None:
+    channels.write_back(event.payload["shipment_id"])
+
+
 def _delivery(event: OutboxEvent) -> None:
     channels.process_delivery(event.payload["delivery"])
 
@@ -37,6 +41,7 @@ HANDLERS: dict[str, Handler] = {
     Topic.STOCK_RECEIVED.value: _stock_received,
     Topic.STOCK_ADJUSTED.value: _stock_moved,
     Topic.STOCK_CHANGED.value: _stock_moved,
+    Topic.SHIPMENT_DESPATCHED.value: _despatched,
 }
 
 

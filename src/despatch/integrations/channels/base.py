@@ -78,6 +78,17 @@ class StockUpdate:
     quantity: int
 
 
+@dataclass(frozen=True)
+class Fulfilment:
+    """A despatched shipment, as the channel is told of it."""
+
+    external_id: str
+    carrier: str
+    tracking_number: str
+    lines: tuple[tuple[str, int], ...]  # (sku, quantity)
+    order_complete: bool  # the last of the order's shipments has left
+
+
 class ChannelAdapter(Protocol):
     KIND: str
 

@@ -27,6 +27,7 @@ from despatch.integrations.channels.base import (
     ChannelOrder,
     Connection,
     Delivery,
+    Fulfilment,
     Refund,
     StockUpdate,
     hmac_base64_matches,
@@ -223,3 +224,34 @@ def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
         except DomainError as exc:
             failures[update.sku] = str(exc)
     return failures
+
+
+def fulfil(conn: Connection, fulfilment: Fulfilment) -> str:
+    """Tell Shopify the order has left: its open fulfillment orders are fulfilled with the
+    tracking number (``POST fulfillments.json``). Earlier parcels of a split order wait for the
+    last, since a fulfillment order covers a location's lines."""
+    if not fulfilment.order_complete:
+        return "waiting_for_other_parcels"
+    base = f"/admin/api/{API_VERSION}"
+    listed = http.get_json(
+        conn.url(f"{base}/orders/{fulfilment.external_id}/fulfillment_orders.json"),
+        auth(conn.token),
+    )
+    open_orders = [
+        fo
+        for fo in (listed or {}).get("fulfillment_orders") or []
+        if fo.get("status") in ("open", "in_progress")
+    ]
+    if not open_orders:
+        return "nothing_open"
+    body = {
+        "fulfillment": {
+            "line_items_by_fulfillment_order": [
+                {"fulfillment_order_id": fo["id"]} for fo in open_orders
+            ],
+            "tracking_info": {"number": fulfilment.tracking_number, "company": fulfilment.carrier},
+            "notify_customer": True,
+        }
+    }
+    http.call("POST", conn.url(f"{base}/fulfillments.json"), auth(conn.token), body)
+    return "fulfilled"

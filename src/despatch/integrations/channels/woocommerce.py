@@ -25,6 +25,7 @@ from despatch.integrations.channels.base import (
     ChannelOrder,
     Connection,
     Delivery,
+    Fulfilment,
     Refund,
     StockUpdate,
     hmac_base64_matches,
@@ -222,3 +223,18 @@ def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
                 if u.listing_id.rpartition("/")[2] in refused:
                     failures[u.sku] = refused[u.listing_id.rpartition("/")[2]]
     return failures
+
+
+def fulfil(conn: Connection, fulfilment: Fulfilment) -> str:
+    """A customer note with the carrier and tracking number for each parcel; the order is
+    marked ``completed`` when its last parcel has left."""
+    order = f"/wp-json/wc/v3/orders/{fulfilment.external_id}"
+    items = ", ".join(f"{qty} x {sku}" for sku, qty in fulfilment.lines)
+    note = f"Despatched with {fulfilment.carrier}, tracking {fulfilment.tracking_number}: {items}"
+    http.call(
+        "POST", conn.url(f"{order}/notes"), auth(conn.token), {"note": note, "customer_note": True}
+    )
+    if fulfilment.order_complete:
+        http.call("PUT", conn.url(order), auth(conn.token), {"status": "completed"})
+        return "completed"
+    return "noted"

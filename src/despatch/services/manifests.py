@@ -1,0 +1,82 @@
+"""End of day: one manifest per carrier and warehouse, and despatch confirmation.
+
+Closing a manifest takes the carrier's packed, labelled shipments at the warehouse that are on
+no manifest yet, despatches each (stock leaves through the ledger, the order follows, and the
+``shipment.despatched`` event tells the channel) and writes the manifest as CSV and PDF under
+``$DESPATCH_HOME/manifests/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from despatch.domain.addresses import Address
+from despatch.domain.errors import NotFound, ValidationFailed
+from despatch.domain.ids import new_id
+from despatch.domain.shipments import ShipmentStatus
+from despatch.integrations import manifests as documents
+from despatch.models import Manifest, Shipment, Warehouse
+from despatch.services import fulfillment
+
+
+@dataclass(frozen=True)
+class Closed:
+    manifest: Manifest
+    shipments: list[Shipment]
+    files: dict[str, Path]
+
+
+def close(carrier: str, warehouse: str, *, actor: str) -> Closed:
+    if not Warehouse.objects.filter(code=warehouse).exists():
+        raise NotFound("warehouse", warehouse)
+    with transaction.atomic():
+        due = list(
+            Shipment.objects.select_for_update()
+            .filter(
+                carrier=carrier,
+                warehouse_id=warehouse,
+                status=ShipmentStatus.PACKED,
+                manifest__isnull=True,
+            )
+            .exclude(tracking_number="")
+            .order_by("labelled_at", "id")
+        )
+        if not due:
+            raise ValidationFailed.single(
+                "carrier", f"no packed, labelled {carrier} parcels at {warehouse}", "nothing_due"
+            )
+        manifest = Manifest.objects.create(
+            id=new_id("manifest"),
+            carrier=carrier,
+            warehouse_id=warehouse,
+            created_at=timezone.now(),
+            created_by=actor,
+        )
+        Shipment.objects.filter(id__in=[s.id for s in due]).update(manifest=manifest)
+        done = [fulfillment.despatch(s.id, actor=actor) for s in due]
+    rows = [
+        documents.ManifestRow(
+            s.tracking_number,
+            s.service,
+            s.id,
+            s.order.external_id,
+            Address.from_dict(s.order.shipping_address).postcode,
+            Address.from_dict(s.order.shipping_address).country,
+            s.weight_g,
+        )
+        for s in Shipment.objects.filter(manifest=manifest)
+        .select_related("order")
+        .order_by("labelled_at", "id")
+    ]
+    folder = Path(settings.HOME) / "manifests"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = {"csv": folder / f"{manifest.id}.csv", "pdf": folder / f"{manifest.id}.pdf"}
+    files["csv"].write_text(documents.csv_text(rows), encoding="utf-8")
+    day = manifest.created_at.date().isoformat()
+    files["pdf"].write_bytes(documents.pdf(manifest.id, carrier, warehouse, day, rows))
+    return Closed(manifest, done, files)

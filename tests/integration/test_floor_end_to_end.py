@@ -1,0 +1,115 @@
+"""The warehouse floor end to end: wave, scan-picking, packing, label, manifest, despatch and
+the channel told, against a local fake Shopify and WooCommerce."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from despatch import worker
+from despatch.cli.app import app
+from despatch.domain import tracking_numbers
+from despatch.models import Sku
+from despatch.services import channels, fulfillment, manifests, orders, picking, shipping, waves
+from tests.conftest import make_draft
+from tests.integration.conftest import level
+from tests.integration.fake_platforms import Answer, fake_platform
+
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+
+
+@pytest.fixture
+def floor(shop, monkeypatch, tmp_path, settings):
+    settings.HOME = tmp_path
+    monkeypatch.setenv("DESPATCH_RATES", str(EXAMPLES / "rates.json"))
+    picking.set_layout("LON", json.loads((EXAMPLES / "layout.json").read_text()))
+    picking.set_locations("LON", [("A", "A05-B19-L")])
+    Sku.objects.filter(code="A").update(weight_g=300)
+
+
+def platform_route(method, path, body):
+    if path.endswith("/fulfillment_orders.json"):
+        return Answer(200, {"fulfillment_orders": [{"id": 1046000778, "status": "open"}]})
+    if path.endswith("/fulfillments.json"):
+        return Answer(201, {"fulfillment": {"id": 255858046, "status": "success"}})
+    return Answer(200, {"id": 1})
+
+
+def walk_the_floor(external_id, channel):
+    order, _ = orders.receive_order(
+        make_draft([("A", 2)], channel=channel, external_id=external_id), actor="t"
+    )
+    worker.drain("w")
+    (pick_list,) = waves.release("LON", actor="user:lead").pick_lists
+    task = pick_list.tasks.get()
+    for _ in range(2):
+        picking.scan(task.pk, location="A05-B19-L", item="A", actor="user:picker")
+    shipment = order.shipments.get()
+    fulfillment.pack(shipment.id, actor="user:packer")
+    labelled = shipping.buy_label(shipment.id, actor="user:packer", extra_weight_g=120)
+    return order, labelled.shipment
+
+
+def test_from_wave_to_the_channel_being_told(floor):
+    with fake_platform(route=platform_route) as shop:
+        channels.configure_channel(
+            code="shop-de", name="Shop", type="shopify", api_url=shop.url, token="shpat"
+        )
+        channels.configure_channel(
+            code="woo-fr", name="Woo", type="woocommerce", api_url=shop.url, token="ck:cs"
+        )
+        first, parcel = walk_the_floor("5001", "shop-de")
+        _, other = walk_the_floor("727", "woo-fr")
+        assert tracking_numbers.check(parcel.tracking_number).valid
+        closed = manifests.close("royalmail", "LON", actor="user:shipper")
+        assert {s.id for s in closed.shipments} == {parcel.id, other.id}
+        assert "tracking_number" in closed.files["csv"].read_text()
+        assert closed.files["pdf"].read_bytes().startswith(b"%PDF")
+        assert orders.get_order(first.id).status == "despatched"
+        assert level("A", "LON") == (6, 0)  # 10 - 2 - 2 left through the ledger
+        worker.drain("w")
+        worker.drain("w")  # the channel is told once, however often the worker runs
+    posted = shop.calls("POST", "/admin/api/2025-01/fulfillments.json")
+    assert len(posted) == 1
+    sent = posted[0]["body"]["fulfillment"]
+    assert sent["tracking_info"] == {"number": parcel.tracking_number, "company": "royalmail"}
+    assert sent["line_items_by_fulfillment_order"] == [{"fulfillment_order_id": 1046000778}]
+    notes = shop.calls("POST", "/wp-json/wc/v3/orders/727/notes")
+    assert len(notes) == 1 and other.tracking_number in notes[0]["body"]["note"]
+    assert shop.calls("PUT", "/wp-json/wc/v3/orders/727")[0]["body"] == {"status": "completed"}
+    with pytest.raises(Exception, match="no packed, labelled royalmail parcels"):
+        manifests.close("royalmail", "LON", actor="user:shipper")
+
+
+def test_a_platform_outage_is_retried_by_the_outbox(floor, monkeypatch):
+    from despatch.integrations.channels import http
+    from despatch.models import OutboxEvent
+
+    monkeypatch.setattr(http, "BACKOFF", (0.0,))
+
+    state = {"down": True}
+
+    def flaky(method, path, body):
+        if state["down"]:
+            return Answer(503, {"errors": "maintenance"})
+        return platform_route(method, path, body)
+
+    with fake_platform(route=flaky) as shop:
+        channels.configure_channel(
+            code="shop-de", name="Shop", type="shopify", api_url=shop.url, token="shpat"
+        )
+        walk_the_floor("5002", "shop-de")
+        runner = CliRunner()
+        closed = runner.invoke(
+            app, ["shipping", "manifest", "--carrier", "royalmail", "--warehouse", "LON"]
+        )
+        assert closed.exit_code == 0 and "1 parcels despatched" in closed.output, closed.output
+        worker.drain("w")
+        event = OutboxEvent.objects.get(topic="shipment.despatched")
+        assert event.status == "pending" and event.attempts == 1 and "503" in event.last_error
+        state["down"] = False
+        OutboxEvent.objects.filter(pk=event.pk).update(available_at=event.created_at)
+        worker.drain("w")
+    assert OutboxEvent.objects.get(topic="shipment.despatched").status == "done"
+    assert len(shop.calls("POST", "/admin/api/2025-01/fulfillments.json")) == 1
