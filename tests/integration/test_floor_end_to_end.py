@@ -113,3 +113,43 @@ def test_a_platform_outage_is_retried_by_the_outbox(floor, monkeypatch):
         worker.drain("w")
     assert OutboxEvent.objects.get(topic="shipment.despatched").status == "done"
     assert len(shop.calls("POST", "/admin/api/2025-01/fulfillments.json")) == 1
+
+
+CARTONS = (
+    "carton_id,name,inner_length_mm,inner_width_mm,inner_height_mm,max_content_weight_g,cost,tare_g\n"
+    "S,Small,200,150,100,2000,0.30,80\n"
+    "M,Medium,350,250,150,10000,0.60,200\n"
+)
+
+
+def test_the_weight_gate_holds_a_parcel_that_weighs_wrong(floor, tmp_path, monkeypatch, client):
+    from despatch.domain.errors import Conflict
+    from despatch.models import OutboxEvent
+    from despatch.services import packing, tokens
+
+    (tmp_path / "cartons.csv").write_text(CARTONS)
+    Sku.objects.filter(code="A").update(length_mm=90, width_mm=90, height_mm=90)
+    order, _ = orders.receive_order(make_draft([("A", 2)], external_id="W-1"), actor="t")
+    worker.drain("w")
+    task = waves.release("LON", actor="t").pick_lists[0].tasks.get()
+    for _ in range(2):
+        picking.scan(task.pk, location="A05-B19-L", item="A", actor="p")
+    shipment = order.shipments.get()
+    choice = packing.recommend(shipment.id)
+    assert choice.single and choice.parcels[0].carton.carton_id == "S"  # 2 x 90 mm cubes
+    with pytest.raises(Conflict, match="expected 680 g"):  # 2 x 300 g + 80 g carton
+        packing.pack_at_bench(shipment.id, weighed_g=390, carton_id="S", actor="packer")
+    assert OutboxEvent.objects.get(topic="pack.weight_mismatch").payload["weighed_g"] == 390
+    assert fulfillment.get_shipment(shipment.id).status == "picking"
+    tokens.ensure_user("packer", "pw", roles=("packer",))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('packer')}"}
+    recommended = client.get(f"/api/shipments/{shipment.id}/carton", **auth)
+    assert recommended.json()["carton_id"] == "S"
+    packed = client.post(
+        f"/api/shipments/{shipment.id}/pack",
+        {"carton_id": "S", "weight_g": 690},
+        content_type="application/json",
+        **auth,
+    )
+    assert packed.status_code == 200 and packed.json()["status"] == "packed"
+    assert fulfillment.get_shipment(shipment.id).weight_g == 690

@@ -10,7 +10,7 @@ from despatch.api.auth import actor
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
 from despatch.domain.errors import NotFound
-from despatch.services import fulfillment, manifests, shipping
+from despatch.services import fulfillment, manifests, packing, shipping
 
 router = Router(tags=["shipments"])
 
@@ -45,9 +45,36 @@ def pick(request: HttpRequest, shipment_id: str) -> Any:
     return shipment_out(fulfillment.start_picking(shipment_id, actor=actor(request)))
 
 
-@router.post("/{shipment_id}/pack", response=ShipmentOut)
-def pack(request: HttpRequest, shipment_id: str) -> Any:
+class PackIn(Schema):
+    carton_id: str = Field("", max_length=64, description="with weight_g: the weight gate")
+    weight_g: int | None = Field(None, ge=0, le=1_000_000, description="what the scale read")
+
+
+class CartonOut(Schema):
+    fits_one_carton: bool
+    carton_id: str | None
+    parcels: list[dict[str, Any]]
+    unfit: list[dict[str, str]]
+
+
+@router.post(
+    "/{shipment_id}/pack",
+    response=ShipmentOut,
+    summary="Packed; with carton_id and weight_g the parcel must weigh what its items and "
+    "carton do (409 and a pack.weight_mismatch exception if not)",
+)
+def pack(request: HttpRequest, shipment_id: str, body: PackIn | None = None) -> Any:
+    if body is not None and body.weight_g is not None:
+        packed = packing.pack_at_bench(
+            shipment_id, weighed_g=body.weight_g, carton_id=body.carton_id, actor=actor(request)
+        )
+        return shipment_out(packed)
     return shipment_out(fulfillment.pack(shipment_id, actor=actor(request)))
+
+
+@router.get("/{shipment_id}/carton", response=CartonOut, summary="The carton to pack it in")
+def recommend_carton(request: HttpRequest, shipment_id: str) -> Any:
+    return packing.as_json(packing.OrderBoxes(shipment_id, packing.recommend(shipment_id)))
 
 
 @router.post("/{shipment_id}/despatch", response=ShipmentOut)

@@ -50,3 +50,28 @@ def choose(
         for item, why in choice.unfit:
             table.add_row(r.order_id, "-", item.sku, str(item.weight_g), "", f"[red]{why}[/red]")
     console.print(table)
+
+
+@app.command("pack")
+def pack(
+    shipment_id: str,
+    weight_g: int = typer.Option(..., "--weight-g", min=0, help="what the scale reads"),
+    carton: str = typer.Option("", help="carton used (default: the recommended one)"),
+    cartons: Path | None = typer.Option(
+        None,
+        "--cartons",
+        help="CARTONS.csv (default: $DESPATCH_CARTONS or $DESPATCH_HOME/cartons.csv)",
+    ),
+) -> None:
+    """Pack a picked shipment at the bench, through the weight gate."""
+    with domain_errors():
+        carton_list = packing.load_cartons(cartons)
+        if not carton:
+            choice = packing.recommend(shipment_id, carton_list)
+            if not choice.single:
+                fail(f"{shipment_id} fits no single carton: name the carton with --carton", 1)
+            carton = choice.parcels[0].carton.carton_id
+        shipment = packing.pack_at_bench(
+            shipment_id, weighed_g=weight_g, carton_id=carton, actor="cli", cartons=carton_list
+        )
+    console.print(f"{shipment.id}: packed in {carton}, {weight_g} g")

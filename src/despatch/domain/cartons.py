@@ -28,6 +28,7 @@ class Carton:
     height: int
     max_weight_g: int
     cost: Decimal
+    tare_g: int = 0  # the empty carton's own weight
 
     @property
     def size(self) -> Size:
@@ -208,3 +209,23 @@ def choose(items: Sequence[Item], cartons: Sequence[Carton], by: str = "volume")
         else:
             parcels.append(parcel)
     return BoxChoice(tuple(parcels), tuple(unfit))
+
+
+@dataclass(frozen=True)
+class WeightCheck:
+    expected_g: int
+    weighed_g: int
+    tolerance_g: int
+
+    @property
+    def ok(self) -> bool:
+        return abs(self.weighed_g - self.expected_g) <= self.tolerance_g
+
+
+def weight_check(
+    items: Sequence[Item], carton: Carton, weighed_g: int, *, percent: int = 5, floor_g: int = 50
+) -> WeightCheck:
+    """Expected weight = the items + the carton; allowed off by ``percent`` (at least
+    ``floor_g``), which catches a missing or extra item of any real weight."""
+    expected = sum(i.weight_g for i in items) + carton.tare_g
+    return WeightCheck(expected, weighed_g, max(floor_g, expected * percent // 100))

@@ -18,6 +18,7 @@ class Topic(StrEnum):
     CHANNEL_DELIVERY_RECEIVED = "channel.delivery_received"
     ORDER_STATUS_CHANGED = "order.status_changed"
     PICK_SHORT = "pick.short"
+    PACK_WEIGHT_MISMATCH = "pack.weight_mismatch"
     SHIPMENT_LABELLED = "shipment.labelled"
     SHIPMENT_DESPATCHED = "shipment.despatched"
     SHIPMENT_DELIVERED = "shipment.delivered"

@@ -1,21 +1,32 @@
-"""Packing: choose the carton (or cartons) for orders, from a carton list.
+"""Packing: choose the carton (or cartons) for orders, from a carton list; at the packing
+bench, recommend the carton for a shipment and gate it on its weight.
 
 ``read_cartons`` reads CARTONS.csv (``carton_id,name,inner_length_mm,inner_width_mm,
-inner_height_mm,max_content_weight_g,cost``; extra columns ignored) and ``read_orders``
-ORDERS.json (``{"orders": [{"order_id", "lines": [{"sku", "qty", "length_mm", "width_mm",
-"height_mm", "weight_g", "upright"}]}]}``); every wrong cell is named by row or position.
+inner_height_mm,max_content_weight_g,cost``, optionally ``tare_g``; extra columns ignored) and
+``read_orders`` ORDERS.json (``{"orders": [{"order_id", "lines": [{"sku", "qty", "length_mm",
+"width_mm", "height_mm", "weight_g", "upright"}]}]}``); every wrong cell is named by row or
+position.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
 
-from despatch.domain.cartons import BoxChoice, Carton, Item, choose
-from despatch.domain.errors import FieldError, ValidationFailed
+from django.conf import settings
+from django.db import transaction
+
+from despatch.domain.cartons import BoxChoice, Carton, Item, choose, weight_check
+from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
+from despatch.domain.events import Topic
+from despatch.models import Shipment, ShipmentLine, Sku
+from despatch.services import fulfillment, outbox
+from despatch.services.audit import Trail
 
 CARTON_COLUMNS = (
     "carton_id",
@@ -66,7 +77,8 @@ def read_cartons(text: str) -> list[Carton]:
             errors.append(FieldError(f"{where}.cost", f"{row.get('cost')!r} is not an amount"))
             cost = Decimal(0)
         name = (row.get("name") or cid).strip()
-        cartons.append(Carton(cid, name, length, width, height, weight, cost))
+        tare = _whole(row.get("tare_g") or "0", f"{where}.tare_g", errors, minimum=0)
+        cartons.append(Carton(cid, name, length, width, height, weight, cost, tare))
     if errors:
         raise ValidationFailed(errors)
     if not cartons:
@@ -145,3 +157,90 @@ def as_json(result: OrderBoxes) -> dict[str, Any]:
         ],
         "unfit": [{"sku": item.sku, "reason": why} for item, why in choice.unfit],
     }
+
+
+# --- the packing bench ---------------------------------------------------------------------
+
+
+def cartons_path() -> Path:
+    return Path(os.environ.get("DESPATCH_CARTONS") or Path(settings.HOME) / "cartons.csv")
+
+
+def load_cartons(path: Path | None = None) -> list[Carton]:
+    path = path or cartons_path()
+    try:
+        return read_cartons(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NotFound("carton list", str(path)) from None
+
+
+def shipment_items(shipment_id: str) -> list[Item]:
+    lines = list(
+        ShipmentLine.objects.filter(shipment_id=shipment_id).values_list("sku_id", "quantity")
+    )
+    if not lines:
+        raise NotFound("shipment", shipment_id)
+    skus = {s.code: s for s in Sku.objects.filter(code__in=[s for s, _ in lines])}
+    items = []
+    for code, qty in lines:
+        sku = skus[code]
+        unit = Item(
+            code, sku.length_mm, sku.width_mm, sku.height_mm, sku.weight_g, "upright" in sku.flags
+        )
+        items += [unit] * qty
+    return items
+
+
+def recommend(
+    shipment_id: str, cartons: list[Carton] | None = None, by: str = "volume"
+) -> BoxChoice:
+    return choose(shipment_items(shipment_id), cartons or load_cartons(), by)
+
+
+def pack_at_bench(
+    shipment_id: str,
+    *,
+    weighed_g: int,
+    carton_id: str,
+    actor: str,
+    cartons: list[Carton] | None = None,
+) -> Shipment:
+    """The weight gate: a parcel whose weight is off from its items plus carton is not packed;
+    it is recorded as an exception (``pack.weight_mismatch``) for a person to open and check."""
+    cartons = cartons or load_cartons()
+    carton = next((c for c in cartons if c.carton_id == carton_id), None)
+    if carton is None:
+        raise ValidationFailed.single("carton_id", f"{carton_id!r} is not in the carton list")
+    check = weight_check(shipment_items(shipment_id), carton, weighed_g)
+    if not check.ok:
+        with transaction.atomic():
+            order_id = Shipment.objects.values_list("order_id", flat=True).get(id=shipment_id)
+            trail = Trail(actor)
+            detail: dict[str, Any] = {
+                "expected_g": check.expected_g,
+                "weighed_g": weighed_g,
+                "carton": carton_id,
+            }
+            trail.add("shipment", shipment_id, "weight_mismatch", order_id=order_id, **detail)
+            trail.save()
+            outbox.save(
+                [
+                    outbox.emit(
+                        Topic.PACK_WEIGHT_MISMATCH,
+                        shipment_id,
+                        trail.at,
+                        order_id=order_id,
+                        **detail,
+                    )
+                ]
+            )
+        raise Conflict(
+            f"weighs {weighed_g} g, expected {check.expected_g} g ± {check.tolerance_g} g: "
+            "open the parcel and check its items",
+            expected_g=check.expected_g,
+            weighed_g=weighed_g,
+        )
+    shipment = fulfillment.pack(shipment_id, actor=actor)
+    Shipment.objects.filter(id=shipment_id).update(weight_g=weighed_g)
+    shipment.weight_g = weighed_g
+    return shipment
