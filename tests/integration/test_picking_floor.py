@@ -133,3 +133,20 @@ def test_layout_and_bins_over_the_api(shop, client):
     )
     assert saved.json() == {"saved": 1}
     assert SkuLocation.objects.get(sku_id="A").location == "A02-B05-L"
+
+
+def test_pick_list_and_packing_slip_print(floor, client, tmp_path):
+    tokens.ensure_user("lead", "pw", roles=("ops_manager",))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('lead')}"}
+    shipment = allocated([("A", 2), ("B", 1)]).shipments.get()
+    (pick_list,) = waves.release("LON", actor="t").pick_lists
+    printed = client.get(f"/api/pick-lists/{pick_list.id}.pdf", **auth)
+    assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
+    assert printed["Content-Type"] == "application/pdf"
+    assert client.get(f"/api/pick-lists/{pick_list.id}", **auth).json()["id"] == pick_list.id
+    slip = client.get(f"/api/shipments/{shipment.id}/packing-slip.pdf", **auth)
+    assert slip.status_code == 200 and slip.content.startswith(b"%PDF")
+    assert client.get("/api/shipments/shp_nope/packing-slip.pdf", **auth).status_code == 404
+    out = tmp_path / "list.pdf"
+    shown = CliRunner().invoke(app, ["picking", "show", pick_list.id, "--pdf", str(out)])
+    assert shown.exit_code == 0 and out.read_bytes().startswith(b"%PDF")

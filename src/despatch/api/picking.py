@@ -3,13 +3,19 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Body, Field, Router, Schema
 
 from despatch.api.auth import actor
 from despatch.services import picking, waves
 
 router = Router(tags=["picking"])
+
+
+def pdf_response(document: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(document, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
 
 
 class WaveIn(Schema):
@@ -64,6 +70,11 @@ class ShortIn(Schema):
 @router.post("/waves", response=WaveOut, summary="Release a wave into routed pick lists")
 def release(request: HttpRequest, body: WaveIn) -> Any:
     return waves.release(body.warehouse, actor=actor(request), **body.dict(exclude={"warehouse"}))
+
+
+@router.get("/pick-lists/{pick_list_id}.pdf", summary="The pick list to print (A4 PDF)")
+def pick_list_pdf(request: HttpRequest, pick_list_id: str) -> Any:
+    return pdf_response(picking.pick_list_pdf(pick_list_id), f"{pick_list_id}.pdf")
 
 
 @router.get("/pick-lists/{pick_list_id}", response=PickListOut)

@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from despatch.api.auth import actor
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
+from despatch.api.picking import pdf_response
 from despatch.domain.errors import NotFound
 from despatch.services import fulfillment, manifests, packing, shipping
 
@@ -164,3 +165,8 @@ def close_manifest(request: HttpRequest, body: ManifestIn) -> Any:
         "shipments": [s.id for s in closed.shipments],
         "files": sorted(closed.files),
     }
+
+
+@router.get("/{shipment_id}/packing-slip.pdf", summary="The packing slip to put in the parcel")
+def packing_slip(request: HttpRequest, shipment_id: str) -> Any:
+    return pdf_response(packing.packing_slip_pdf(shipment_id), f"{shipment_id}-slip.pdf")

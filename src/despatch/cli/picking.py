@@ -90,10 +90,16 @@ def release(
 
 
 @app.command("show")
-def show(pick_list_id: str) -> None:
+def show(
+    pick_list_id: str,
+    pdf: Path | None = typer.Option(None, "--pdf", help="also write the printable pick list"),
+) -> None:
     """A pick list's tasks in walking order."""
     with domain_errors():
         pick_list = picking.get_pick_list(pick_list_id)
+        if pdf is not None:
+            pdf.write_bytes(picking.pick_list_pdf(pick_list_id))
+            console.print(f"written: {pdf}")
     console.print(
         f"{pick_list.id} ({pick_list.status}), {pick_list.length_m:.1f} m by {pick_list.method}"
     )

@@ -21,9 +21,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from despatch.domain.addresses import Address
 from despatch.domain.cartons import BoxChoice, Carton, Item, choose, weight_check
 from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from despatch.domain.events import Topic
+from despatch.integrations import paperwork
 from despatch.models import Shipment, ShipmentLine, Sku
 from despatch.services import fulfillment, outbox
 from despatch.services.audit import Trail
@@ -244,3 +246,17 @@ def pack_at_bench(
     Shipment.objects.filter(id=shipment_id).update(weight_g=weighed_g)
     shipment.weight_g = weighed_g
     return shipment
+
+
+def packing_slip_pdf(shipment_id: str) -> bytes:
+    shipment = Shipment.objects.select_related("order").filter(id=shipment_id).first()
+    if shipment is None:
+        raise NotFound("shipment", shipment_id)
+    order = shipment.order
+    names = dict(order.lines.values_list("sku", "name"))
+    lines = [
+        paperwork.SlipLine(sku, names.get(sku, ""), qty)
+        for sku, qty in shipment.lines.values_list("sku_id", "quantity")
+    ]
+    to = Address.from_dict(order.shipping_address)
+    return paperwork.packing_slip_pdf(order.external_id, shipment.id, to, lines)

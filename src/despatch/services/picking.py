@@ -17,6 +17,7 @@ from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFai
 from despatch.domain.events import Topic
 from despatch.domain.layout import Layout, Location, parse_location
 from despatch.domain.routing import METHODS, Route, route
+from despatch.integrations import paperwork
 from despatch.models import PickList, PickTask, Sku, SkuLocation, Warehouse
 from despatch.services import outbox, waves
 from despatch.services.audit import Trail
@@ -201,3 +202,14 @@ def _close_if_done(pick_list_id: str) -> None:
         PickList.objects.filter(id=pick_list_id, status=PickList.OPEN).update(
             status=PickList.DONE, completed_at=timezone.now()
         )
+
+
+def pick_list_pdf(pick_list_id: str) -> bytes:
+    pick_list = get_pick_list(pick_list_id)
+    rows = [
+        paperwork.PickRow(t.seq, t.location, t.sku_id, t.sku.name, t.quantity, t.shipment_id)
+        for t in pick_list.tasks.select_related("sku")
+    ]
+    return paperwork.pick_list_pdf(
+        pick_list.id, pick_list.warehouse_id, pick_list.length_m, pick_list.method, rows
+    )
