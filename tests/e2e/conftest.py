@@ -87,7 +87,14 @@ def _cli(env, *args, stdin=None) -> str:
 @pytest.fixture(scope="session")
 def server(database_url, tmp_path_factory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("home")
-    env = {**os.environ, "DESPATCH_DATABASE_URL": database_url, "DESPATCH_HOME": str(home)}
+    examples = Path(__file__).parents[2] / "docs" / "examples"
+    env = {
+        **os.environ,
+        "DESPATCH_DATABASE_URL": database_url,
+        "DESPATCH_HOME": str(home),
+        "DESPATCH_RATES": str(examples / "rates.json"),
+        "DESPATCH_CARTONS": str(examples / "cartons.csv"),
+    }
     _cli(env, "migrate")
     _cli(env, "users", "create", "ops", "--password", "ops-pass", "--role", "ops_manager")
     token = _cli(env, "tokens", "create", "ops").strip()
@@ -111,7 +118,6 @@ def server(database_url, tmp_path_factory) -> Iterator[Server]:
     )
     _cli(env, "warehouses", "add", "NJ", "--name", "New Jersey", "--tz", "America/New_York")
     _cli(env, "stock", "receive", "--sku", "MUG-1", "--warehouse", "LON", "--qty", "50")
-    examples = Path(__file__).parents[2] / "docs" / "examples"
     _cli(env, "warehouses", "layout", "LON", "--file", str(examples / "layout.json"))
     bins = home / "bins.csv"
     bins.write_text("sku,location\nMUG-1,A03-B17-R\n")

@@ -128,3 +128,67 @@ def test_pick_by_scanning_with_a_keyboard_wedge_scanner(server, page):
     expect(page.locator("#pick-done")).to_contain_text("Pick list complete")
     status, done = server.call("GET", f"/pick-lists/{pick_list['id']}")
     assert done["status"] == "done" and done["tasks"][0]["picked"] == 2
+
+
+@pytest.mark.browser
+def test_pack_by_scanning_weigh_and_print_the_label(server, page):
+    body = {
+        "channel": "web",
+        "external_id": "browser-pack-1",
+        "currency": "GBP",
+        "lines": [{"sku": "MUG-1", "quantity": 2, "unit_price": "8.00"}],
+        "shipping_address": {
+            "name": "Pat Packer",
+            "line1": "2 Carton Close",
+            "city": "Leeds",
+            "postcode": "LS1 1AA",
+            "country": "GB",
+        },
+    }
+    status, order = server.call("POST", "/orders", body)
+    assert status == 201
+    server.wait_for(
+        lambda: server.call("GET", f"/orders/{order['id']}")[1]["status"] == "allocated",
+        "allocation",
+    )
+    status, wave = server.call("POST", "/waves", {"warehouse": "LON"})
+    task = next(
+        t
+        for pl in wave["pick_lists"]
+        for t in pl["tasks"]
+        if t["shipment_id"]
+        in {s["id"] for s in server.call("GET", f"/orders/{order['id']}")[1]["shipments"]}
+    )
+    for _ in range(2):
+        server.call(
+            "POST",
+            f"/pick-tasks/{task['id']}/scan",
+            {"location": task["location"], "item": "MUG-1"},
+        )
+
+    page.goto(server.url + "/login/?next=/pack/")
+    page.fill("input[name=username]", "ops")
+    page.fill("input[name=password]", "ops-pass")
+    page.click("button[type=submit]")
+    expect(page.locator("#scan-shipment")).to_be_focused()
+    page.keyboard.type(task["shipment_id"])  # the scanner reads the parcel's label
+    page.keyboard.press("Enter")
+    expect(page.locator("#scan-item")).to_be_focused()
+    for code, answer in (
+        ("TEE-1", "TEE-1 is not in this parcel"),
+        ("MUG-1", "OK: MUG-1"),
+        ("MUG-1", "OK: MUG-1"),
+    ):
+        page.keyboard.type(code)
+        page.keyboard.press("Enter")
+        expect(page.locator("#pack-message")).to_contain_text(answer)
+    expect(page.locator("#carton")).to_have_text("M")  # two 100 x 90 x 95 mm mugs
+    page.keyboard.type("400")  # too light: a mug is missing
+    page.keyboard.press("Enter")
+    expect(page.locator("#pack-message")).to_contain_text("expected")
+    expect(page.locator("#pack-message")).to_have_class("alert wrong")
+    page.fill("#weight", "700")
+    page.keyboard.press("Enter")
+    expect(page.locator("#pack-message")).to_contain_text("Packed, 700 g")
+    page.click("#buy-label")
+    expect(page.locator("#label-done")).to_contain_text("royalmail RR")

@@ -260,3 +260,38 @@ def packing_slip_pdf(shipment_id: str) -> bytes:
     ]
     to = Address.from_dict(order.shipping_address)
     return paperwork.packing_slip_pdf(order.external_id, shipment.id, to, lines)
+
+
+@dataclass(frozen=True)
+class PackCheck:
+    """Items scanned at the bench against what the shipment holds."""
+
+    expected: dict[str, int]  # sku -> units
+    scanned: dict[str, int]
+
+    @property
+    def complete(self) -> bool:
+        return self.scanned == self.expected
+
+
+def scan_item(shipment_id: str, scanned: dict[str, int], code: str) -> tuple[PackCheck, str]:
+    """Count one scanned unit into the parcel; an item that is not the shipment's, or one too
+    many, is refused with what is wrong."""
+    expected: dict[str, int] = {}
+    for item in shipment_items(shipment_id):
+        expected[item.sku] = expected.get(item.sku, 0) + 1
+    by_gtin = dict(
+        Sku.objects.filter(code__in=list(expected)).exclude(gtin="").values_list("gtin", "code")
+    )
+    sku = code.strip() if code.strip() in expected else by_gtin.get(code.strip(), "")
+    counts = {k: v for k, v in scanned.items() if k in expected}
+    if not sku:
+        raise ValidationFailed.single(
+            "item", f"{code.strip() or 'nothing'} is not in this parcel", "wrong_item"
+        )
+    if counts.get(sku, 0) >= expected[sku]:
+        raise ValidationFailed.single(
+            "item", f"one {sku} too many: the parcel holds {expected[sku]}", "too_many"
+        )
+    counts[sku] = counts.get(sku, 0) + 1
+    return PackCheck(expected, counts), sku

@@ -14,4 +14,7 @@ urlpatterns = [
     path("channels/<str:code>/", views.channel_detail, name="channel"),
     path("pick/", views.pick_lists, name="pick-lists"),
     path("pick/<str:pick_list_id>/", views.pick_screen, name="pick"),
+    path("pack/", views.pack_start, name="pack-start"),
+    path("pack/<str:shipment_id>/", views.pack_screen, name="pack"),
+    path("pack/<str:shipment_id>/label.<str:kind>", views.label_file, name="label-file"),
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -15,10 +17,13 @@ from despatch.services import (
     audit,
     catalogue,
     channels,
+    fulfillment,
     inventory,
     listings,
     orders,
+    packing,
     picking,
+    shipping,
     tokens,
 )
 
@@ -192,3 +197,92 @@ def pick_screen(request: HttpRequest, pick_list_id: str) -> HttpResponse:
         context,
         status=422 if wrong and not request.headers.get("HX-Request") else 200,
     )
+
+
+@login_required
+def pack_start(request: HttpRequest) -> HttpResponse:
+    """The packing bench: scan the parcel's shipment ID to start."""
+    code = request.GET.get("shipment", "").strip()
+    if code:
+        return redirect("pack", shipment_id=code)
+    return render(request, "despatch/pack_start.html")
+
+
+def _scanned(raw: str) -> dict[str, int]:
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): int(v) for k, v in data.items() if isinstance(v, int) and v > 0}
+
+
+@login_required
+def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
+    """Scan every item against the shipment, see the carton, weigh, pack, buy the label."""
+    try:
+        shipment = fulfillment.get_shipment(shipment_id)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
+    scanned = _scanned(request.POST.get("scanned", ""))
+    message, wrong = "", False
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    try:
+        if action == "scan":
+            check, sku = packing.scan_item(shipment_id, scanned, request.POST.get("item", ""))
+            scanned, message = check.scanned, f"OK: {sku}"
+        elif action == "pack":
+            weight = int(request.POST.get("weight_g") or -1)
+            if weight < 0:
+                raise ValidationFailed.single("weight_g", "enter the weight the scale shows")
+            packing.pack_at_bench(
+                shipment_id,
+                weighed_g=weight,
+                carton_id=request.POST.get("carton", ""),
+                actor=_actor(request),
+            )
+            message = f"Packed, {weight} g"
+        elif action == "label":
+            bought = shipping.buy_label(shipment_id, actor=_actor(request))
+            message = f"Label: {bought.shipment.carrier} {bought.shipment.tracking_number}"
+    except ValidationFailed as exc:
+        message, wrong = exc.errors[0].message, True
+    except (DomainError, ValueError) as exc:
+        message, wrong = getattr(exc, "detail", str(exc)), True
+    shipment = fulfillment.get_shipment(shipment_id)
+    expected: dict[str, int] = {}
+    for item in packing.shipment_items(shipment_id):
+        expected[item.sku] = expected.get(item.sku, 0) + 1
+    complete = shipment.status != "picking" or scanned == expected
+    carton, carton_note = "", ""
+    if complete and shipment.status == "picking":
+        try:
+            choice = packing.recommend(shipment_id)
+            carton = choice.parcels[0].carton.carton_id if choice.single else ""
+            carton_note = "" if choice.single else "fits no single carton: split it"
+        except DomainError as exc:
+            carton_note = exc.detail
+    context = {
+        "shipment": shipment,
+        "rows": [(sku, expected[sku], scanned.get(sku, 0)) for sku in sorted(expected)],
+        "scanned_json": json.dumps(scanned),
+        "complete": complete,
+        "carton": carton,
+        "carton_note": carton_note,
+        "message": message,
+        "wrong": wrong,
+    }
+    template = (
+        "despatch/_pack_panel.html" if request.headers.get("HX-Request") else "despatch/pack.html"
+    )
+    return render(request, template, context)
+
+
+@login_required
+def label_file(request: HttpRequest, shipment_id: str, kind: str) -> FileResponse:
+    path = shipping.label_files(shipment_id).get(kind)
+    if path is None:
+        raise Http404(f"no {kind} label for {shipment_id}")
+    media = "application/pdf" if kind == "pdf" else "text/plain; charset=utf-8"
+    return FileResponse(path.open("rb"), content_type=media, filename=path.name)
