@@ -233,9 +233,10 @@ def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
             check, sku = packing.scan_item(shipment_id, scanned, request.POST.get("item", ""))
             scanned, message = check.scanned, f"OK: {sku}"
         elif action == "pack":
-            weight = int(request.POST.get("weight_g") or -1)
-            if weight < 0:
-                raise ValidationFailed.single("weight_g", "enter the weight the scale shows")
+            text = request.POST.get("weight_g", "").strip()
+            if not text.isdigit():
+                raise ValidationFailed.single("weight_g", "enter the weight in grams, e.g. 690")
+            weight = int(text)
             packing.pack_at_bench(
                 shipment_id,
                 weighed_g=weight,
@@ -248,8 +249,8 @@ def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
             message = f"Label: {bought.shipment.carrier} {bought.shipment.tracking_number}"
     except ValidationFailed as exc:
         message, wrong = exc.errors[0].message, True
-    except (DomainError, ValueError) as exc:
-        message, wrong = getattr(exc, "detail", str(exc)), True
+    except DomainError as exc:
+        message, wrong = exc.detail, True
     shipment = fulfillment.get_shipment(shipment_id)
     expected: dict[str, int] = {}
     for item in packing.shipment_items(shipment_id):
