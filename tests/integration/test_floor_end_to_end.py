@@ -153,3 +153,34 @@ def test_the_weight_gate_holds_a_parcel_that_weighs_wrong(floor, tmp_path, monke
     )
     assert packed.status_code == 200 and packed.json()["status"] == "packed"
     assert fulfillment.get_shipment(shipment.id).weight_g == 690
+
+
+def test_the_packing_screen_asks_plainly_for_a_weight(floor, tmp_path, client):
+    from despatch.services import tokens
+
+    (tmp_path / "cartons.csv").write_text(CARTONS)
+    order, _ = orders.receive_order(make_draft([("A", 1)], external_id="W-2"), actor="t")
+    worker.drain("w")
+    task = waves.release("LON", actor="t").pick_lists[0].tasks.get()
+    picking.scan(task.pk, location="A05-B19-L", item="A", actor="p")
+    shipment = order.shipments.get()
+    tokens.ensure_user("packer", "pw", roles=("packer",))
+    client.login(username="packer", password="pw")
+    url = f"/pack/{shipment.id}/"
+    wrong = client.post(
+        url, {"action": "scan", "item": "B", "scanned": "{}"}, HTTP_HX_REQUEST="true"
+    )
+    assert "B is not in this parcel" in wrong.content.decode()
+    scanned = client.post(
+        url, {"action": "scan", "item": "A", "scanned": "{}"}, HTTP_HX_REQUEST="true"
+    )
+    assert 'id="carton">S<' in scanned.content.decode()
+    typo = client.post(
+        url, {"action": "pack", "carton": "S", "weight_g": "3OO", "scanned": '{"A": 1}'}
+    )
+    assert "enter the weight in grams" in typo.content.decode()
+    packed = client.post(
+        url, {"action": "pack", "carton": "S", "weight_g": "380", "scanned": '{"A": 1}'}
+    )
+    assert "Packed, 380 g" in packed.content.decode()
+    assert fulfillment.get_shipment(shipment.id).status == "packed"
