@@ -2,7 +2,16 @@
 
 from ninja import NinjaAPI
 
-from despatch.api import catalogue, channels, orders, picking, problems, shipments, stock
+from despatch.api import (
+    catalogue,
+    channels,
+    orders,
+    picking,
+    problems,
+    shipments,
+    stock,
+    tracking,
+)
 from despatch.api.auth import TokenAuth
 
 api = NinjaAPI(
@@ -22,4 +31,5 @@ api.add_router("/shipments", shipments.router)
 api.add_router("/manifests", shipments.manifest_router)
 api.add_router("/channels", channels.router)
 api.add_router("/", picking.router)
+api.add_router("/", tracking.router)
 api.add_router("/", catalogue.router)

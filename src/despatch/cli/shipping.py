@@ -13,7 +13,7 @@ from rich.table import Table
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain import tracking_numbers
 from despatch.domain.rates import Parcel
-from despatch.services import manifests, shipping
+from despatch.services import manifests, shipping, tracking
 
 app = typer.Typer(help="Carriers: rate shopping, labels, tracking numbers.", no_args_is_help=True)
 
@@ -126,3 +126,21 @@ def manifest(
     )
     for kind, path in closed.files.items():
         console.print(f"  {kind}: {path}")
+
+
+@app.command("tracking-import")
+def tracking_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file"),
+    carrier: str = typer.Option(..., "--carrier", help="carrier code"),
+) -> None:
+    """Record carrier events from a CSV with tracking_number,status,occurred_at[,location];
+    each row is reported: its status, duplicate, or the error."""
+    with domain_errors():
+        rows = tracking.import_csv(carrier, file.read_text(encoding="utf-8"))
+    failed = 0
+    for r in rows:
+        console.print(f"row {r.row}: {r.outcome}")
+        failed += r.outcome.startswith("error")
+    console.print(f"{len(rows) - failed} recorded or already known, {failed} refused")
+    if failed:
+        raise typer.Exit(1)

@@ -22,6 +22,7 @@ class Topic(StrEnum):
     SHIPMENT_LABELLED = "shipment.labelled"
     SHIPMENT_DESPATCHED = "shipment.despatched"
     SHIPMENT_DELIVERED = "shipment.delivered"
+    SHIPMENT_TRACKING_WARNING = "shipment.tracking_warning"
     STOCK_RECEIVED = "stock.received"
     STOCK_ADJUSTED = "stock.adjusted"
     STOCK_CHANGED = "stock.changed"  # reserved or released: what channels may sell moved

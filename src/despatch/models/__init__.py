@@ -3,7 +3,13 @@
 from despatch.models.audit import AuditEntry
 from despatch.models.catalogue import Channel, Sku, Warehouse
 from despatch.models.channels import ChannelDelivery, ChannelListing, Lease
-from despatch.models.fulfillment import Manifest, Shipment, ShipmentLine, TrackingSerial
+from despatch.models.fulfillment import (
+    Manifest,
+    Shipment,
+    ShipmentLine,
+    TrackingEvent,
+    TrackingSerial,
+)
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
 from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
@@ -30,6 +36,7 @@ __all__ = [
     "SkuLocation",
     "StockLevel",
     "StockMovement",
+    "TrackingEvent",
     "TrackingSerial",
     "Warehouse",
 ]

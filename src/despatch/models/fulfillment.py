@@ -60,3 +60,23 @@ class Manifest(models.Model):
     warehouse = models.ForeignKey("despatch.Warehouse", on_delete=models.PROTECT)
     created_at = models.DateTimeField()
     created_by = models.CharField(max_length=150)
+
+
+class TrackingEvent(models.Model):
+    """One carrier event for a shipment, as received (once: a repeat changes nothing)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="tracking")
+    status = models.CharField(max_length=24)
+    carrier_code = models.CharField(max_length=64, blank=True, default="")
+    occurred_at = models.DateTimeField()
+    location = models.CharField(max_length=200, blank=True, default="")
+    source = models.CharField(max_length=16, default="webhook")  # webhook, file
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "status", "occurred_at"], name="tracking_event_once"
+            )
+        ]

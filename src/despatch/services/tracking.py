@@ -1,0 +1,175 @@
+"""Carrier tracking: events in (signed webhooks, CSV files), shipments and orders move on.
+
+An event names a shipment by its tracking number. It is stored once (a repeat of the same
+status at the same time changes nothing); ``delivered`` delivers a despatched shipment (the
+order follows); warnings (attempted delivery, delayed, exception, returned to sender) are
+audited and written as ``shipment.tracking_warning`` events for a person and for customer
+notifications.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import os
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from despatch.domain.errors import FieldError, NotFound, Unauthorized, ValidationFailed
+from despatch.domain.events import Topic
+from despatch.domain.shipments import ShipmentStatus
+from despatch.domain.tracking import WARNINGS, TrackingStatus, normalise
+from despatch.models import Shipment, TrackingEvent
+from despatch.services import fulfillment, outbox
+from despatch.services.audit import Trail
+
+SIGNATURE_HEADER = "x-despatch-signature"
+
+
+def secret_for(carrier: str) -> str:
+    name = "DESPATCH_TRACKING_SECRET_" + "".join(c if c.isalnum() else "_" for c in carrier.upper())
+    return os.environ.get(name) or os.environ.get("DESPATCH_TRACKING_SECRET", "")
+
+
+def verify(carrier: str, body: bytes, signature: str) -> None:
+    """Hex HMAC-SHA256 of the raw body with the carrier's secret."""
+    secret = secret_for(carrier)
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() if secret else ""
+    if not secret or not hmac.compare_digest(expected, (signature or "").strip().lower()):
+        raise Unauthorized(f"the signature does not match {carrier}'s tracking secret")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    shipment_id: str
+    status: TrackingStatus
+    new: bool
+
+
+def record(
+    carrier: str,
+    tracking_number: str,
+    status: str,
+    occurred_at: datetime,
+    *,
+    location: str = "",
+    source: str = "webhook",
+) -> Recorded:
+    code = normalise(status)
+    shipment = Shipment.objects.filter(tracking_number=tracking_number.strip().upper()).first()
+    if shipment is None:
+        raise NotFound("tracking number", tracking_number)
+    try:
+        with transaction.atomic():
+            TrackingEvent.objects.create(
+                shipment=shipment,
+                status=code.value,
+                carrier_code=status[:64],
+                occurred_at=occurred_at,
+                location=location[:200],
+                source=source,
+                received_at=timezone.now(),
+            )
+            trail = Trail(f"carrier:{carrier}")
+            trail.add(
+                "shipment",
+                shipment.id,
+                f"tracking_{code.value}",
+                order_id=shipment.order_id,
+                reason_code=status[:64],
+                location=location,
+                occurred_at=occurred_at.isoformat(),
+            )
+            trail.save()
+            if code in WARNINGS:
+                outbox.save(
+                    [
+                        outbox.emit(
+                            Topic.SHIPMENT_TRACKING_WARNING,
+                            shipment.id,
+                            trail.at,
+                            order_id=shipment.order_id,
+                            shipment_id=shipment.id,
+                            status=code.value,
+                            location=location,
+                        )
+                    ]
+                )
+    except IntegrityError:
+        return Recorded(shipment.id, code, False)
+    if code == TrackingStatus.DELIVERED and shipment.status == ShipmentStatus.DESPATCHED:
+        fulfillment.deliver(shipment.id, actor=f"carrier:{carrier}")
+    return Recorded(shipment.id, code, True)
+
+
+def _when(value: str, where: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed.single(where, f"{value!r} is not an ISO 8601 time") from None
+    return moment if moment.tzinfo else timezone.make_aware(moment, timezone.get_default_timezone())
+
+
+def record_payload(carrier: str, payload: object) -> list[Recorded]:
+    """A webhook body: ``{"events": [{"tracking_number", "status", "occurred_at", "location"}]}``
+    (or one such object). Every wrong entry is named; nothing is recorded until all are right."""
+    events = payload.get("events", [payload]) if isinstance(payload, dict) else None
+    if not isinstance(events, list) or not events:
+        raise ValidationFailed.single("events", "expected a list of tracking events", "required")
+    errors: list[FieldError] = []
+    parsed = []
+    for i, event in enumerate(events):
+        where = f"events[{i}]"
+        if not isinstance(event, dict):
+            errors.append(FieldError(where, "expected an object"))
+            continue
+        status = str(event.get("status") or "")
+        try:
+            normalise(status, f"{where}.status")
+        except ValidationFailed as exc:
+            errors += exc.errors
+        try:
+            at = _when(str(event.get("occurred_at") or ""), f"{where}.occurred_at")
+        except ValidationFailed as exc:
+            errors += exc.errors
+            continue
+        parsed.append(
+            (str(event.get("tracking_number") or ""), status, at, str(event.get("location") or ""))
+        )
+    if errors:
+        raise ValidationFailed(errors)
+    return [record(carrier, number, raw, at, location=place) for number, raw, at, place in parsed]
+
+
+@dataclass(frozen=True)
+class FileRow:
+    row: int
+    outcome: str  # recorded, duplicate, or the error
+
+
+def import_csv(carrier: str, text: str) -> list[FileRow]:
+    """``tracking_number,status,occurred_at[,location]``: each row recorded or its error given."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = {"tracking_number", "status", "occurred_at"} - set(reader.fieldnames or [])
+    if missing:
+        raise ValidationFailed.single("header", f"missing column(s): {', '.join(sorted(missing))}")
+    results = []
+    for n, row in enumerate(reader, start=2):
+        try:
+            done = record(
+                carrier,
+                row["tracking_number"] or "",
+                row["status"] or "",
+                _when(row["occurred_at"] or "", f"row {n}.occurred_at"),
+                location=row.get("location") or "",
+                source="file",
+            )
+            results.append(FileRow(n, done.status.value if done.new else "duplicate"))
+        except (ValidationFailed, NotFound) as exc:
+            results.append(FileRow(n, f"error: {exc.detail}"))
+    return results
