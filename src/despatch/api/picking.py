@@ -35,6 +35,7 @@ class TaskOut(Schema):
     short: int
     status: str
     shipment_id: str
+    pick_list: str = Field(alias="pick_list_id")
 
 
 class PickListOut(Schema):
