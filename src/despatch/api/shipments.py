@@ -10,7 +10,6 @@ from despatch.api.auth import actor
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
 from despatch.api.picking import pdf_response
-from despatch.domain.errors import NotFound
 from despatch.services import fulfillment, manifests, packing, shipping
 
 router = Router(tags=["shipments"])
@@ -130,10 +129,7 @@ def buy_label(request: HttpRequest, shipment_id: str, body: LabelIn) -> Any:
 @router.get("/{shipment_id}/label.{kind}", summary="Download the label (pdf or zpl)")
 def get_label(request: HttpRequest, shipment_id: str, kind: str) -> Any:
     fulfillment.get_shipment(shipment_id)
-    path = shipping.label_files(shipment_id).get(kind)
-    if path is None:
-        raise NotFound("label", f"{shipment_id}.{kind}")
-    media = "application/pdf" if kind == "pdf" else "text/plain; charset=utf-8"
+    path, media = shipping.label_file(shipment_id, kind)
     return FileResponse(path.open("rb"), content_type=media, filename=path.name)
 
 

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain import tracking_numbers
-from despatch.domain.rates import Parcel
+from despatch.domain.rates import Parcel, shop
 from despatch.services import manifests, shipping, tracking
 
 app = typer.Typer(help="Carriers: rate shopping, labels, tracking numbers.", no_args_is_help=True)
@@ -48,7 +48,7 @@ def rate(
         size = [int(n) for n in dims.split("x")]
     with domain_errors():
         services = shipping.load_rates(rates)
-        result = shipping.rate(
+        result = shop(
             services,
             Parcel(weight_g, *size),
             to.upper(),

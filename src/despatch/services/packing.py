@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -274,12 +275,15 @@ class PackCheck:
         return self.scanned == self.expected
 
 
+def expected_units(shipment_id: str) -> dict[str, int]:
+    """Units of each SKU the parcel must hold."""
+    return dict(Counter(item.sku for item in shipment_items(shipment_id)))
+
+
 def scan_item(shipment_id: str, scanned: dict[str, int], code: str) -> tuple[PackCheck, str]:
     """Count one scanned unit into the parcel; an item that is not the shipment's, or one too
     many, is refused with what is wrong."""
-    expected: dict[str, int] = {}
-    for item in shipment_items(shipment_id):
-        expected[item.sku] = expected.get(item.sku, 0) + 1
+    expected = expected_units(shipment_id)
     by_gtin = dict(
         Sku.objects.filter(code__in=list(expected)).exclude(gtin="").values_list("gtin", "code")
     )

@@ -98,6 +98,17 @@ class Labelled:
     files: dict[str, Path]
 
 
+LABEL_MEDIA = {"pdf": "application/pdf", "zpl": "text/plain; charset=utf-8"}
+
+
+def label_file(shipment_id: str, kind: str) -> tuple[Path, str]:
+    """The label file of one format and its media type, for download."""
+    path = label_files(shipment_id).get(kind)
+    if path is None:
+        raise NotFound("label", f"{shipment_id}.{kind}")
+    return path, LABEL_MEDIA[kind]
+
+
 def label_files(shipment_id: str) -> dict[str, Path]:
     base = labels_dir() / shipment_id
     return {
@@ -199,17 +210,6 @@ def _write_labels(
     files["pdf"].write_bytes(labels.pdf(label))
     files["zpl"].write_text(labels.zpl(label), encoding="utf-8")
     return files
-
-
-def rate(
-    services: list[Service],
-    parcel: Parcel,
-    country: str,
-    postcode: str,
-    ship_date: date,
-    deliver_by: date | None,
-) -> Shopping:
-    return shop(services, parcel, country, postcode, ship_date, deliver_by)
 
 
 def as_dict(shopping: Shopping) -> dict[str, Any]:

@@ -111,8 +111,10 @@ def _make_list(
             taken.append(shipment)
         if not taken:
             return
-        stops = [parse_location(bins[li.sku_id], layout) for s in taken for li in lines[s.id]]
-        path = route(layout, stops, method)
+        spot = {
+            li.sku_id: parse_location(bins[li.sku_id], layout) for s in taken for li in lines[s.id]
+        }
+        path = route(layout, [spot[li.sku_id] for s in taken for li in lines[s.id]], method)
         order = {code: n for n, code in enumerate(path.sequence)}
         pick_list = PickList.objects.create(
             id=new_id("pick_list"),
@@ -123,11 +125,7 @@ def _make_list(
             created_at=timezone.now(),
         )
         tasks = sorted(
-            (
-                (order[parse_location(bins[li.sku_id], layout).code], s.id, li)
-                for s in taken
-                for li in lines[s.id]
-            ),
+            ((order[spot[li.sku_id].code], s.id, li) for s in taken for li in lines[s.id]),
             key=lambda t: (t[0], t[1], t[2].id),
         )
         PickTask.objects.bulk_create(
@@ -137,7 +135,7 @@ def _make_list(
                 shipment_id=shipment_id,
                 shipment_line=li,
                 sku_id=li.sku_id,
-                location=parse_location(bins[li.sku_id], layout).code,
+                location=spot[li.sku_id].code,
                 quantity=li.quantity,
             )
             for n, (_, shipment_id, li) in enumerate(tasks, start=1)

@@ -252,9 +252,7 @@ def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
     except DomainError as exc:
         message, wrong = exc.detail, True
     shipment = fulfillment.get_shipment(shipment_id)
-    expected: dict[str, int] = {}
-    for item in packing.shipment_items(shipment_id):
-        expected[item.sku] = expected.get(item.sku, 0) + 1
+    expected = packing.expected_units(shipment_id)
     complete = shipment.status != "picking" or scanned == expected
     carton, carton_note = "", ""
     if complete and shipment.status == "picking":
@@ -282,8 +280,8 @@ def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
 
 @login_required
 def label_file(request: HttpRequest, shipment_id: str, kind: str) -> FileResponse:
-    path = shipping.label_files(shipment_id).get(kind)
-    if path is None:
-        raise Http404(f"no {kind} label for {shipment_id}")
-    media = "application/pdf" if kind == "pdf" else "text/plain; charset=utf-8"
+    try:
+        path, media = shipping.label_file(shipment_id, kind)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
     return FileResponse(path.open("rb"), content_type=media, filename=path.name)
