@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections
 
-from despatch.services import allocation, channels, listings, outbox, pipeline
+from despatch.services import allocation, channels, exceptions, listings, outbox, pipeline
 
 log = logging.getLogger("despatch.worker")
 
@@ -127,6 +127,7 @@ def run(
         stats = drain_once(worker_id, batch)
         if time.monotonic() - last_timer >= timer_every:
             allocation.expire_reservations()
+            exceptions.escalate_due()
             last_timer = time.monotonic()
         if pull_every and time.monotonic() - last_pull >= pull_every:
             pull_channels(worker_id)

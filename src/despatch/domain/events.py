@@ -23,6 +23,9 @@ class Topic(StrEnum):
     SHIPMENT_DESPATCHED = "shipment.despatched"
     SHIPMENT_DELIVERED = "shipment.delivered"
     SHIPMENT_TRACKING_WARNING = "shipment.tracking_warning"
+    EXCEPTION_OPENED = "exception.opened"
+    EXCEPTION_ESCALATED = "exception.escalated"
+    EXCEPTION_RESOLVED = "exception.resolved"
     STOCK_RECEIVED = "stock.received"
     STOCK_ADJUSTED = "stock.adjusted"
     STOCK_CHANGED = "stock.changed"  # reserved or released: what channels may sell moved

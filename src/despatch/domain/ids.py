@@ -19,6 +19,7 @@ PREFIXES = {
     "pick_list": "pkl",
     "wave": "wav",
     "manifest": "man",
+    "exception": "exc",
 }
 
 

@@ -3,6 +3,7 @@
 from despatch.models.audit import AuditEntry
 from despatch.models.catalogue import Channel, Sku, Warehouse
 from despatch.models.channels import ChannelDelivery, ChannelListing, Lease
+from despatch.models.exceptions import ExceptionCase
 from despatch.models.fulfillment import (
     Manifest,
     Shipment,
@@ -22,6 +23,7 @@ __all__ = [
     "Channel",
     "ChannelDelivery",
     "ChannelListing",
+    "ExceptionCase",
     "Lease",
     "Manifest",
     "Order",

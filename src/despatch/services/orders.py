@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from despatch.domain.errors import DuplicateOrder, NotFound, ValidationFailed
 from despatch.domain.events import Topic
+from despatch.domain.exceptions import AUTO, Kind
 from despatch.domain.ids import new_id
 from despatch.domain.money import Money
 from despatch.domain.orders import (
@@ -26,7 +27,7 @@ from despatch.domain.orders import (
     advance,
 )
 from despatch.models import Order, OrderLine, Reservation
-from despatch.services import inventory, outbox
+from despatch.services import exceptions, inventory, outbox
 from despatch.services.audit import Trail
 
 
@@ -157,6 +158,14 @@ def hold_order(
     outbox.save(
         [outbox.emit(Topic.ORDER_HELD, order.id, trail.at, order_id=order.id, reason=reason.value)]
     )
+    exceptions.open_case(
+        Kind(reason.value),
+        subject=f"order:{order.id}",
+        summary="; ".join(p["message"] for p in problems) or reason.value,
+        trail=trail,
+        order_id=order.id,
+        detail=problems,
+    )
 
 
 def place_hold(order_id: str, *, actor: str, note: str = "") -> Order:
@@ -171,8 +180,11 @@ def place_hold(order_id: str, *, actor: str, note: str = "") -> Order:
     return order
 
 
-def release_order(order_id: str, *, actor: str, note: str = "") -> Order:
-    """Take an order off hold and send it through validation again."""
+def release_order(
+    order_id: str, *, actor: str, note: str = "", resolution: str = "release"
+) -> Order:
+    """Take an order off hold and send it through validation again; its hold's exception
+    case is resolved with ``resolution``."""
     with transaction.atomic():
         order = lock_order(order_id)
         trail = Trail(actor)
@@ -185,6 +197,7 @@ def release_order(order_id: str, *, actor: str, note: str = "") -> Order:
         order.save(
             update_fields=["status", "hold_reason", "hold_detail", "allocation", "updated_at"]
         )
+        exceptions.close_order_holds(order.id, trail, resolution, note)
         trail.save()
         outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
     return order
@@ -200,6 +213,7 @@ def release_if_paid(order: Order, trail: Trail) -> bool:
     set_status(order, OrderEvent.RELEASE, trail, "payment_received", payment=order.payment_status)
     order.hold_reason, order.hold_detail = "", []
     order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
+    exceptions.close_order_holds(order.id, trail, AUTO, f"payment {order.payment_status}")
     outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
     return True
 
@@ -235,6 +249,7 @@ def cancel_order(order_id: str, *, actor: str, reason: str = "customer_request")
         order.shipments.exclude(status="cancelled").update(status="cancelled", updated_at=trail.at)
         order.cancelled_at = trail.at
         order.save(update_fields=["status", "cancelled_at", "updated_at"])
+        exceptions.close_order_holds(order.id, trail, "cancel", reason)
         trail.save()
         outbox.save(
             [

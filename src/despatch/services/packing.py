@@ -26,9 +26,10 @@ from despatch.domain.addresses import Address
 from despatch.domain.cartons import BoxChoice, Carton, Item, choose, weight_check
 from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from despatch.domain.events import Topic
+from despatch.domain.exceptions import Kind
 from despatch.integrations import paperwork
 from despatch.models import Shipment, ShipmentLine, Sku
-from despatch.services import fulfillment, outbox
+from despatch.services import exceptions, fulfillment, outbox
 from despatch.services.audit import Trail
 
 CARTON_COLUMNS = (
@@ -225,6 +226,16 @@ def pack_at_bench(
                 "carton": carton_id,
             }
             trail.add("shipment", shipment_id, "weight_mismatch", order_id=order_id, **detail)
+            exceptions.open_case(
+                Kind.WEIGHT_MISMATCH,
+                subject=f"shipment:{shipment_id}",
+                summary=f"weighed {weighed_g} g, expected {check.expected_g} g "
+                f"± {check.tolerance_g} g in {carton_id}",
+                trail=trail,
+                order_id=order_id,
+                shipment_id=shipment_id,
+                detail=detail,
+            )
             trail.save()
             outbox.save(
                 [
@@ -243,8 +254,13 @@ def pack_at_bench(
             expected_g=check.expected_g,
             weighed_g=weighed_g,
         )
-    shipment = fulfillment.pack(shipment_id, actor=actor)
-    Shipment.objects.filter(id=shipment_id).update(weight_g=weighed_g)
+    with transaction.atomic():
+        shipment = fulfillment.pack(shipment_id, actor=actor)
+        Shipment.objects.filter(id=shipment_id).update(weight_g=weighed_g)
+        trail = Trail(actor)
+        note = f"weighed {weighed_g} g, within {check.tolerance_g} g of {check.expected_g} g"
+        exceptions.close_subject(Kind.WEIGHT_MISMATCH, f"shipment:{shipment_id}", trail, note)
+        trail.save()
     shipment.weight_g = weighed_g
     return shipment
 

@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from despatch.domain.events import Topic
+from despatch.domain.exceptions import Kind
 from despatch.domain.layout import Layout, Location, parse_location
 from despatch.domain.routing import METHODS, Route, route
 from despatch.integrations import paperwork
 from despatch.models import PickList, PickTask, Sku, SkuLocation, Warehouse
-from despatch.services import outbox, waves
+from despatch.services import exceptions, outbox, waves
 from despatch.services.audit import Trail
 
 
@@ -180,6 +181,16 @@ def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
             "missing": task.short,
         }
         trail.add("pick_task", str(task.pk), "short_pick", order_id=order_id, note=note, **detail)
+        exceptions.open_case(
+            Kind.SHORT_PICK,
+            subject=f"pick_task:{task.pk}",
+            summary=f"{task.short} x {task.sku_id} missing at {task.location}"
+            + (f": {note}" if note else ""),
+            trail=trail,
+            order_id=order_id,
+            shipment_id=task.shipment_id,
+            detail=detail,
+        )
         trail.save()
         outbox.save(
             [

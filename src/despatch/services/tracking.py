@@ -22,10 +22,11 @@ from django.utils import timezone
 
 from despatch.domain.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from despatch.domain.events import Topic
+from despatch.domain.exceptions import Kind
 from despatch.domain.shipments import ShipmentStatus
 from despatch.domain.tracking import WARNINGS, TrackingStatus, normalise
 from despatch.models import Shipment, TrackingEvent
-from despatch.services import fulfillment, outbox
+from despatch.services import exceptions, fulfillment, outbox
 from despatch.services.audit import Trail
 
 SIGNATURE_HEADER = "x-despatch-signature"
@@ -85,6 +86,20 @@ def record(
                 location=location,
                 occurred_at=occurred_at.isoformat(),
             )
+            if code in WARNINGS:
+                exceptions.open_case(
+                    Kind.DELIVERY_WARNING,
+                    subject=f"shipment:{shipment.id}",
+                    summary=f"{shipment.carrier or carrier} reports {code.value.replace('_', ' ')}"
+                    + (f" at {location}" if location else ""),
+                    trail=trail,
+                    order_id=shipment.order_id,
+                    shipment_id=shipment.id,
+                    detail={"status": code.value, "carrier_code": status, "location": location},
+                )
+            if code == TrackingStatus.DELIVERED:
+                subject = f"shipment:{shipment.id}"
+                exceptions.close_subject(Kind.DELIVERY_WARNING, subject, trail, "delivered")
             trail.save()
             if code in WARNINGS:
                 outbox.save(
