@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from despatch.api import (
     catalogue,
     channels,
+    exceptions,
     orders,
     picking,
     problems,
@@ -30,6 +31,7 @@ api.add_router("/stock", stock.router)
 api.add_router("/shipments", shipments.router)
 api.add_router("/manifests", shipments.manifest_router)
 api.add_router("/channels", channels.router)
+api.add_router("/exceptions", exceptions.router)
 api.add_router("/", picking.router)
 api.add_router("/", tracking.router)
 api.add_router("/", catalogue.router)

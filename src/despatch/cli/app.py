@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import typer
 
-from despatch.cli import admin, channels, demo, orders, packing, picking, shipping, stock
+from despatch.cli import (
+    admin,
+    channels,
+    demo,
+    exceptions,
+    orders,
+    packing,
+    picking,
+    shipping,
+    stock,
+)
 from despatch.cli.common import console
 
 app = typer.Typer(
@@ -15,6 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(orders.app, name="orders")
+app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(channels.app, name="channels")
 app.add_typer(stock.app, name="stock")
 app.add_typer(picking.app, name="picking")

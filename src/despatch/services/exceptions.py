@@ -267,6 +267,14 @@ def list_cases(
     ).order_by("breached", "priority", "due_at", "id")
 
 
+def read_case(case_id: str) -> ExceptionCase:
+    """One case, with whether its SLA is breached."""
+    case = list_cases(status="all").filter(id=case_id).first()
+    if case is None:
+        raise NotFound("exception", case_id)
+    return case
+
+
 def queue_counts(now: datetime | None = None) -> list[dict[str, Any]]:
     """Per queue: how many are open and how many are past their SLA."""
     now = now or timezone.now()

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("orders/<str:order_id>/", views.order_detail, name="order"),
     path("orders/<str:order_id>/<str:action>/", views.order_action, name="order-action"),
+    path("exceptions/", views.exception_queue, name="exceptions"),
     path("stock/", views.stock, name="stock"),
     path("channels/", views.channel_list, name="channels"),
     path("channels/<str:code>/", views.channel_detail, name="channel"),

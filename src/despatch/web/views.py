@@ -9,20 +9,24 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
+from despatch.domain.exceptions import Kind, time_left
 from despatch.domain.orders import OrderStatus
 from despatch.services import (
     audit,
     catalogue,
     channels,
+    exceptions,
     fulfillment,
     inventory,
     listings,
     orders,
     packing,
     picking,
+    resolutions,
     shipping,
     tokens,
 )
@@ -285,3 +289,73 @@ def label_file(request: HttpRequest, shipment_id: str, kind: str) -> FileRespons
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     return FileResponse(path.open("rb"), content_type=media, filename=path.name)
+
+
+EXCEPTION_ROLES = ("ops_manager", "order_ops", "support", "picker", "packer", "shipping")
+
+
+@login_required
+def exception_queue(request: HttpRequest) -> HttpResponse:
+    """The exception queues: breached SLAs first, then priority, then due time; take, resolve,
+    or select many and resolve them together."""
+    queue, owner = request.GET.get("queue", ""), request.GET.get("owner", "")
+    if owner == "me":
+        owner = _actor(request)
+    message, failed = "", False
+    if request.method == "POST":
+        message, failed = _exception_action(request)
+    try:
+        cases = list(exceptions.list_cases(queue=queue, owner=owner)[:200])
+    except ValidationFailed as exc:
+        cases, message, failed = [], exc.detail, True
+    now, rules = timezone.now(), exceptions.current_policies()
+    for case in cases:  # what the row shows: time left and the case's resolutions
+        case.late, case.left = time_left(case.due_at, now)  # type: ignore[attr-defined]
+        case.actions = [r.value for r in rules[Kind(case.kind)].resolutions]  # type: ignore[attr-defined]
+    context = {
+        "cases": cases,
+        "queues": exceptions.queue_counts(),
+        "queue": queue,
+        "owner": request.GET.get("owner", ""),
+        "message": message,
+        "failed": failed,
+        "me": _actor(request),
+    }
+    template = (
+        "despatch/_exception_rows.html"
+        if request.headers.get("HX-Request")
+        else "despatch/exceptions.html"
+    )
+    return render(request, template, context)
+
+
+def _exception_action(request: HttpRequest) -> tuple[str, bool]:
+    if not tokens.has_role(request.user, EXCEPTION_ROLES):
+        return f"refused: needs one of the roles {', '.join(EXCEPTION_ROLES)}", True
+    ids = request.POST.getlist("ids")
+    action, note = request.POST.get("action", ""), request.POST.get("note", "").strip()
+    if not ids:
+        return "select at least one exception", True
+    if action == "take":
+        try:
+            for case_id in ids:
+                exceptions.assign(case_id, _actor(request), actor=_actor(request))
+        except DomainError as exc:
+            return f"take refused: {exc.detail}", True
+        return f"{len(ids)} taken by you", False
+    address = {
+        k.removeprefix("address."): str(v).strip()
+        for k, v in request.POST.items()
+        if k.startswith("address.") and str(v).strip()
+    }
+    fix = resolutions.Fix(note, address or None, None, "")
+    if action == "substitute":
+        line = request.POST.get("line_no", "")
+        fix = resolutions.Fix(
+            note, None, int(line) if line.isdigit() else None, request.POST.get("sku", "").strip()
+        )
+    outcomes = resolutions.resolve_many(ids, action, actor=_actor(request), fix=fix)
+    bad = [o for o in outcomes if not o.ok]
+    if bad:
+        return "; ".join(f"{o.exception_id}: {o.detail}" for o in bad), True
+    return f"{len(outcomes)} resolved ({action})", False

@@ -1,0 +1,129 @@
+"""Exception queues: list (most urgent first), read, assign and resolve, one or in bulk."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from despatch.api.auth import actor
+from despatch.services import exceptions, resolutions
+
+router = Router(tags=["exceptions"])
+
+
+class ExceptionOut(Schema):
+    id: str
+    kind: str
+    queue: str
+    subject: str
+    order_id: str | None
+    shipment_id: str
+    summary: str
+    detail: Any
+    status: str
+    priority: int
+    owner: str
+    opened_at: datetime
+    due_at: datetime
+    breached: bool
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+    resolved_by: str
+    resolution: str
+    note: str
+
+    @staticmethod
+    def resolve_breached(case: Any) -> bool:
+        return getattr(case, "breached", 1) == 0
+
+
+class QueueFilter(Schema):
+    status: str = "open"
+    queue: str = ""
+    owner: str = ""
+    kind: str = ""
+    order_id: str = ""
+    limit: int = 200
+
+
+class QueueCount(Schema):
+    queue: str
+    open: int
+    breached: int
+
+
+class AssignIn(Schema):
+    owner: str
+
+
+class ResolveIn(Schema):
+    action: str
+    note: str = ""
+    address: dict[str, str] | None = None
+    line_no: int | None = None
+    sku: str = ""
+
+    def fix(self) -> resolutions.Fix:
+        return resolutions.Fix(self.note, self.address, self.line_no, self.sku)
+
+
+class BulkIn(ResolveIn):
+    ids: list[str]
+
+
+class OutcomeOut(Schema):
+    exception_id: str
+    ok: bool
+    detail: str
+
+
+class BulkOut(Schema):
+    resolved: int
+    failed: int
+    outcomes: list[OutcomeOut]
+
+
+@router.get("", response=list[ExceptionOut], summary="The queue: breached SLAs first")
+def list_cases(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
+    """``owner`` is ``user:NAME``, ``group:NAME`` or ``unassigned``."""
+    cases = exceptions.list_cases(
+        status=filters.status,
+        queue=filters.queue,
+        owner=filters.owner,
+        kind=filters.kind,
+        order_id=filters.order_id,
+    )
+    return cases[: max(1, min(filters.limit, 1000))]
+
+
+@router.get("/queues", response=list[QueueCount], summary="Open and breached cases per queue")
+def queues(request: HttpRequest) -> Any:
+    return exceptions.queue_counts()
+
+
+@router.post("/bulk", response=BulkOut, summary="Resolve many cases with one action")
+def bulk(request: HttpRequest, body: BulkIn) -> Any:
+    """Each case is resolved on its own: one refusal stops none of the others."""
+    outcomes = resolutions.resolve_many(body.ids, body.action, actor=actor(request), fix=body.fix())
+    return resolutions.summary(outcomes)
+
+
+@router.get("/{exception_id}", response=ExceptionOut)
+def get_case(request: HttpRequest, exception_id: str) -> Any:
+    return exceptions.read_case(exception_id)
+
+
+@router.post("/{exception_id}/assign", response=ExceptionOut)
+def assign(request: HttpRequest, exception_id: str, body: AssignIn) -> Any:
+    exceptions.assign(exception_id, body.owner, actor=actor(request))
+    return exceptions.read_case(exception_id)
+
+
+@router.post("/{exception_id}/resolve", response=ExceptionOut)
+def resolve(request: HttpRequest, exception_id: str, body: ResolveIn) -> Any:
+    """Actions by kind: ``release``/``cancel`` for holds, ``fix_address`` (with ``address``),
+    ``substitute`` (with ``line_no`` and ``sku``), ``resolve`` (with a ``note``) for floor and
+    delivery cases."""
+    resolutions.resolve(exception_id, body.action, actor=actor(request), fix=body.fix())
+    return exceptions.read_case(exception_id)
