@@ -6,6 +6,10 @@
         drain the outbox as one of several workers; print the event IDs handled
     python -m tests.integration.race_client webhook DB_URL START_AT CHANNEL DELIVERY_ID FILE
         deliver a signed Shopify webhook (as a platform retrying would), then drain
+    python -m tests.integration.race_client resolve DB_URL START_AT EXCEPTION_ID ACTION WHO
+        resolve one exception case as WHO (release or cancel), racing the others
+    python -m tests.integration.race_client escalate DB_URL START_AT
+        escalate every case past its SLA, as one of several workers
 
 Prints one JSON line with what it did.
 """
@@ -46,6 +50,22 @@ def main() -> None:
         delivery, new = channels.receive_delivery(code, headers, body)
         worker.drain(f"race-{os.getpid()}")
         print(json.dumps({"delivery": delivery.pk, "new": new}))
+        return
+    if mode == "resolve":
+        from despatch.domain.errors import DomainError
+        from despatch.services import resolutions
+
+        case_id, action, who = sys.argv[4], sys.argv[5], sys.argv[6]
+        try:
+            resolutions.resolve(case_id, action, actor=f"user:{who}")
+            print(json.dumps({"ok": True}))
+        except DomainError as error:
+            print(json.dumps({"ok": False, "code": error.code, "detail": error.detail}))
+        return
+    if mode == "escalate":
+        from despatch.services import exceptions
+
+        print(json.dumps({"escalated": exceptions.escalate_due()}))
         return
     if mode == "drain":
         stats = worker.drain(f"race-{os.getpid()}", batch=5)

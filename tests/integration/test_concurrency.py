@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import F, Sum
 
 from despatch import worker
 from despatch.models import Order, OrderLine, OutboxEvent, Reservation, StockLevel
@@ -138,3 +138,45 @@ def test_webhooks_racing_for_one_order_make_exactly_one_order(tmp_path):
     assert Order.objects.filter(channel="shop").count() == 1
     assert set(ChannelDelivery.objects.values_list("status", flat=True)) == {"processed"}
     assert Order.objects.get(channel="shop").payment_status == "partially_refunded"
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_people_resolving_one_case_at_once_act_once():
+    from despatch.models import AuditEntry, ExceptionCase
+
+    catalogue.upsert_warehouse(code="LON", name="London", priority=1)
+    held, _ = orders.receive_order(make_draft([("GHOST", 1)], external_id="X1"), actor="t")
+    worker.drain("setup")
+    case = ExceptionCase.objects.get(order_id=held.id)
+    start = str(time.time() + 3)
+    racers = [("resolve", database_url(), start, case.id, "cancel", f"p{n}") for n in range(6)]
+    outcomes = results(spawn(*racers))
+
+    assert sum(o["ok"] for o in outcomes) == 1
+    assert {o["code"] for o in outcomes if not o["ok"]} <= {"conflict", "invalid_transition"}
+    case.refresh_from_db()
+    assert case.status == "resolved" and case.resolution == "cancel"
+    assert AuditEntry.objects.filter(order_id=held.id, action="cancel").count() == 1
+    assert AuditEntry.objects.filter(subject_id=case.id, action="resolved").count() == 1
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_workers_escalating_at_once_escalate_each_case_once():
+    from datetime import timedelta
+
+    from despatch.models import AuditEntry, ExceptionCase
+
+    catalogue.upsert_warehouse(code="LON", name="London", priority=1)
+    for n in range(30):
+        orders.receive_order(make_draft([("GHOST", 1)], external_id=f"E{n}"), actor="t")
+    worker.drain("setup")
+    assert ExceptionCase.objects.count() == 30
+    ExceptionCase.objects.update(due_at=F("opened_at") - timedelta(minutes=1))
+    start = str(time.time() + 3)
+    counts = [r["escalated"] for r in results(spawn(*[("escalate", database_url(), start)] * 4))]
+
+    assert sum(counts) == 30
+    assert AuditEntry.objects.filter(action="escalated").count() == 30
+    assert set(ExceptionCase.objects.values_list("owner", flat=True)) == {"group:ops-managers"}

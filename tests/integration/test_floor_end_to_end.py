@@ -140,6 +140,14 @@ def test_the_weight_gate_holds_a_parcel_that_weighs_wrong(floor, tmp_path, monke
     with pytest.raises(Conflict, match="expected 680 g"):  # 2 x 300 g + 80 g carton
         packing.pack_at_bench(shipment.id, weighed_g=390, carton_id="S", actor="packer")
     assert OutboxEvent.objects.get(topic="pack.weight_mismatch").payload["weighed_g"] == 390
+    from despatch.models import ExceptionCase
+
+    case = ExceptionCase.objects.get(kind="weight_mismatch")
+    assert (case.queue, case.owner, case.status) == ("floor", "group:packing", "open")
+    assert case.subject == f"shipment:{shipment.id}" and "weighed 390 g" in case.summary
+    with pytest.raises(Conflict):  # weighed wrong again: still the one case
+        packing.pack_at_bench(shipment.id, weighed_g=395, carton_id="S", actor="packer")
+    assert ExceptionCase.objects.filter(kind="weight_mismatch").count() == 1
     assert fulfillment.get_shipment(shipment.id).status == "picking"
     tokens.ensure_user("packer", "pw", roles=("packer",))
     auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('packer')}"}
@@ -153,6 +161,8 @@ def test_the_weight_gate_holds_a_parcel_that_weighs_wrong(floor, tmp_path, monke
     )
     assert packed.status_code == 200 and packed.json()["status"] == "packed"
     assert fulfillment.get_shipment(shipment.id).weight_g == 690
+    case.refresh_from_db()  # re-weighed right: the case closed itself
+    assert (case.status, case.resolution, case.resolved_by) == ("resolved", "auto", "user:packer")
 
 
 def test_the_packing_screen_asks_plainly_for_a_weight(floor, tmp_path, client):

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from despatch.cli.app import app
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.tracking import TrackingStatus, normalise
-from despatch.models import OutboxEvent
+from despatch.models import ExceptionCase, OutboxEvent
 from despatch.services import fulfillment, orders, tracking
 from tests.integration.test_fulfillment import allocated
 
@@ -80,6 +80,9 @@ def test_warnings_are_written_for_a_person_and_files_report_each_row(despatched,
     )
     warning = OutboxEvent.objects.get(topic="shipment.tracking_warning")
     assert warning.payload["status"] == "attempted_delivery"
+    case = ExceptionCase.objects.get(kind="delivery_warning")
+    assert (case.queue, case.status, case.order_id) == ("delivery", "open", order.id)
+    assert "attempted delivery" in case.summary
     csv_file = tmp_path / "events.csv"
     csv_file.write_text(
         "tracking_number,status,occurred_at,location\n"
@@ -95,3 +98,5 @@ def test_warnings_are_written_for_a_person_and_files_report_each_row(despatched,
     assert "row 3: error: tracking number 'RR999999999GB' does not exist" in result.output
     assert "row 4: delivered" in result.output
     assert orders.get_order(order.id).status == "delivered"
+    case.refresh_from_db()
+    assert (case.status, case.resolution, case.note) == ("resolved", "auto", "delivered")

@@ -179,11 +179,6 @@ def normalise_owner(owner: str) -> str:
     return owner
 
 
-def urgency(breached: bool, priority: int, due_at: datetime) -> tuple[int, int, datetime]:
-    """The queue's order: breached SLAs first, then the most urgent, then the earliest due."""
-    return (0 if breached else 1, priority, due_at)
-
-
 def time_left(due_at: datetime, now: datetime) -> tuple[bool, str]:
     """Whether the SLA is breached, and by how much or how long is left (``1h05m``)."""
     seconds = (due_at - now).total_seconds()
