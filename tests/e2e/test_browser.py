@@ -175,3 +175,59 @@ def test_pack_by_scanning_weigh_and_print_the_label(server, page):
     expect(page.locator("#pack-message")).to_contain_text("Packed, 700 g")
     page.click("#buy-label")
     expect(page.locator("#label-done")).to_contain_text("royalmail RR")
+
+
+def held_order(server, external_id, sku="MUG-1", city="Leeds"):
+    body = {
+        "channel": "web",
+        "external_id": external_id,
+        "currency": "GBP",
+        "lines": [{"sku": sku, "quantity": 1, "unit_price": "8.00"}],
+        "shipping_address": {
+            "name": "Hal Held",
+            "line1": "3 Queue St",
+            "city": city,
+            "postcode": "LS1 1AA",
+            "country": "GB",
+        },
+    }
+    status, order = server.call("POST", "/orders", body)
+    assert status == 201, order
+    return server.wait_for(
+        lambda: (o := server.call("GET", f"/orders/{order['id']}")[1])["status"] == "on_hold" and o,
+        "the hold",
+    )
+
+
+@pytest.mark.browser
+def test_the_exception_queue_takes_fixes_and_resolves_in_bulk(server, page):
+    no_city = held_order(server, "browser-exc-1", city="")
+    ghost_a = held_order(server, "browser-exc-2", sku="GHOST-1")
+    ghost_b = held_order(server, "browser-exc-3", sku="GHOST-2")
+    log_in(page, server, "/exceptions/?queue=addresses")
+    expect(page.get_by_role("heading", name="Exceptions")).to_be_visible()
+    row = page.locator("#exceptions tbody tr", has_text=no_city["id"])
+    expect(row).to_contain_text("shipping_address.city: is required")
+    row.get_by_role("button", name="Take").click()
+    expect(page.locator("#exception-message")).to_have_text("1 taken by you")
+    row = page.locator("#exceptions tbody tr", has_text=no_city["id"])
+    expect(row).to_contain_text("user:ops")
+    row.get_by_text("Fix the address").click()
+    row.locator("input[name='address.city']").fill("Leeds")
+    row.get_by_role("button", name="Save and release").click()
+    expect(page.locator("#exception-message")).to_have_text("1 resolved (fix_address)")
+    server.wait_for(
+        lambda: server.call("GET", f"/orders/{no_city['id']}")[1]["status"] == "allocated",
+        "the corrected order allocated",
+    )
+
+    page.goto(server.url + "/exceptions/?queue=catalogue")
+    for order in (ghost_a, ghost_b):
+        page.locator("#exceptions tbody tr", has_text=order["id"]).get_by_role("checkbox").check()
+    page.get_by_label("Action for the selected").select_option("cancel")
+    page.get_by_label("Note for the selected").fill("not our product")
+    page.get_by_role("button", name="Apply to selected").click()
+    expect(page.locator("#exception-message")).to_have_text("2 resolved (cancel)")
+    for order in (ghost_a, ghost_b):
+        expect(page.locator("#exceptions")).not_to_contain_text(order["id"])
+        assert server.call("GET", f"/orders/{order['id']}")[1]["status"] == "cancelled"

@@ -161,11 +161,18 @@ def hold_order(
     exceptions.open_case(
         Kind(reason.value),
         subject=f"order:{order.id}",
-        summary="; ".join(p["message"] for p in problems) or reason.value,
+        summary="; ".join(_said(p) for p in problems) or reason.value,
         trail=trail,
         order_id=order.id,
         detail=problems,
     )
+
+
+def _said(problem: dict[str, str]) -> str:
+    """A hold problem in a line: the field it is about, unless the message names it."""
+    field = problem.get("field", "")
+    plain = field in {"order", "payment_status"} or field.startswith("sku:")
+    return problem["message"] if plain else f"{field}: {problem['message']}"
 
 
 def place_hold(order_id: str, *, actor: str, note: str = "") -> Order:
