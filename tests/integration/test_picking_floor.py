@@ -8,8 +8,19 @@ from typer.testing import CliRunner
 
 from despatch.cli.app import app
 from despatch.domain.errors import Conflict, ValidationFailed
-from despatch.models import AuditEntry, OutboxEvent, PickTask, Sku, SkuLocation
-from despatch.services import fulfillment, picking, tokens, waves
+from despatch.models import (
+    AuditEntry,
+    ExceptionCase,
+    OrderLine,
+    OutboxEvent,
+    PickTask,
+    ShipmentLine,
+    Sku,
+    SkuLocation,
+    StockMovement,
+)
+from despatch.services import fulfillment, inventory, picking, tokens, waves
+from tests.integration.conftest import level
 from tests.integration.test_fulfillment import allocated
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
@@ -62,16 +73,46 @@ def test_scans_must_match_the_bin_and_the_item(floor):
         picking.scan(task.pk, location="A05-B19-L", item="A", actor="user:picker")
 
 
-def test_a_short_pick_is_recorded_for_a_person(floor):
-    shipment = allocated([("A", 3)]).shipments.get()
+def test_a_short_pick_ships_what_was_picked_and_backorders_the_rest(floor):
+    order = allocated([("A", 3)])
+    shipment = order.shipments.get()
     task = waves.release("LON", actor="t").pick_lists[0].tasks.get()
     picking.scan(task.pk, location="A05-B19-L", item="A", actor="p")
     shorted = picking.short(task.pk, actor="p", note="bin empty")
     assert (shorted.status, shorted.short) == ("short", 2)
     event = OutboxEvent.objects.get(topic="pick.short")
     assert event.payload["missing"] == 2 and event.payload["location"] == "A05-B19-L"
-    with pytest.raises(Conflict, match="still short"):
-        fulfillment.pack(shipment.id, actor="t")
+    assert event.payload["backordered"] == 2 and event.payload["resourced"] == {}
+    assert level("A", "LON") == (8, 1)  # the 2 missing written off; 1 still reserved
+    assert inventory.ledger_breaks() == []
+    count = StockMovement.objects.get(reason="count")
+    assert (count.quantity, count.reference) == (-2, f"pick_task:{task.pk}")
+    assert OrderLine.objects.get(order=order).backordered == 2
+    case = ExceptionCase.objects.get(kind="short_pick")
+    assert (case.queue, case.owner, case.shipment_id) == ("floor", "group:warehouse", shipment.id)
+    assert "2 x A missing at A05-B19-L: count the bin" in case.summary
+    assert "2 backordered: no other warehouse has A" in case.summary
+    assert fulfillment.pack(shipment.id, actor="t").status == "packed"  # the one picked unit
+    assert ShipmentLine.objects.get(shipment=shipment).quantity == 1
+
+
+def test_a_short_pick_is_resourced_from_another_warehouse(floor):
+    order = allocated([("B", 2)])  # B: 2 in LON, 5 in NJ
+    first = order.shipments.get()
+    assert first.warehouse_id == "LON"
+    task = waves.release("LON", actor="t").pick_lists[0].tasks.get()
+    picking.short(task.pk, actor="p")
+    assert level("B", "LON") == (0, 0) and level("B", "NJ") == (5, 2)
+    assert fulfillment.get_shipment(first.id).status == "cancelled"  # nothing left in it
+    (second,) = order.shipments.exclude(id=first.id)
+    assert (second.warehouse_id, second.status) == ("NJ", "allocated")
+    assert second.lines.get().quantity == 2
+    order.refresh_from_db()
+    assert order.status == "allocated"  # back from picking: the units wait in NJ
+    entry = AuditEntry.objects.get(action="resourced")
+    assert (entry.subject_id, entry.detail["instead_of"]) == (second.id, first.id)
+    assert "NJ ships 2" in ExceptionCase.objects.get(kind="short_pick").summary
+    assert inventory.ledger_breaks() == []
 
 
 def test_the_floor_over_the_api_and_the_cli(floor, client, tmp_path):

@@ -79,7 +79,8 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
     S.BACKORDERED: frozenset({E.RESERVE, E.HOLD, E.CANCEL}),
     S.RESERVED: frozenset({E.ALLOCATE, E.EXPIRE, E.HOLD, E.CANCEL}),
     S.ALLOCATED: frozenset({E.START_PICKING, E.CANCEL}),
-    S.PICKING: frozenset({E.PACK, E.DESPATCH_PART, E.CANCEL}),
+    # ALLOCATE from PICKING: a short pick moved every unit left to another warehouse
+    S.PICKING: frozenset({E.PACK, E.DESPATCH_PART, E.ALLOCATE, E.CANCEL}),
     S.PACKED: frozenset({E.DESPATCH, E.DESPATCH_PART, E.CANCEL}),
     S.PARTIALLY_DESPATCHED: frozenset({E.DESPATCH, E.DELIVER_PART}),
     S.DESPATCHED: frozenset({E.DELIVER, E.DELIVER_PART}),

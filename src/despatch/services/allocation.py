@@ -96,7 +96,8 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     return True
 
 
-def _warehouses_for(order: Order) -> list[str]:
+def warehouses_for(order: Order) -> list[str]:
+    """The active warehouses the order's channel ships from, in its priority order."""
     preferred = (
         Channel.objects.filter(code=order.channel).values_list("warehouses", flat=True).first()
     )
@@ -116,7 +117,7 @@ def reserve(
     """
     lines = list(order.lines.all()) if lines is None else lines
     needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
-    warehouses = _warehouses_for(order)
+    warehouses = warehouses_for(order)
     for _ in range(RACE_RETRIES):
         stock = inventory.snapshot({n.sku for n in needs}, warehouses)
         plan = plan_allocation(needs, stock, warehouses)

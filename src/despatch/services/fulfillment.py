@@ -47,12 +47,12 @@ def _step(shipment_id: str, target: ShipmentStatus, actor: str, **detail: str) -
         )
         if target == ShipmentStatus.DESPATCHED:
             _consume_stock(shipment, actor, trail)
-        _follow(order, trail)
+        follow(order, trail)
         trail.save()
     return shipment
 
 
-def _follow(order: Order, trail: Trail) -> None:
+def follow(order: Order, trail: Trail) -> None:
     """Move the order to the status its shipments now imply, through the table."""
     implied = status_from_shipments(
         ShipmentStatus(s) for s in order.shipments.values_list("status", flat=True)
@@ -109,8 +109,9 @@ def start_picking(shipment_id: str, *, actor: str) -> Shipment:
 
 
 def pack(shipment_id: str, *, actor: str) -> Shipment:
-    """Packed once every pick task of the shipment is picked (a short pick needs a person)."""
-    waiting = PickTask.objects.filter(shipment_id=shipment_id).exclude(status=PickTask.PICKED)
+    """Packed once no pick task of the shipment is open (a short task's missing units were
+    taken off the shipment when it was reported)."""
+    waiting = PickTask.objects.filter(shipment_id=shipment_id, status=PickTask.OPEN)
     if waiting.exists():
         states = sorted(set(waiting.values_list("status", flat=True)))
         raise Conflict(

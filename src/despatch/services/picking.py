@@ -20,8 +20,9 @@ from despatch.domain.layout import Layout, Location, parse_location
 from despatch.domain.routing import METHODS, Route, route
 from despatch.integrations import paperwork
 from despatch.models import PickList, PickTask, Sku, SkuLocation, Warehouse
-from despatch.services import exceptions, outbox, waves
+from despatch.services import exceptions, fulfillment, outbox, shortfalls, waves
 from despatch.services.audit import Trail
+from despatch.services.orders import lock_order
 
 
 @dataclass(frozen=True)
@@ -164,9 +165,16 @@ def scan(task_id: int, *, location: str, item: str, actor: str) -> PickTask:
 
 
 def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
-    """The bin holds fewer than the task needs: the shortfall is recorded, audited and sent as
-    a ``pick.short`` event for a person to resolve."""
+    """The bin holds fewer than the task needs: the shortfall is written off the bin, the
+    missing units are re-sourced from another warehouse or backordered, and an exception asks
+    the floor to count the bin (``services.shortfalls``)."""
     with transaction.atomic():
+        order_id = (
+            PickTask.objects.filter(pk=task_id).values_list("shipment__order_id", flat=True).first()
+        )
+        if order_id is None:
+            raise NotFound("pick task", str(task_id))
+        order = lock_order(order_id)  # the order's lock guards its shipments and stock
         task = _lock_task(task_id)
         if task.status != PickTask.OPEN:
             raise Conflict(f"this task is already {task.status}", current=task.status)
@@ -174,18 +182,22 @@ def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
         task.status = PickTask.SHORT
         task.save(update_fields=["short", "status"])
         trail = Trail(actor)
-        order_id = task.shipment.order_id
         detail: dict[str, Any] = {
             "sku": task.sku_id,
             "location": task.location,
             "missing": task.short,
         }
         trail.add("pick_task", str(task.pk), "short_pick", order_id=order_id, note=note, **detail)
+        found = shortfalls.settle(order, task, trail)
+        if found.shipment_cancelled:
+            fulfillment.follow(order, trail)
+        detail |= {"resourced": found.resourced, "backordered": found.backordered}
         exceptions.open_case(
             Kind.SHORT_PICK,
             subject=f"pick_task:{task.pk}",
-            summary=f"{task.short} x {task.sku_id} missing at {task.location}"
-            + (f": {note}" if note else ""),
+            summary=f"{task.short} x {task.sku_id} missing at {task.location}: count the bin; "
+            + found.describe(task.sku_id)
+            + (f" ({note})" if note else ""),
             trail=trail,
             order_id=order_id,
             shipment_id=task.shipment_id,
