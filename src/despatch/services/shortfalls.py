@@ -89,9 +89,7 @@ def _write_off(
     if missing < line.quantity:
         Reservation.objects.filter(id=line.reservation_id).update(quantity=F("quantity") - missing)
     else:  # nothing of it was there: the reservation holds nothing any more
-        Reservation.objects.filter(id=line.reservation_id).update(
-            status=ReservationStatus.RELEASED
-        )
+        Reservation.objects.filter(id=line.reservation_id).update(status=ReservationStatus.RELEASED)
     ShipmentLine.objects.filter(pk=line.pk).update(quantity=F("quantity") - missing)
 
 
