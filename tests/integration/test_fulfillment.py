@@ -7,8 +7,8 @@ from tests.conftest import make_draft
 from tests.integration.conftest import level
 
 
-def allocated(lines):
-    order, _ = orders.receive_order(make_draft(lines), actor="test")
+def allocated(lines, **overrides):
+    order, _ = orders.receive_order(make_draft(lines, **overrides), actor="test")
     worker.drain("test-worker")
     return orders.get_order(order.id)
 

@@ -191,3 +191,40 @@ def test_pick_list_and_packing_slip_print(floor, client, tmp_path):
     out = tmp_path / "list.pdf"
     shown = CliRunner().invoke(app, ["picking", "show", pick_list.id, "--pdf", str(out)])
     assert shown.exit_code == 0 and out.read_bytes().startswith(b"%PDF")
+
+
+def test_zone_picking_splits_a_batch_into_one_list_per_zone(floor):
+    layout = json.loads((EXAMPLES / "layout.json").read_text())
+    layout["zones"] = {"FRONT": [1, 2, 3], "BACK": [4, 5, 6]}
+    picking.set_layout("LON", layout)
+    first = allocated([("A", 1), ("B", 1)]).shipments.get()  # A in aisle 5, B in aisle 1
+    second = allocated([("A", 2)]).shipments.get()
+    with pytest.raises(ValidationFailed, match="batches need|must be at least 1"):
+        waves.release("LON", actor="t", zones=True, max_orders=0)
+    report = waves.release("LON", actor="t", zones=True)
+    by_zone = {pl.zone: pl for pl in report.pick_lists}
+    assert set(by_zone) == {"BACK", "FRONT"}
+    assert by_zone["BACK"].batch == by_zone["FRONT"].batch != ""  # one tote, two pickers
+    assert [(t.location, t.shipment_id) for t in by_zone["FRONT"].tasks.all()] == [
+        ("A01-B02-R", first.id)
+    ]
+    assert {t.shipment_id for t in by_zone["BACK"].tasks.all()} == {first.id, second.id}
+
+
+def test_a_wave_respects_the_tote_and_picks_big_orders_alone(floor):
+    Sku.objects.filter(code__in=["A", "B"]).update(length_mm=200, width_mm=100, height_mm=100)
+    small = [allocated([("A", 1)]).shipments.get() for _ in range(3)]  # 2 litres each
+    big = allocated([("A", 1), ("B", 1)]).shipments.get()
+    with pytest.raises(ValidationFailed, match="names no zones"):
+        waves.release("LON", actor="t", zones=True)
+    report = waves.release("LON", actor="t", tote_litres=4.5, single_lines=2)
+    lists = [sorted(t.shipment_id for t in pl.tasks.all()) for pl in report.pick_lists]
+    assert lists == [sorted([small[0].id, small[1].id]), [big.id, big.id], [small[2].id]]
+
+
+def test_a_wave_for_one_service_leaves_the_others(floor):
+    express = allocated([("A", 1)], requested_service="express").shipments.get()
+    standard = allocated([("A", 1)]).shipments.get()
+    report = waves.release("LON", actor="t", service="express")
+    assert [t.shipment_id for pl in report.pick_lists for t in pl.tasks.all()] == [express.id]
+    assert fulfillment.get_shipment(standard.id).status == "allocated"

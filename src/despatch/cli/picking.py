@@ -73,16 +73,40 @@ def release(
     warehouse: str = typer.Option(..., "--warehouse", help="warehouse code"),
     max_orders: int = typer.Option(20, min=1, help="shipments per pick list"),
     max_lines: int = typer.Option(100, min=1, help="lines per pick list"),
+    max_units: int = typer.Option(0, min=0, help="units a tote takes (0: no bound)"),
+    tote_litres: float = typer.Option(0, min=0, help="litres a tote holds (0: no bound)"),
+    single_lines: int = typer.Option(
+        0, min=0, help="shipments with at least this many lines are picked alone (0: never)"
+    ),
+    zones: bool = typer.Option(False, "--zones", help="one list per zone of the layout"),
+    service: str = typer.Option("", help="only orders asking for this service"),
     method: str = typer.Option("best", help="routing: s-shape, largest-gap, optimal, best"),
 ) -> None:
-    """Release a wave: allocated shipments, most urgent first, into routed pick lists."""
+    """Release a wave: allocated shipments, most urgent first, into routed pick lists, in
+    batches bounded by shipments, lines, units and tote volume (or one list per zone)."""
     with domain_errors():
         report = waves.release(
-            warehouse, actor="cli", max_orders=max_orders, max_lines=max_lines, method=method
+            warehouse,
+            actor="cli",
+            max_orders=max_orders,
+            max_lines=max_lines,
+            max_units=max_units,
+            tote_litres=tote_litres,
+            single_lines=single_lines,
+            zones=zones,
+            service=service,
+            method=method,
         )
-    table = Table("pick list", "tasks", "walk", "method")
+    table = Table("pick list", "zone", "batch", "tasks", "walk", "method")
     for pl in report.pick_lists:
-        table.add_row(pl.id, str(pl.tasks.count()), f"{pl.length_m:.1f} m", pl.method)
+        table.add_row(
+            pl.id,
+            pl.zone or "-",
+            pl.batch or "-",
+            str(pl.tasks.count()),
+            f"{pl.length_m:.1f} m",
+            pl.method,
+        )
     console.print(f"wave {report.wave}: {len(report.pick_lists)} pick lists")
     console.print(table)
     for shipment, why in report.skipped.items():

@@ -4,13 +4,15 @@ Aisles run front to back between two cross aisles; ``aisle_x_m`` gives each aisl
 bin n lies at y = n x ``bin_pitch_m``, and both sides of an aisle (L and R) are picked from its
 centre line. Travel follows the aisle and cross-aisle centre lines; the depot is reached from
 the front cross aisle. Location codes read ``A<aisle>-B<bin>-<L|R>`` (e.g. ``A03-B17-R``).
+Optional ``zones`` name groups of aisles (``{"FAST": [1, 2], "BULK": [3, 4]}``) for zone picking;
+when given, every aisle is in exactly one zone.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from despatch.domain.errors import FieldError, ValidationFailed
@@ -27,6 +29,10 @@ class Layout:
     back_y: float
     depot_x: float
     depot_y: float
+    zones: Mapping[int, str] = field(default_factory=dict)  # aisle -> zone name
+
+    def zone_of(self, aisle: int) -> str:
+        return self.zones.get(aisle, "")
 
     @classmethod
     def from_json(cls, data: Any) -> Layout:
@@ -88,6 +94,7 @@ class Layout:
                         f"the cross aisles ({front:g} and {back:g})",
                     )
                 )
+        zones = _zones(data.get("zones"), aisles, errors)
         if errors:
             raise ValidationFailed(errors)
         return cls(
@@ -98,6 +105,7 @@ class Layout:
             back,
             depot_x,
             depot_y,
+            zones,
         )
 
     @property
@@ -107,6 +115,33 @@ class Layout:
     def depth(self, y: float) -> float:
         """Distance of a point in an aisle from the front cross aisle."""
         return abs(y - self.front_y)
+
+
+def _zones(raw: Any, aisles: int, errors: list[FieldError]) -> dict[int, str]:
+    """``{"FAST": [1, 2], "BULK": [3]}`` to aisle -> zone; absent means one zone."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict) or not raw:
+        errors.append(FieldError("zones", "expected an object: zone name -> aisle numbers"))
+        return {}
+    zones: dict[int, str] = {}
+    for name, members in raw.items():
+        if not isinstance(members, list) or not members:
+            errors.append(FieldError(f"zones.{name}", "expected a list of aisle numbers"))
+            continue
+        for aisle in members:
+            if isinstance(aisle, bool) or not isinstance(aisle, int) or not 1 <= aisle <= aisles:
+                errors.append(FieldError(f"zones.{name}", f"{aisle!r} is not an aisle 1..{aisles}"))
+            elif aisle in zones:
+                errors.append(
+                    FieldError(f"zones.{name}", f"aisle {aisle} is already in {zones[aisle]}")
+                )
+            else:
+                zones[aisle] = str(name)
+    left = [n for n in range(1, aisles + 1) if n not in zones]
+    if left and aisles:
+        errors.append(FieldError("zones", f"aisle(s) {', '.join(map(str, left))} in no zone"))
+    return zones
 
 
 @dataclass(frozen=True, order=True)

@@ -22,6 +22,8 @@ class PickList(models.Model):
     id = models.CharField(max_length=40, primary_key=True)
     warehouse = models.ForeignKey("despatch.Warehouse", on_delete=models.PROTECT)
     wave = models.CharField(max_length=40, db_index=True)
+    batch = models.CharField(max_length=40, blank=True, default="", help_text="lists of a tote")
+    zone = models.CharField(max_length=32, blank=True, default="")
     method = models.CharField(max_length=16)
     length_m = models.FloatField()
     status = models.CharField(max_length=8, default=OPEN)

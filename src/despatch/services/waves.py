@@ -1,10 +1,11 @@
 """Pick release: waves of allocated shipments become routed pick lists.
 
 A wave takes a warehouse's allocated shipments, most urgent first (priority, then the promised
-date, then age), into batches bounded by orders and lines; each batch becomes one pick list,
-its tasks sequenced along the shortest route (``domain.routing``) through the bins the SKUs live
-in. Shipments move to ``picking`` as their list is made; a shipment another wave took first, or
-one with a SKU that has no bin, is left out and reported.
+date, then age), into batches bounded by orders, lines, units and tote volume; each batch becomes
+one pick list (or one per zone), its tasks sequenced along the shortest route
+(``domain.routing``) through the bins the SKUs live in. Shipments move to ``picking`` as their
+list is made; a shipment another wave took first, or one with a SKU that has no bin, is left out
+and reported.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from despatch.domain.batching import BatchLimits, Load, batches
 from despatch.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from despatch.domain.ids import new_id
-from despatch.domain.layout import Layout, parse_location
+from despatch.domain.layout import Layout, Location, parse_location
 from despatch.domain.routing import METHODS, route
 from despatch.domain.shipments import ShipmentStatus
 from despatch.models import PickList, PickTask, Shipment, ShipmentLine, SkuLocation, Warehouse
@@ -48,48 +50,69 @@ def release(
     actor: str,
     max_orders: int = 20,
     max_lines: int = 100,
+    max_units: int = 0,
+    tote_litres: float = 0.0,
+    single_lines: int = 0,
+    zones: bool = False,
+    service: str = "",
     method: str = "best",
     limit: int = 2000,
 ) -> WaveReport:
+    """Release the warehouse's allocated shipments (only those of ``service``, if given) into
+    batches (``domain.batching``); with ``zones`` each batch becomes one list per zone of the
+    layout, so each picker walks one zone and the lists of a batch meet at packing."""
     if method not in METHODS:
         raise ValidationFailed.single("method", f"{method!r} is not one of {', '.join(METHODS)}")
-    if max_orders < 1 or max_lines < 1:
-        raise ValidationFailed.single("max_orders", "batches need room for an order and a line")
+    limits = BatchLimits(max_orders, max_lines, max_units, tote_litres, single_lines)
+    limits.check()
     warehouse = Warehouse.objects.filter(code=warehouse_code).first()
     if warehouse is None:
         raise NotFound("warehouse", warehouse_code)
     layout = layout_of(warehouse)
+    if zones and not layout.zones:
+        raise ValidationFailed.single(
+            "zones", f"the layout of {warehouse.code} names no zones", "no_zones"
+        )
     bins = dict(SkuLocation.objects.filter(warehouse=warehouse).values_list("sku_id", "location"))
-    candidates = list(
-        Shipment.objects.filter(warehouse=warehouse, status=ShipmentStatus.ALLOCATED)
-        .select_related("order")
-        .order_by(
+    candidates = Shipment.objects.filter(warehouse=warehouse, status=ShipmentStatus.ALLOCATED)
+    if service:
+        candidates = candidates.filter(order__requested_service=service)
+    ordered = list(
+        candidates.select_related("order").order_by(
             F("order__priority").desc(), F("order__promise_date").asc(nulls_last=True), "created_at"
         )[:limit]
     )
     lines: dict[str, list[ShipmentLine]] = {}
-    for line in ShipmentLine.objects.filter(shipment__in=candidates).order_by("id"):
+    for line in (
+        ShipmentLine.objects.filter(shipment__in=ordered, quantity__gt=0)
+        .select_related("sku")
+        .order_by("id")
+    ):
         lines.setdefault(line.shipment_id, []).append(line)
     report = WaveReport(new_id("wave"))
-    batch: list[Shipment] = []
-    count = 0
-    for shipment in candidates:
+    loads = []
+    for shipment in ordered:
         own = lines.get(shipment.id, [])
         missing = sorted({li.sku_id for li in own if li.sku_id not in bins})
         if missing:
             report.skipped[shipment.id] = f"no bin for {', '.join(missing)}"
             continue
-        if batch and (len(batch) >= max_orders or count + len(own) > max_lines):
-            _make_list(report, warehouse, layout, batch, lines, bins, method, actor)
-            batch, count = [], 0
-        batch.append(shipment)
-        count += len(own)
-    if batch:
-        _make_list(report, warehouse, layout, batch, lines, bins, method, actor)
+        loads.append(Load(shipment.id, len(own), sum(li.quantity for li in own), _litres(own)))
+    by_id = {s.id: s for s in ordered}
+    for keys in batches(loads, limits):
+        batch = [by_id[k] for k in keys]
+        _make_lists(report, warehouse, layout, batch, lines, bins, method, actor, zones)
     return report
 
 
-def _make_list(
+def _litres(lines: list[ShipmentLine]) -> float:
+    return sum(
+        li.quantity * li.sku.length_mm * li.sku.width_mm * li.sku.height_mm / 1_000_000
+        for li in lines
+    )
+
+
+def _make_lists(
     report: WaveReport,
     warehouse: Warehouse,
     layout: Layout,
@@ -98,6 +121,7 @@ def _make_list(
     bins: dict[str, str],
     method: str,
     actor: str,
+    zones: bool,
 ) -> None:
     with transaction.atomic():
         taken = []
@@ -114,30 +138,54 @@ def _make_list(
         spot = {
             li.sku_id: parse_location(bins[li.sku_id], layout) for s in taken for li in lines[s.id]
         }
-        path = route(layout, [spot[li.sku_id] for s in taken for li in lines[s.id]], method)
-        order = {code: n for n, code in enumerate(path.sequence)}
-        pick_list = PickList.objects.create(
-            id=new_id("pick_list"),
-            warehouse=warehouse,
-            wave=report.wave,
-            method=path.method,
-            length_m=path.length_m,
-            created_at=timezone.now(),
-        )
-        tasks = sorted(
-            ((order[spot[li.sku_id].code], s.id, li) for s in taken for li in lines[s.id]),
-            key=lambda t: (t[0], t[1], t[2].id),
-        )
-        PickTask.objects.bulk_create(
-            PickTask(
-                pick_list=pick_list,
-                seq=n,
-                shipment_id=shipment_id,
-                shipment_line=li,
-                sku_id=li.sku_id,
-                location=spot[li.sku_id].code,
-                quantity=li.quantity,
+        work = [(s.id, li) for s in taken for li in lines.get(s.id, [])]
+        by_zone: dict[str, list[tuple[str, ShipmentLine]]] = {}
+        for shipment_id, li in work:
+            zone = layout.zone_of(spot[li.sku_id].aisle) if zones else ""
+            by_zone.setdefault(zone, []).append((shipment_id, li))
+        batch_id = new_id("pick_list") if len(by_zone) > 1 else ""
+        for zone, items in sorted(by_zone.items()):
+            report.pick_lists.append(
+                _make_list(warehouse, layout, items, spot, method, report.wave, zone, batch_id)
             )
-            for n, (_, shipment_id, li) in enumerate(tasks, start=1)
+
+
+def _make_list(
+    warehouse: Warehouse,
+    layout: Layout,
+    items: list[tuple[str, ShipmentLine]],
+    spot: dict[str, Location],
+    method: str,
+    wave: str,
+    zone: str,
+    batch_id: str,
+) -> PickList:
+    path = route(layout, [spot[li.sku_id] for _, li in items], method)
+    order = {code: n for n, code in enumerate(path.sequence)}
+    pick_list = PickList.objects.create(
+        id=new_id("pick_list"),
+        warehouse=warehouse,
+        wave=wave,
+        batch=batch_id,
+        zone=zone,
+        method=path.method,
+        length_m=path.length_m,
+        created_at=timezone.now(),
+    )
+    tasks = sorted(
+        ((order[spot[li.sku_id].code], shipment_id, li) for shipment_id, li in items),
+        key=lambda t: (t[0], t[1], t[2].id),
+    )
+    PickTask.objects.bulk_create(
+        PickTask(
+            pick_list=pick_list,
+            seq=n,
+            shipment_id=shipment_id,
+            shipment_line=li,
+            sku_id=li.sku_id,
+            location=spot[li.sku_id].code,
+            quantity=li.quantity,
         )
-        report.pick_lists.append(pick_list)
+        for n, (_, shipment_id, li) in enumerate(tasks, start=1)
+    )
+    return pick_list
