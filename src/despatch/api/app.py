@@ -7,6 +7,7 @@ from despatch.api import (
     channels,
     exceptions,
     orders,
+    payments,
     picking,
     problems,
     shipments,
@@ -34,4 +35,5 @@ api.add_router("/channels", channels.router)
 api.add_router("/exceptions", exceptions.router)
 api.add_router("/", picking.router)
 api.add_router("/", tracking.router)
+api.add_router("/", payments.router)
 api.add_router("/", catalogue.router)

@@ -11,6 +11,7 @@ from despatch.cli import (
     exceptions,
     orders,
     packing,
+    payments,
     picking,
     shipping,
     stock,
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.add_typer(orders.app, name="orders")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(channels.app, name="channels")
+app.add_typer(payments.app, name="payments")
 app.add_typer(stock.app, name="stock")
 app.add_typer(picking.app, name="picking")
 app.add_typer(packing.app, name="packing")

@@ -14,6 +14,7 @@ from despatch.models.fulfillment import (
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
 from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
+from despatch.models.payments import PaymentEvent
 from despatch.models.picking import PickList, PickTask, SkuLocation
 from despatch.models.tokens import ApiToken
 
@@ -29,6 +30,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "OutboxEvent",
+    "PaymentEvent",
     "PickList",
     "PickTask",
     "Reservation",

@@ -1,0 +1,144 @@
+"""Payment notices applied to orders: once each, the latest wins, holds follow the money.
+
+A notice is stored before anything else (a retried webhook finds it and changes nothing).
+Under the order's lock it becomes the order's payment status unless a later notice was already
+applied. Money arriving for an order held for it releases the order (and closes its exception
+case); a failed or voided payment holds an order that has not reached the warehouse and gives
+its stock back. Every change is audited.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from despatch.domain.errors import NotFound
+from despatch.domain.orders import (
+    NOT_PICKED,
+    RELEASABLE_PAYMENTS,
+    HoldReason,
+    OrderStatus,
+    PaymentStatus,
+)
+from despatch.domain.payments import OrderRef, PaymentNotice
+from despatch.models import Order, PaymentEvent
+from despatch.services import inventory, orders
+from despatch.services.audit import Trail
+
+HOLDABLE = NOT_PICKED - {OrderStatus.ON_HOLD, OrderStatus.ALLOCATED}
+
+
+def stripe_secret() -> str:
+    return os.environ.get("DESPATCH_STRIPE_WEBHOOK_SECRET", "")
+
+
+def secret_for(provider: str) -> str:
+    name = "DESPATCH_PAYMENTS_SECRET_" + "".join(
+        c if c.isalnum() else "_" for c in provider.upper()
+    )
+    return os.environ.get(name) or os.environ.get("DESPATCH_PAYMENTS_SECRET", "")
+
+
+@dataclass(frozen=True)
+class Applied:
+    event_id: str
+    order_id: str
+    outcome: str  # applied, stale, duplicate, no_order
+    payment_status: str
+    order_status: str
+
+
+def _find(ref: OrderRef) -> Order | None:
+    if ref.order_id:
+        return Order.objects.filter(id=ref.order_id).first()
+    return Order.objects.filter(channel=ref.channel, external_id=ref.external_id).first()
+
+
+def apply(notice: PaymentNotice, *, actor: str = "") -> Applied:
+    actor = actor or f"payments:{notice.provider}"
+    found = _find(notice.order)
+    with transaction.atomic():
+        order = orders.lock_order(found.id) if found else None
+        try:
+            with transaction.atomic():
+                event = PaymentEvent.objects.create(
+                    provider=notice.provider,
+                    event_id=notice.event_id,
+                    kind=notice.kind,
+                    order=order,
+                    order_ref=str(notice.order)[:200],
+                    status=notice.status.value,
+                    amount=notice.amount.amount if notice.amount else None,
+                    currency=notice.amount.currency if notice.amount else "",
+                    reference=notice.reference[:128],
+                    occurred_at=notice.occurred_at,
+                    received_at=timezone.now(),
+                    outcome=PaymentEvent.NO_ORDER if order is None else PaymentEvent.APPLIED,
+                )
+        except IntegrityError:
+            done = PaymentEvent.objects.get(provider=notice.provider, event_id=notice.event_id)
+            return Applied(
+                notice.event_id,
+                done.order_id or "",
+                "duplicate",
+                done.status,
+                order.status if order else "",
+            )
+        if order is None:
+            return Applied(notice.event_id, "", PaymentEvent.NO_ORDER, notice.status.value, "")
+        latest = (
+            PaymentEvent.objects.filter(order=order, outcome=PaymentEvent.APPLIED)
+            .exclude(pk=event.pk)
+            .aggregate(at=Max("occurred_at"))["at"]
+        )
+        if latest is not None and latest > notice.occurred_at:
+            event.outcome = PaymentEvent.STALE
+            event.save(update_fields=["outcome"])
+            return Applied(notice.event_id, order.id, "stale", order.payment_status, order.status)
+        _change(order, notice, Trail(actor))
+    return Applied(notice.event_id, order.id, "applied", order.payment_status, order.status)
+
+
+def _change(order: Order, notice: PaymentNotice, trail: Trail) -> None:
+    before = order.payment_status
+    order.payment_status = notice.status.value
+    order.updated_at = trail.at
+    order.save(update_fields=["payment_status", "updated_at"])
+    trail.add(
+        "order",
+        order.id,
+        "payment_changed",
+        order_id=order.id,
+        reason_code=notice.kind,
+        before=before,
+        after=order.payment_status,
+        provider=notice.provider,
+        event_id=notice.event_id,
+        amount=str(notice.amount) if notice.amount else "",
+        reference=notice.reference,
+    )
+    if notice.status in RELEASABLE_PAYMENTS:
+        orders.release_if_paid(order, trail)
+    elif notice.status in (PaymentStatus.FAILED, PaymentStatus.VOIDED) and (
+        OrderStatus(order.status) in HOLDABLE
+    ):
+        inventory.release_reservations(order, trail)
+        problems = [
+            {
+                "field": "payment_status",
+                "message": f"payment {notice.status.value} ({notice.provider} {notice.reference})",
+                "code": HoldReason.AWAITING_PAYMENT.value,
+            }
+        ]
+        orders.hold_order(order, HoldReason.AWAITING_PAYMENT, problems, trail)
+    trail.save()
+
+
+def events_of(order_id: str) -> list[PaymentEvent]:
+    if not Order.objects.filter(id=order_id).exists():
+        raise NotFound("order", order_id)
+    return list(PaymentEvent.objects.filter(order_id=order_id).order_by("occurred_at", "id"))
