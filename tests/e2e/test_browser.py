@@ -132,6 +132,7 @@ def test_pick_by_scanning_with_a_keyboard_wedge_scanner(server, page):
         expect(page.locator("#scan-location")).to_be_focused()
         page.keyboard.type("A03-B17-R")
         page.keyboard.press("Enter")
+        expect(page.locator("#scan-item")).to_be_focused()
         page.keyboard.type("MUG-1")
         page.keyboard.press("Enter")
         if count:

@@ -1,6 +1,7 @@
 """Exception queues on the database: opened with their cause, owned, escalated, resolved."""
 
 import json
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -294,3 +295,37 @@ def test_the_queue_page_takes_and_resolves(shop, client):
     refused = client.post("/exceptions/", {"ids": [case.id], "action": "cancel"})
     assert "refused: needs one of the roles" in refused.content.decode()
     assert orders.get_order(order.id).status == "on_hold"
+
+
+def test_a_risky_order_waits_for_fraud_review_and_a_release_clears_it(shop):
+    from decimal import Decimal
+
+    from despatch.domain.money import Money
+    from despatch.domain.orders import LineDraft
+
+    pricey = (LineDraft("A", 1, Money(Decimal("2400.00"), "GBP")),)
+    nophone = Address("Jo", "1 High St", "Leeds", "LS1 1AA", "GB")
+    draft = make_draft(
+        requested_service="express", customer_email="new@example.com", shipping_address=nophone
+    )
+    order, _ = orders.receive_order(replace(draft, lines=pricey), actor="t")
+    worker.drain("w")
+    order = orders.get_order(order.id)
+    assert (order.status, order.hold_reason, order.fraud_score) == ("on_hold", "fraud_review", 75)
+    case = case_of(order)
+    assert (case.kind, case.queue, case.priority) == ("fraud_review", "fraud", 1)
+    assert "first order, express shipping" in case.summary
+    assert AuditEntry.objects.get(order_id=order.id, action="fraud_scored").after == 75
+    resolutions.resolve(case.id, "release", actor="user:fran", fix=resolutions.Fix(note="ok"))
+    worker.drain("w")
+    assert orders.get_order(order.id).status == "allocated"  # not screened again
+    assert ExceptionCase.objects.filter(order=order).count() == 1
+
+
+def test_repeat_cancellers_are_scored_but_not_held_below_the_threshold(shop):
+    for _ in range(2):
+        earlier = held(customer_email="often@example.com")
+        orders.cancel_order(earlier.id, actor="t")
+    order = held(customer_email="Often@Example.com")
+    assert order.status == "allocated" and order.fraud_score == 30
+    assert order.fraud_reasons == ["+30 2 earlier orders of this customer cancelled"]

@@ -150,6 +150,7 @@ class HoldReason(StrEnum):
     AWAITING_PAYMENT = "awaiting_payment"
     INVALID_ORDER = "invalid_order"
     OVERSOLD = "oversold"  # a channel sold stock that is not there: a person decides
+    FRAUD_REVIEW = "fraud_review"  # the fraud rules scored it at or above the threshold
     MANUAL = "manual"
 
 

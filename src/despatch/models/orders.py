@@ -31,6 +31,8 @@ class Order(models.Model):
     requested_service = models.CharField(max_length=64, default="standard")
     promise_date = models.DateField(null=True, blank=True)
     priority = models.IntegerField(default=0)
+    fraud_score = models.IntegerField(null=True, blank=True)
+    fraud_reasons = models.JSONField(default=list, blank=True)
     hold_reason = models.CharField(max_length=32, blank=True, default="")
     hold_detail = models.JSONField(default=list, blank=True)
     allocation = models.JSONField(default=dict, blank=True)
@@ -48,7 +50,10 @@ class Order(models.Model):
                 fields=["channel", "external_id"], name="order_channel_external_id"
             )
         ]
-        indexes = [models.Index(fields=["status", "created_at"], name="order_status_created")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="order_status_created"),
+            models.Index(fields=["customer_email", "created_at"], name="order_customer_email"),
+        ]
 
     def __str__(self) -> str:
         return self.id

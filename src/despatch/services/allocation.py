@@ -30,7 +30,7 @@ from despatch.models import (
     Sku,
     Warehouse,
 )
-from despatch.services import inventory, outbox
+from despatch.services import fraud, inventory, outbox
 from despatch.services.audit import Trail
 from despatch.services.orders import hold_order, lock_order, set_status
 
@@ -91,6 +91,8 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     if problems:
         reason = HoldReason(problems[0].code)
         hold_order(order, reason, [p.as_dict() for p in problems], trail)
+        return False
+    if fraud.screen(order, trail):
         return False
     set_status(order, OrderEvent.VALIDATE, trail)
     return True

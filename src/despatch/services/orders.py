@@ -200,6 +200,8 @@ def release_order(
         )
         if order.hold_reason == HoldReason.OVERSOLD:  # released: backorder what is short
             order.allocation = {**order.allocation, "oversell_accepted": True}
+        if order.hold_reason == HoldReason.FRAUD_REVIEW:  # a person cleared it
+            order.allocation = {**order.allocation, "fraud_cleared": True}
         order.hold_reason, order.hold_detail = "", []
         order.save(
             update_fields=["status", "hold_reason", "hold_detail", "allocation", "updated_at"]
