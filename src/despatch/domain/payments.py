@@ -17,6 +17,7 @@ from typing import Any
 from despatch.domain.errors import FieldError, Unauthorized, ValidationFailed
 from despatch.domain.money import Money, is_currency
 from despatch.domain.orders import PaymentStatus
+from despatch.domain.signatures import hex_hmac_matches
 
 STRIPE_TOLERANCE_SECONDS = 300  # Stripe's own libraries default to five minutes
 
@@ -47,8 +48,7 @@ def verify_stripe(body: bytes, header: str, secret: str, now: float) -> None:
 
 def verify_hex(body: bytes, signature: str, secret: str, who: str) -> None:
     """The generic format: hex HMAC-SHA256 of the raw body."""
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() if secret else ""
-    if not secret or not hmac.compare_digest(expected, (signature or "").strip().lower()):
+    if not hex_hmac_matches(secret, body, signature):
         raise Unauthorized(f"the signature does not match {who}'s payment secret")
 
 

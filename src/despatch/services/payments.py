@@ -25,6 +25,7 @@ from despatch.domain.orders import (
     PaymentStatus,
 )
 from despatch.domain.payments import OrderRef, PaymentNotice
+from despatch.domain.signatures import secret_variable
 from despatch.models import Order, PaymentEvent
 from despatch.services import inventory, orders
 from despatch.services.audit import Trail
@@ -37,9 +38,7 @@ def stripe_secret() -> str:
 
 
 def secret_for(provider: str) -> str:
-    name = "DESPATCH_PAYMENTS_SECRET_" + "".join(
-        c if c.isalnum() else "_" for c in provider.upper()
-    )
+    name = secret_variable("DESPATCH_PAYMENTS_SECRET", provider)
     return os.environ.get(name) or os.environ.get("DESPATCH_PAYMENTS_SECRET", "")
 
 

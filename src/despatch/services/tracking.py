@@ -10,8 +10,6 @@ notifications.
 from __future__ import annotations
 
 import csv
-import hashlib
-import hmac
 import io
 import os
 from dataclasses import dataclass
@@ -24,6 +22,7 @@ from despatch.domain.errors import FieldError, NotFound, Unauthorized, Validatio
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
 from despatch.domain.shipments import ShipmentStatus
+from despatch.domain.signatures import hex_hmac_matches, secret_variable
 from despatch.domain.tracking import WARNINGS, TrackingStatus, normalise
 from despatch.models import Shipment, TrackingEvent
 from despatch.services import exceptions, fulfillment, outbox
@@ -33,15 +32,13 @@ SIGNATURE_HEADER = "x-despatch-signature"
 
 
 def secret_for(carrier: str) -> str:
-    name = "DESPATCH_TRACKING_SECRET_" + "".join(c if c.isalnum() else "_" for c in carrier.upper())
+    name = secret_variable("DESPATCH_TRACKING_SECRET", carrier)
     return os.environ.get(name) or os.environ.get("DESPATCH_TRACKING_SECRET", "")
 
 
 def verify(carrier: str, body: bytes, signature: str) -> None:
     """Hex HMAC-SHA256 of the raw body with the carrier's secret."""
-    secret = secret_for(carrier)
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest() if secret else ""
-    if not secret or not hmac.compare_digest(expected, (signature or "").strip().lower()):
+    if not hex_hmac_matches(secret_for(carrier), body, signature):
         raise Unauthorized(f"the signature does not match {carrier}'s tracking secret")
 
 
