@@ -9,6 +9,8 @@
     python -m tests.integration.race_client resolve DB_URL START_AT EXCEPTION_ID ACTION WHO
         resolve one exception case as WHO (release or cancel), racing the others
     python -m tests.integration.race_client escalate DB_URL START_AT
+    python -m tests.integration.race_client payment DB_URL START_AT ORDER_ID EVENT_ID
+        apply one "paid" payment notice, as a provider retrying at once would
         escalate every case past its SLA, as one of several workers
 
 Prints one JSON line with what it did.
@@ -61,6 +63,24 @@ def main() -> None:
             print(json.dumps({"ok": True}))
         except DomainError as error:
             print(json.dumps({"ok": False, "code": error.code, "detail": error.detail}))
+        return
+    if mode == "payment":
+        from datetime import UTC, datetime
+
+        from despatch.domain.orders import PaymentStatus
+        from despatch.domain.payments import OrderRef, PaymentNotice
+        from despatch.services import payments
+
+        order_id, event_id = sys.argv[4], sys.argv[5]
+        notice = PaymentNotice(
+            "stripe",
+            event_id,
+            "payment_intent.succeeded",
+            PaymentStatus.PAID,
+            datetime(2026, 11, 23, 12, 0, tzinfo=UTC),
+            OrderRef(order_id=order_id),
+        )
+        print(json.dumps({"outcome": payments.apply(notice).outcome}))
         return
     if mode == "escalate":
         from despatch.services import exceptions

@@ -180,3 +180,30 @@ def test_workers_escalating_at_once_escalate_each_case_once():
     assert sum(counts) == 30
     assert AuditEntry.objects.filter(action="escalated").count() == 30
     assert set(ExceptionCase.objects.values_list("owner", flat=True)) == {"group:ops-managers"}
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_a_payment_notice_delivered_many_times_at_once_is_applied_once():
+    from despatch.domain.orders import PaymentStatus
+    from despatch.models import AuditEntry, PaymentEvent
+
+    catalogue.upsert_warehouse(code="LON", name="London", priority=1)
+    catalogue.upsert_skus([catalogue.SkuRow("A", "A")])
+    inventory.receive_stock(sku="A", warehouse="LON", quantity=5, actor="test")
+    order, _ = orders.receive_order(
+        make_draft([("A", 1)], payment_status=PaymentStatus.PENDING), actor="t"
+    )
+    worker.drain("setup")
+    start = str(time.time() + 3)
+    outcomes = [
+        r["outcome"]
+        for r in results(spawn(*[("payment", database_url(), start, order.id, "evt_once")] * 6))
+    ]
+
+    assert sorted(outcomes) == ["applied"] + ["duplicate"] * 5
+    assert PaymentEvent.objects.count() == 1
+    assert AuditEntry.objects.filter(order_id=order.id, action="payment_changed").count() == 1
+    assert AuditEntry.objects.filter(order_id=order.id, action="release").count() == 1
+    worker.drain("after")
+    assert Order.objects.get(id=order.id).status == "allocated"
