@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.inventory import MovementReason, ReservationStatus
 from despatch.domain.orders import OrderStatus, event_towards, status_from_shipments
 from despatch.domain.shipments import ShipmentStatus, advance_shipment
-from despatch.models import Order, PickTask, Reservation, Shipment, StockLevel, StockMovement
-from despatch.services import outbox
+from despatch.models import Order, PickTask, Reservation, Shipment
+from despatch.services import inventory, outbox
 from despatch.services.audit import Trail
-from despatch.services.inventory import new_movement
 from despatch.services.orders import lock_order, set_status
 
 
@@ -70,22 +69,12 @@ def follow(order: Order, trail: Trail) -> None:
 
 def _consume_stock(shipment: Shipment, actor: str, trail: Trail) -> None:
     """The goods have left: on-hand and reserved go down together, through the ledger."""
-    lines = sorted(shipment.lines.all(), key=lambda sl: sl.sku_id)
-    for sl in lines:
-        StockLevel.objects.filter(sku_id=sl.sku_id, warehouse_id=shipment.warehouse_id).update(
-            on_hand=F("on_hand") - sl.quantity, reserved=F("reserved") - sl.quantity
-        )
-    StockMovement.objects.bulk_create(
-        new_movement(
-            sl.sku_id,
-            shipment.warehouse_id,
-            -sl.quantity,
-            MovementReason.DESPATCH,
-            actor,
-            reference=shipment.id,
-            now=trail.at,
-        )
-        for sl in lines
+    lines = list(shipment.lines.all())
+    inventory.take_out_reserved(
+        [(sl.sku_id, shipment.warehouse_id, sl.quantity) for sl in lines],
+        MovementReason.DESPATCH,
+        trail,
+        reference=shipment.id,
     )
     Reservation.objects.filter(id__in=[sl.reservation_id for sl in lines]).update(
         status=ReservationStatus.CONSUMED

@@ -71,6 +71,27 @@ def new_movement(
     )
 
 
+def take_out_reserved(
+    units: list[tuple[str, str, int]],
+    reason: MovementReason,
+    trail: Trail,
+    reference: str,
+    note: str = "",
+) -> None:
+    """Reserved units (SKU, warehouse, quantity) leave on-hand through the ledger: on-hand and
+    reserved go down together, so no other order loses what it holds. Despatches and short
+    picks; the caller settles the reservations."""
+    ordered = sorted(units)
+    for sku, warehouse, quantity in ordered:
+        StockLevel.objects.filter(sku_id=sku, warehouse_id=warehouse).update(
+            on_hand=F("on_hand") - quantity, reserved=F("reserved") - quantity
+        )
+    StockMovement.objects.bulk_create(
+        new_movement(sku, warehouse, -quantity, reason, trail.actor, reference, note, trail.at)
+        for sku, warehouse, quantity in ordered
+    )
+
+
 def receive_stock(
     *, sku: str, warehouse: str, quantity: int, actor: str, reference: str = "", note: str = ""
 ) -> StockLevel:

@@ -25,7 +25,6 @@ from despatch.models import (
     Reservation,
     Shipment,
     ShipmentLine,
-    StockLevel,
 )
 from despatch.services import inventory
 from despatch.services.allocation import warehouses_for
@@ -73,19 +72,13 @@ def settle(order: Order, task: PickTask, trail: Trail) -> Shortfall:
 def _write_off(
     shipment: Shipment, line: ShipmentLine, missing: int, task: PickTask, trail: Trail
 ) -> None:
-    StockLevel.objects.filter(sku_id=line.sku_id, warehouse_id=shipment.warehouse_id).update(
-        on_hand=F("on_hand") - missing, reserved=F("reserved") - missing
-    )
-    inventory.new_movement(
-        line.sku_id,
-        shipment.warehouse_id,
-        -missing,
+    inventory.take_out_reserved(
+        [(line.sku_id, shipment.warehouse_id, missing)],
         MovementReason.COUNT,
-        trail.actor,
+        trail,
         reference=f"pick_task:{task.pk}",
         note=f"short pick at {task.location}",
-        now=trail.at,
-    ).save()
+    )
     if missing < line.quantity:
         Reservation.objects.filter(id=line.reservation_id).update(quantity=F("quantity") - missing)
     else:  # nothing of it was there: the reservation holds nothing any more
