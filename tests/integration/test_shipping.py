@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from despatch.cli.app import app
 from despatch.domain import tracking_numbers
+from despatch.domain.addresses import Address
 from despatch.domain.errors import Conflict
 from despatch.models import Order, Sku
 from despatch.services import audit, fulfillment, shipping, tokens
@@ -54,12 +55,28 @@ def test_tracking_numbers_never_repeat(rated):
     assert len(numbers) == 5
 
 
-def test_no_service_in_time_is_a_conflict_with_the_reasons(rated, client):
+def test_a_late_parcel_takes_the_earliest_service_and_says_it_is_late(rated, client):
     order = allocated([("A", 1)])
     Order.objects.filter(id=order.id).update(promise_date=date(2026, 11, 20))
     (shipment,) = order.shipments.all()
+    bought = shipping.buy_label(shipment.id, actor="t", ship_date=date(2026, 11, 23))
+    assert bought.shopping is not None and bought.shopping.late
+    assert bought.shopping.chosen is not None
+    assert bought.shopping.chosen.delivery_date == min(
+        q.delivery_date for q in bought.shopping.quotes
+    )
+    assert any(r.startswith("late: nothing arrives by 2026-11-20") for r in bought.shopping.reasons)
+    entry = next(e for e in audit.timeline(order.id) if e.action == "labelled")
+    assert entry.reason_code == "earliest_late"
+
+
+def test_no_service_to_the_destination_is_a_conflict_with_the_reasons(rated, client):
+    order = allocated(
+        [("A", 1)], shipping_address=Address("Jo", "1 Main St", "New York", "10001", "US", region="NY")
+    )
+    (shipment,) = order.shipments.all()
     with pytest.raises(Conflict):
-        shipping.buy_label(shipment.id, actor="t", ship_date=date(2026, 11, 23))
+        shipping.buy_label(shipment.id, actor="t")
     tokens.ensure_user("ship", "pw", roles=("shipping",))
     token = tokens.create_token("ship")
     answer = client.post(
@@ -69,7 +86,7 @@ def test_no_service_in_time_is_a_conflict_with_the_reasons(rated, client):
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert answer.status_code == 409
-    assert any("after 2026-11-20" in r for r in answer.json()["reasons"])
+    assert any("does not deliver to US" in r for r in answer.json()["reasons"])
 
 
 def test_labels_through_the_api_and_the_cli(rated, client):

@@ -28,9 +28,13 @@ class FieldError:
     field: str
     message: str
     code: str = "invalid"
+    hint: str = ""  # a suggested fix, where one is known
 
     def as_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message, "code": self.code}
+        shown = {"field": self.field, "message": self.message, "code": self.code}
+        if self.hint:
+            shown["hint"] = self.hint
+        return shown
 
 
 class DomainError(Exception):

@@ -90,6 +90,7 @@ class Shopping:
     chosen: Quote | None
     quotes: tuple[Quote, ...]
     reasons: tuple[str, ...]  # one line per service: taken, too late, no zone, too heavy
+    late: bool = False  # no service arrives by the date asked: the earliest was chosen
 
 
 def _decimal(value: Any, where: str, errors: list[FieldError]) -> Decimal:
@@ -234,7 +235,8 @@ def shop(
     ship: date,
     deliver_by: date | None = None,
 ) -> Shopping:
-    """The cheapest service that delivers by ``deliver_by`` (any date when None)."""
+    """The cheapest service that delivers by ``deliver_by`` (any date when None); when none
+    can, the earliest to arrive, flagged ``late``."""
     quotes: list[Quote] = []
     reasons: list[str] = []
     for service in services:
@@ -256,4 +258,11 @@ def shop(
         name = f"{q.service.carrier}/{q.service.code}"
         what = "chosen: cheapest in time" if q is chosen else "in time, dearer"
         reasons.append(f"{name}: {q.price.amount} {q.price.currency}, {q.delivery_date}: {what}")
+    if chosen is None and quotes:  # late whatever we do: the parcel still has to go
+        chosen = min(quotes, key=lambda q: (q.delivery_date, q.price.amount, q.service.code))
+        reasons.append(
+            f"late: nothing arrives by {deliver_by}; chosen {chosen.service.carrier}/"
+            f"{chosen.service.code}, the earliest ({chosen.delivery_date})"
+        )
+        return Shopping(chosen, tuple(quotes), tuple(reasons), late=True)
     return Shopping(chosen, tuple(quotes), tuple(reasons))

@@ -11,6 +11,12 @@ class Warehouse(models.Model):
     priority = models.PositiveIntegerField(default=100, help_text="lower ships first")
     address = models.JSONField(default=dict, blank=True, help_text="the sender on labels")
     layout = models.JSONField(default=dict, blank=True, help_text="LAYOUT.json, for pick routes")
+    calendar = models.JSONField(
+        default=dict, blank=True, help_text="working days, holidays, cut-offs (docs/rules.md)"
+    )
+    location = models.JSONField(
+        default=dict, blank=True, help_text="region and coordinates, for nearest sourcing"
+    )
     active = models.BooleanField(default=True)
 
     class Meta:

@@ -17,6 +17,7 @@ class Shipment(models.Model):
     shipping_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
     shipping_currency = models.CharField(max_length=3, blank=True, default="")
     rate_reasoning = models.JSONField(default=list, blank=True)
+    ship_by = models.DateField(null=True, blank=True, help_text="from the warehouse calendar")
     labelled_at = models.DateTimeField(null=True, blank=True)
     manifest = models.ForeignKey(
         "despatch.Manifest",

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from despatch.domain.addresses import Address
-from despatch.domain.allocation import LineNeed, Plan, plan_allocation
+from despatch.domain.allocation import (
+    Candidate,
+    LineNeed,
+    Plan,
+    Sourcing,
+    plan_allocation,
+    read_sourcing,
+)
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import ReservationStatus, reservation_expiry
@@ -30,11 +39,13 @@ from despatch.models import (
     Sku,
     Warehouse,
 )
-from despatch.services import fraud, inventory, outbox
+from despatch.services import calendars, fraud, inventory, outbox
 from despatch.services.audit import Trail
 from despatch.services.orders import hold_order, lock_order, set_status
 
 RACE_RETRIES = 8
+# decisions a person or a rule made that outlive a re-plan
+KEPT_DECISIONS = ("rules", "fraud_cleared", "oversell_accepted", "payment_cleared")
 
 
 class _StockMoved(Exception):
@@ -109,6 +120,48 @@ def warehouses_for(order: Order) -> list[str]:
     return active
 
 
+def sourcing_for(order: Order, at: datetime) -> tuple[list[Candidate], Sourcing]:
+    """The channel's strategy and its warehouses as candidates for this order: distance and
+    cost to the destination, the day each would ship, and any rule that excludes one."""
+    channel = Channel.objects.filter(code=order.channel).first()
+    sourcing = read_sourcing((channel.settings if channel else {}).get("sourcing") or {})
+    decided = order.allocation.get("rules") or {}
+    if decided.get("forbid_split"):
+        sourcing = Sourcing(sourcing.strategy, 1)
+    by_code = {w.code: w for w in Warehouse.objects.filter(code__in=warehouses_for(order))}
+    country = str(order.shipping_address.get("country", "")).upper()
+    candidates = []
+    for code in warehouses_for(order):
+        w = by_code[code]
+        where = w.location or {}
+        costs = where.get("costs") or {}
+        cost = costs.get(country, costs.get("*"))
+        candidates.append(
+            Candidate(
+                code,
+                distance=0
+                if w.country == country
+                else 1
+                if country in where.get("serves", [])
+                else 2,
+                cost=Decimal(str(cost)) if cost is not None else None,
+                ship_by=calendars.calendar_of(w, at).ship_by(at, order.requested_service),
+                excluded=_excluded(code, decided),
+            )
+        )
+    return candidates, sourcing
+
+
+def _excluded(code: str, decided: dict[str, Any]) -> str:
+    route = decided.get("route_to")
+    if route and code not in route["warehouses"]:
+        return f"rule {route['rule']} routes this order to {', '.join(route['warehouses'])}"
+    for rule, codes in (decided.get("exclude") or {}).items():
+        if code in codes:
+            return f"excluded by rule {rule}"
+    return ""
+
+
 def reserve(
     order: Order, trail: Trail, lines: list[OrderLine] | None = None, *, allocate_now: bool = False
 ) -> list[Reservation]:
@@ -119,10 +172,11 @@ def reserve(
     """
     lines = list(order.lines.all()) if lines is None else lines
     needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
-    warehouses = warehouses_for(order)
+    candidates, sourcing = sourcing_for(order, trail.at)
+    warehouses = [c.code for c in candidates]
     for _ in range(RACE_RETRIES):
         stock = inventory.snapshot({n.sku for n in needs}, warehouses)
-        plan = plan_allocation(needs, stock, warehouses)
+        plan = plan_allocation(needs, stock, candidates, sourcing)
         try:
             with transaction.atomic():
                 if not inventory.try_reserve(plan.assignments):
@@ -136,7 +190,7 @@ def reserve(
             _hold_oversold(order, plan, trail)
             return []
     else:
-        plan = plan_allocation(needs, {}, warehouses)  # everything backordered
+        plan = plan_allocation(needs, {}, candidates, sourcing)  # everything backordered
     return _record(order, lines, plan, trail, allocate_now and plan.is_complete)
 
 
@@ -210,7 +264,8 @@ def _record(
         if line.backordered != short.get(line.id, 0):
             line.backordered = short.get(line.id, 0)
             line.save(update_fields=["backordered"])
-    order.allocation = plan.as_dict()
+    kept = {k: v for k, v in order.allocation.items() if k in KEPT_DECISIONS}
+    order.allocation = {**kept, **plan.as_dict()}
     trail.add(
         "order",
         order.id,
@@ -263,6 +318,7 @@ def allocate(order: Order, trail: Trail, held: list[Reservation] | None = None) 
         )
         for w in sorted({r.warehouse_id for r in held})
     }
+    _promise(order, list(shipments.values()), trail.at)
     Shipment.objects.bulk_create(shipments.values())
     ShipmentLine.objects.bulk_create(
         ShipmentLine(
@@ -278,7 +334,7 @@ def allocate(order: Order, trail: Trail, held: list[Reservation] | None = None) 
         order, OrderEvent.ALLOCATE, trail, shipments=sorted(s.id for s in shipments.values())
     )
     order.allocated_at = trail.at
-    order.save(update_fields=["status", "allocation", "allocated_at", "updated_at"])
+    order.save(update_fields=["status", "allocation", "allocated_at", "promise_date", "updated_at"])
     outbox.save(
         [
             outbox.emit(
@@ -291,6 +347,28 @@ def allocate(order: Order, trail: Trail, held: list[Reservation] | None = None) 
         ]
     )
     return list(shipments.values())
+
+
+def _promise(order: Order, shipments: list[Shipment], at: datetime) -> None:
+    """Each shipment's ship-by day from its warehouse's calendar; the order's promised
+    delivery date, unless the channel promised one, is the latest of their arrivals."""
+    warehouses = {
+        w.code: w for w in Warehouse.objects.filter(code__in=[s.warehouse_id for s in shipments])
+    }
+    promises, arrivals = {}, []
+    for shipment in shipments:
+        p = calendars.promise(warehouses[shipment.warehouse_id], at, order.requested_service)
+        shipment.ship_by = p.ship_by
+        promises[shipment.warehouse_id] = {
+            "ship_by": p.ship_by.isoformat(),
+            "deliver_by": p.deliver_by.isoformat(),
+            "transit_days": p.transit_days,
+            "reason": p.reason,
+        }
+        arrivals.append(p.deliver_by)
+    order.allocation = {**order.allocation, "promise": promises}
+    if order.promise_date is None and arrivals:
+        order.promise_date = max(arrivals)
 
 
 def retry_backorders(sku: str, *, actor: str = "system:backorders", limit: int = 200) -> int:

@@ -22,6 +22,7 @@ from django.db import connection as database
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from despatch.domain.allocation import read_sourcing
 from despatch.domain.availability import AvailabilityRule
 from despatch.domain.errors import (
     DomainError,
@@ -424,6 +425,10 @@ def configure_channel(
         raise ValidationFailed.single("type", f"{type!r} is not one of: {', '.join(TYPES)}", "type")
     if settings and settings.get("availability") is not None:
         AvailabilityRule.from_settings(settings["availability"])  # names each wrong field
+    if settings and settings.get("sourcing") is not None:
+        if not isinstance(settings["sourcing"], dict):
+            raise ValidationFailed.single("sourcing", "must be an object", "sourcing")
+        read_sourcing(settings["sourcing"])
     channel = catalogue.upsert_channel(code=code, name=name, type=type, warehouses=warehouses)
     updates: dict[str, Any] = {
         k: v

@@ -142,8 +142,7 @@ def buy_label(
         shopping = shop(services, parcel, to.country, to.postcode, shipping_day, order.promise_date)
         if shopping.chosen is None:
             raise Conflict(
-                f"no service takes this parcel to {to.country} {to.postcode}"
-                + (f" by {order.promise_date}" if order.promise_date else ""),
+                f"no service takes this parcel to {to.country} {to.postcode}",
                 reasons=list(shopping.reasons),
             )
         chosen = shopping.chosen
@@ -162,7 +161,7 @@ def buy_label(
             shipment.id,
             "labelled",
             order_id=order.id,
-            reason_code="cheapest_in_time",
+            reason_code="earliest_late" if shopping.late else "cheapest_in_time",
             carrier=shipment.carrier,
             service=shipment.service,
             tracking_number=number,
