@@ -72,7 +72,8 @@ def test_a_late_parcel_takes_the_earliest_service_and_says_it_is_late(rated, cli
 
 def test_no_service_to_the_destination_is_a_conflict_with_the_reasons(rated, client):
     order = allocated(
-        [("A", 1)], shipping_address=Address("Jo", "1 Main St", "New York", "10001", "US", region="NY")
+        [("A", 1)],
+        shipping_address=Address("Jo", "1 Main St", "New York", "10001", "US", region="NY"),
     )
     (shipment,) = order.shipments.all()
     with pytest.raises(Conflict):

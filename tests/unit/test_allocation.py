@@ -72,3 +72,89 @@ def test_a_plan_never_takes_more_than_is_available_nor_loses_a_unit(lines, stock
         assigned = sum(a.quantity for a in plan.assignments if a.line_id == n.line_id)
         short = sum(b.quantity for b in plan.backorders if b.line_id == n.line_id)
         assert assigned + short == n.quantity
+
+
+def test_nearest_prefers_the_destination_country_then_the_region():
+    from despatch.domain.allocation import Candidate, Sourcing
+
+    stock = {("A", w): 5 for w in W}
+    candidates = [Candidate("LON", distance=2), Candidate("NJ", distance=1), Candidate("SYD", 0)]
+    plan = plan_allocation([need("l1", "A", 1)], stock, candidates, Sourcing("nearest"))
+    assert plan.warehouses == ["SYD"] and plan.strategy == "nearest"
+    assert "same country" in plan.explanation[0]
+    by_priority = plan_allocation([need("l1", "A", 1)], stock, candidates, Sourcing("priority"))
+    assert by_priority.warehouses == ["LON"]
+
+
+def test_cheapest_prefers_the_lowest_parcel_cost_and_unknown_costs_last():
+    from decimal import Decimal
+
+    from despatch.domain.allocation import Candidate, Sourcing
+
+    stock = {("A", w): 5 for w in W}
+    candidates = [
+        Candidate("LON"),
+        Candidate("NJ", cost=Decimal("9.50")),
+        Candidate("SYD", cost=Decimal("4.10")),
+    ]
+    plan = plan_allocation([need("l1", "A", 1)], stock, candidates, Sourcing("cheapest"))
+    assert plan.warehouses == ["SYD"]
+    assert "about 4.10 a parcel" in plan.explanation[0]
+
+
+def test_priority_drains_warehouses_in_order_where_fewest_shipments_covers_most():
+    from despatch.domain.allocation import Sourcing
+
+    stock = {("A", "LON"): 1, ("B", "NJ"): 1, ("A", "NJ"): 1, ("C", "NJ"): 1, ("C", "SYD"): 1}
+    needs = [need("l1", "A", 1), need("l2", "B", 1), need("l3", "C", 1)]
+    fewest = plan_allocation(needs, stock, W)
+    assert fewest.warehouses == ["NJ"]  # NJ alone ships all three
+    stock[("B", "NJ")] = 0
+    stock[("B", "SYD")] = 1
+    fewest = plan_allocation(needs, stock, W, Sourcing("fewest_shipments"))
+    assert fewest.warehouses == ["NJ", "SYD"]
+    ordered = plan_allocation(needs, stock, W, Sourcing("priority"))
+    assert {(a.sku, a.warehouse) for a in ordered.assignments} == {
+        ("A", "LON"),
+        ("C", "NJ"),
+        ("B", "SYD"),
+    }
+
+
+def test_a_split_cap_backorders_what_more_parcels_would_ship():
+    from despatch.domain.allocation import Sourcing
+
+    stock = {("A", "LON"): 1, ("B", "NJ"): 1, ("C", "SYD"): 1}
+    needs = [need("l1", "A", 1), need("l2", "B", 1), need("l3", "C", 1)]
+    capped = plan_allocation(needs, stock, W, Sourcing(max_shipments=2))
+    assert len(capped.warehouses) == 2 and [b.sku for b in capped.backorders] == ["C"]
+    assert any("split cap of 2 reached" in n for n in capped.explanation)
+    single = plan_allocation(needs, stock, W, Sourcing(max_shipments=1))
+    assert single.warehouses == ["LON"] and len(single.backorders) == 2
+    assert single.strategy == "fewest_shipments, splitting forbidden"
+
+
+def test_excluded_warehouses_are_rejected_with_the_rule():
+    from despatch.domain.allocation import Candidate
+
+    stock = {("A", w): 5 for w in W}
+    candidates = [Candidate("LON", excluded="excluded by rule no-hazmat-air"), Candidate("NJ")]
+    plan = plan_allocation([need("l1", "A", 1)], stock, candidates)
+    assert plan.warehouses == ["NJ"]
+    assert plan.explanation[0] == "rejected LON: excluded by rule no-hazmat-air"
+
+
+def test_a_wrong_sourcing_setting_names_the_field():
+    import pytest
+
+    from despatch.domain.allocation import read_sourcing
+    from despatch.domain.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as caught:
+        read_sourcing({"strategy": "closest", "max_shipments": -1, "mode": 1})
+    assert {e.field for e in caught.value.errors} == {
+        "sourcing.strategy",
+        "sourcing.max_shipments",
+        "sourcing.mode",
+    }
+    assert read_sourcing({"strategy": "nearest", "max_shipments": 1}).max_shipments == 1

@@ -1,13 +1,15 @@
 """Warehouses, SKUs and channels."""
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema
 from ninja.pagination import paginate
 
+from despatch.api.auth import actor
 from despatch.api.pages import Pages
-from despatch.services import catalogue
+from despatch.services import calendars, catalogue
 
 router = Router(tags=["catalogue"])
 
@@ -27,6 +29,17 @@ class WarehouseOut(Schema):
     country: str
     priority: int
     active: bool
+    calendar: dict[str, Any]
+    location: dict[str, Any]
+
+
+class PromiseOut(Schema):
+    warehouse: str
+    service: str
+    ship_by: date
+    deliver_by: date
+    transit_days: int
+    reason: str
 
 
 class SkuIn(Schema):
@@ -50,6 +63,36 @@ class SkuOut(Schema):
     weight_g: int
     flags: list[str]
     active: bool
+
+
+@router.put(
+    "warehouses/{code}/calendar",
+    response=WarehouseOut,
+    summary="Set a warehouse's working days, public holidays, closed dates and cut-offs",
+)
+def put_calendar(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
+    return calendars.set_calendar(code, body, actor=actor(request))
+
+
+@router.put(
+    "warehouses/{code}/location",
+    response=WarehouseOut,
+    summary="Set the countries a warehouse serves and its parcel costs, for sourcing",
+)
+def put_location(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
+    return calendars.set_location(code, body, actor=actor(request))
+
+
+@router.get(
+    "warehouses/{code}/promise",
+    response=PromiseOut,
+    summary="The ship-by and delivery dates for an order ready at a given time",
+)
+def get_promise(
+    request: HttpRequest, code: str, at: datetime | None = None, service: str = "standard"
+) -> Any:
+    p = calendars.promise_from(code, at or datetime.now(UTC), service)
+    return {"warehouse": code, "service": service, **p.__dict__}
 
 
 @router.get("warehouses", response=list[WarehouseOut], tags=["catalogue"])

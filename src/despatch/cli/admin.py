@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -9,7 +11,7 @@ from rich.table import Table
 
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.integrations import catalogue_csv
-from despatch.services import catalogue, outbox, picking
+from despatch.services import calendars, catalogue, outbox, picking
 from despatch.services import tokens as token_service
 
 skus = typer.Typer(help="The SKU catalogue.", no_args_is_help=True)
@@ -90,6 +92,51 @@ def set_layout(
         f"{code}: {len(layout.aisle_x)} aisles x {layout.bins_per_side} bins a side, "
         f"depot at ({layout.depot_x:g}, {layout.depot_y:g})"
     )
+
+
+@warehouses.command("calendar")
+def set_calendar(
+    code: str,
+    file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="CALENDAR.json"),
+) -> None:
+    """Set working days, public holidays, closed dates, cut-offs and transit days
+    (docs/rules.md#calendars)."""
+    from despatch.cli.picking import read_json
+
+    with domain_errors():
+        warehouse = calendars.set_calendar(code, read_json(file, "--file"), actor="cli")
+    console.print(f"calendar of {code} saved: {json.dumps(warehouse.calendar)}")
+
+
+@warehouses.command("location")
+def set_location(
+    code: str,
+    file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="LOCATION.json"),
+) -> None:
+    """Set the countries a warehouse serves and its parcel costs (for nearest and cheapest
+    sourcing)."""
+    from despatch.cli.picking import read_json
+
+    with domain_errors():
+        warehouse = calendars.set_location(code, read_json(file, "--file"), actor="cli")
+    console.print(f"location of {code} saved: {json.dumps(warehouse.location)}")
+
+
+@warehouses.command("promise")
+def promise(
+    code: str,
+    at: datetime = typer.Option(
+        None, help="when the order is ready, in the warehouse's time zone (default: now)"
+    ),
+    service: str = typer.Option("standard"),
+) -> None:
+    """When an order ready at ``--at`` would ship and arrive: try a calendar before relying
+    on it."""
+    moment = at or datetime.now(UTC)
+    with domain_errors():
+        p = calendars.promise_from(code, moment, service)
+    console.print(f"ships {p.ship_by:%a %d %b %Y}, arrives by {p.deliver_by:%a %d %b %Y}")
+    console.print(f"  {p.reason}; {p.transit_days} working day(s) in transit")
 
 
 @warehouses.command("locations")

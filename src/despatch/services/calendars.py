@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 
 from despatch.domain.calendars import Calendar, Promise, read_calendar
-from despatch.domain.errors import NotFound, ValidationFailed
+from despatch.domain.errors import FieldError, NotFound, ValidationFailed
 from despatch.integrations.calendars import holiday_spec, public_holidays
 from despatch.models import Warehouse
 from despatch.services.audit import Trail
@@ -45,3 +47,55 @@ def set_calendar(code: str, data: Any, *, actor: str) -> Warehouse:
         trail.add("warehouse", code, "calendar_changed", before=before, after=data)
         trail.save()
     return warehouse
+
+
+def set_location(code: str, data: Any, *, actor: str) -> Warehouse:
+    """Where a warehouse is, for ``nearest`` and ``cheapest`` sourcing:
+    ``{"serves": ["IE", "FR"], "costs": {"GB": "3.20", "*": "11.00"}}``."""
+    errors = []
+    if not isinstance(data, dict):
+        raise ValidationFailed.single("location", "must be an object")
+    errors += [
+        FieldError(f"location.{k}", "is not a location setting", "unknown_key")
+        for k in sorted(set(data) - {"serves", "costs", "region"})
+    ]
+    serves = data.get("serves", [])
+    if not isinstance(serves, list) or not all(
+        isinstance(c, str) and len(c) == 2 and c.isalpha() for c in serves
+    ):
+        errors.append(FieldError("location.serves", "must list ISO 3166 alpha-2 country codes"))
+    costs = data.get("costs", {})
+    if not isinstance(costs, dict):
+        errors.append(FieldError("location.costs", 'must map a country (or "*") to a cost'))
+        costs = {}
+    for country, value in costs.items():
+        try:
+            if Decimal(str(value)) < 0:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.append(FieldError(f"location.costs.{country}", f"{value!r} is not a cost"))
+    if errors:
+        raise ValidationFailed(errors)
+    clean = {
+        **data,
+        "serves": [c.upper() for c in serves],
+        "costs": {str(k).upper(): str(v) for k, v in costs.items()},
+    }
+    with transaction.atomic():
+        updated = Warehouse.objects.filter(code=code).update(location=clean)
+        if not updated:
+            raise NotFound("warehouse", code)
+        trail = Trail(actor)
+        trail.add("warehouse", code, "location_changed", after=clean)
+        trail.save()
+    return Warehouse.objects.get(code=code)
+
+
+def promise_from(code: str, ready_at: datetime, service: str) -> Promise:
+    """The promise for an order ready at ``ready_at`` (a naive time is the warehouse's)."""
+    warehouse = Warehouse.objects.filter(code=code).first()
+    if warehouse is None:
+        raise NotFound("warehouse", code)
+    if ready_at.tzinfo is None:
+        ready_at = ready_at.replace(tzinfo=ZoneInfo(warehouse.time_zone))
+    return promise(warehouse, ready_at, service)
