@@ -24,6 +24,8 @@ class Kind(StrEnum):
     UNKNOWN_SKU = "unknown_sku"
     INVALID_ORDER = "invalid_order"
     OVERSOLD = "oversold"
+    COMPLIANCE = "compliance"
+    NO_ROUTE = "no_route"
     MANUAL = "manual"
     SHORT_PICK = "short_pick"
     WEIGHT_MISMATCH = "weight_mismatch"
@@ -49,6 +51,8 @@ ORDER_HOLDS = frozenset(
         Kind.UNKNOWN_SKU,
         Kind.INVALID_ORDER,
         Kind.OVERSOLD,
+        Kind.COMPLIANCE,
+        Kind.NO_ROUTE,
         Kind.MANUAL,
     }
 )
@@ -95,6 +99,10 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
         "orders", "group:order-ops", 2, timedelta(hours=4), _MANAGERS, _HOLD
     ),
     Kind.OVERSOLD: Policy("stock", "group:order-ops", 1, timedelta(hours=2), _MANAGERS, _HOLD),
+    Kind.COMPLIANCE: Policy(
+        "compliance", "group:compliance", 2, timedelta(hours=8), _MANAGERS, _HOLD
+    ),
+    Kind.NO_ROUTE: Policy("stock", "group:order-ops", 2, timedelta(hours=4), _MANAGERS, _HOLD),
     Kind.MANUAL: Policy("manual", "group:order-ops", 3, timedelta(hours=24), _MANAGERS, _HOLD),
     Kind.SHORT_PICK: Policy(
         "floor",

@@ -151,6 +151,8 @@ class HoldReason(StrEnum):
     INVALID_ORDER = "invalid_order"
     OVERSOLD = "oversold"  # a channel sold stock that is not there: a person decides
     FRAUD_REVIEW = "fraud_review"  # the fraud rules scored it at or above the threshold
+    COMPLIANCE = "compliance"  # a rule: restricted goods, destination, export
+    NO_ROUTE = "no_route"  # rules left no warehouse that may ship it
     MANUAL = "manual"
 
 

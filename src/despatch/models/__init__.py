@@ -16,6 +16,7 @@ from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
 from despatch.models.payments import PaymentEvent
 from despatch.models.picking import PickList, PickTask, SkuLocation
+from despatch.models.rules import RuleSetVersion
 from despatch.models.tokens import ApiToken
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "PickList",
     "PickTask",
     "Reservation",
+    "RuleSetVersion",
     "Shipment",
     "ShipmentLine",
     "Sku",

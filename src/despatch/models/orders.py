@@ -31,6 +31,8 @@ class Order(models.Model):
     requested_service = models.CharField(max_length=64, default="standard")
     promise_date = models.DateField(null=True, blank=True)
     priority = models.IntegerField(default=0)
+    tags = models.JSONField(default=list, blank=True, help_text="set by rules and people")
+    customer_tags = models.JSONField(default=list, blank=True, help_text="as the channel sent them")
     fraud_score = models.IntegerField(null=True, blank=True)
     fraud_reasons = models.JSONField(default=list, blank=True)
     hold_reason = models.CharField(max_length=32, blank=True, default="")

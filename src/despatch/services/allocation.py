@@ -39,13 +39,13 @@ from despatch.models import (
     Sku,
     Warehouse,
 )
-from despatch.services import calendars, fraud, inventory, outbox
+from despatch.services import calendars, fraud, inventory, outbox, rules
 from despatch.services.audit import Trail
 from despatch.services.orders import hold_order, lock_order, set_status
 
 RACE_RETRIES = 8
 # decisions a person or a rule made that outlive a re-plan
-KEPT_DECISIONS = ("rules", "fraud_cleared", "oversell_accepted", "payment_cleared")
+KEPT_DECISIONS = ("rules", "rules_released", "fraud_cleared", "oversell_accepted")
 
 
 class _StockMoved(Exception):
@@ -102,6 +102,13 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     if problems:
         reason = HoldReason(problems[0].code)
         hold_order(order, reason, [p.as_dict() for p in problems], trail)
+        return False
+    ruled = rules.apply(order, trail, lines)
+    if ruled:
+        kind, message, rule = ruled
+        problem = {"field": "order", "message": message, "code": kind, "rule": rule}
+        order.save(update_fields=["allocation"])
+        hold_order(order, HoldReason(kind), [problem], trail)
         return False
     if fraud.screen(order, trail):
         return False
@@ -173,6 +180,14 @@ def reserve(
     lines = list(order.lines.all()) if lines is None else lines
     needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
     candidates, sourcing = sourcing_for(order, trail.at)
+    if candidates and all(c.excluded for c in candidates):
+        problems = [
+            {"field": f"warehouse:{c.code}", "message": c.excluded, "code": "no_route"}
+            for c in candidates
+        ]
+        hold_order(order, HoldReason.NO_ROUTE, problems, trail)
+        order.save(update_fields=["allocation"])
+        return []
     warehouses = [c.code for c in candidates]
     for _ in range(RACE_RETRIES):
         stock = inventory.snapshot({n.sku for n in needs}, warehouses)

@@ -202,6 +202,10 @@ def release_order(
             order.allocation = {**order.allocation, "oversell_accepted": True}
         if order.hold_reason == HoldReason.FRAUD_REVIEW:  # a person cleared it
             order.allocation = {**order.allocation, "fraud_cleared": True}
+        by_rules = [p["rule"] for p in order.hold_detail if isinstance(p, dict) and p.get("rule")]
+        if by_rules:  # a person overrode the rule for this order
+            released = [*order.allocation.get("rules_released", []), *by_rules]
+            order.allocation = {**order.allocation, "rules_released": released}
         order.hold_reason, order.hold_detail = "", []
         order.save(
             update_fields=["status", "hold_reason", "hold_detail", "allocation", "updated_at"]

@@ -137,6 +137,9 @@ def buy_label(
                 current=shipment.status,
             )
         to = Address.from_dict(order.shipping_address)
+        carrier = (order.allocation.get("rules") or {}).get("carrier")
+        if carrier:  # a rule chose the carrier: shop among its services only
+            services = [s for s in services if s.carrier == carrier]
         parcel = parcel_of(shipment, extra_weight_g)
         shipping_day = ship_date or timezone.localdate()
         shopping = shop(services, parcel, to.country, to.postcode, shipping_day, order.promise_date)
