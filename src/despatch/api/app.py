@@ -10,6 +10,7 @@ from despatch.api import (
     payments,
     picking,
     problems,
+    rules,
     shipments,
     stock,
     tracking,
@@ -33,6 +34,7 @@ api.add_router("/shipments", shipments.router)
 api.add_router("/manifests", shipments.manifest_router)
 api.add_router("/channels", channels.router)
 api.add_router("/exceptions", exceptions.router)
+api.add_router("/rules", rules.router)
 api.add_router("/", picking.router)
 api.add_router("/", tracking.router)
 api.add_router("/", payments.router)

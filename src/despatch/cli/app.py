@@ -13,6 +13,7 @@ from despatch.cli import (
     packing,
     payments,
     picking,
+    rules,
     shipping,
     stock,
 )
@@ -29,6 +30,7 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(channels.app, name="channels")
 app.add_typer(payments.app, name="payments")
+app.add_typer(rules.app, name="rules")
 app.add_typer(stock.app, name="stock")
 app.add_typer(picking.app, name="picking")
 app.add_typer(packing.app, name="packing")

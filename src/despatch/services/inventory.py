@@ -210,6 +210,12 @@ def snapshot(skus: Iterable[str], warehouses: Iterable[str]) -> dict[tuple[str, 
     return {(r.sku_id, r.warehouse_id): r.on_hand - r.reserved - r.quarantined for r in rows}
 
 
+def on_shelves(skus: Iterable[str], warehouses: Iterable[str]) -> dict[tuple[str, str], int]:
+    """Sellable units on the shelves, reserved or not (for what-if planning)."""
+    rows = StockLevel.objects.filter(sku_id__in=list(skus), warehouse_id__in=list(warehouses))
+    return {(r.sku_id, r.warehouse_id): r.on_hand - r.quarantined for r in rows}
+
+
 def levels(*, sku: str = "", warehouse: str = "", search: str = "") -> QuerySet[StockLevel]:
     rows = StockLevel.objects.all()
     if search:

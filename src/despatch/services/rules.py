@@ -21,7 +21,7 @@ from despatch.models import Order, OrderLine, RuleSetVersion, Sku, Warehouse
 from despatch.services import inventory
 from despatch.services.audit import Trail
 
-_COMPILED: dict[int, RuleSet] = {}
+_COMPILED: dict[tuple[int, str], RuleSet] = {}  # (version, checksum): compiled once
 
 
 def compile_text(text: str) -> RuleSet:
@@ -111,13 +111,17 @@ def get_version(version: int | None = None) -> RuleSetVersion:
 
 
 def active() -> tuple[int, RuleSet] | None:
-    row = RuleSetVersion.objects.filter(active=True).values_list("version", "source").first()
+    row = (
+        RuleSetVersion.objects.filter(active=True)
+        .values_list("version", "checksum", "source")
+        .first()
+    )
     if row is None:
         return None
-    version, source = row
-    if version not in _COMPILED:
-        _COMPILED[version] = compile_text(source)
-    return version, _COMPILED[version]
+    version, checksum, source = row
+    if (version, checksum) not in _COMPILED:
+        _COMPILED[(version, checksum)] = compile_text(source)
+    return version, _COMPILED[(version, checksum)]
 
 
 def facts_of(order: Order, lines: list[OrderLine], at: datetime) -> Facts:
@@ -226,8 +230,9 @@ class Report:
 
 
 def test_candidate(text: str, last: int = 500) -> Report:
-    """Replay the last ``last`` orders against the candidate and the active rule set, on
-    today's stock, and report what would change: holds, routes and the split rate."""
+    """Replay the last ``last`` orders against the candidate and the active rule set, on the
+    stock on the shelves today (reservations ignored: each order is judged as if it came
+    first), and report what would change: holds, where orders ship from, the split rate."""
     candidate = compile_text(text)
     current = active()
     recent = list(
@@ -235,7 +240,7 @@ def test_candidate(text: str, last: int = 500) -> Report:
     )
     report = Report(len(recent), current[0] if current else None)
     warehouses = {w.code: w for w in Warehouse.objects.filter(active=True)}
-    stock = inventory.snapshot(
+    stock = inventory.on_shelves(
         {line.sku for o in recent for line in o.lines.all()}, list(warehouses)
     )
     now = timezone.now()
@@ -253,11 +258,11 @@ def test_candidate(text: str, last: int = 500) -> Report:
         report.holds_after += after.hold is not None
         needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
         plans = [_plan(needs, stock, warehouses, o) for o in (before, after)]
-        if plans[0][0] != plans[1][0]:
+        if plans[0][0] != plans[1][0] and not (before.hold or after.hold):
             report.routes_changed += 1
             what.append(f"ships from: {_from(plans[0][0])} -> {_from(plans[1][0])}")
-        report.splits_before += plans[0][1]
-        report.splits_after += plans[1][1]
+        report.splits_before += plans[0][1] and not before.hold
+        report.splits_after += plans[1][1] and not after.hold
         if before.applied != after.applied:
             what.append(f"rules: {list(before.applied)} -> {list(after.applied)}")
         if what:
