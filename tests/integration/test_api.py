@@ -35,7 +35,7 @@ ORDER = {
         "name": "Jo",
         "line1": "1 High St",
         "city": "Leeds",
-        "postcode": "LS1",
+        "postcode": "LS1 4DY",
         "country": "GB",
     },
 }

@@ -15,10 +15,10 @@ SKUS = (
 ORDERS = (
     "external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,ship_postcode,"
     "ship_country\n"
-    "C-1,GBP,A,2,3.50,Jo,1 St,Leeds,LS1,GB\n"
-    "C-1,GBP,B,1,10,Jo,1 St,Leeds,LS1,GB\n"
-    "C-2,GBP,A,x,3.50,Jo,1 St,Leeds,LS1,GB\n"
-    "C-3,GBP,GHOST,1,3.50,Jo,1 St,Leeds,LS1,GB\n"
+    "C-1,GBP,A,2,3.50,Jo,1 St,Leeds,LS1 4DY,GB\n"
+    "C-1,GBP,B,1,10,Jo,1 St,Leeds,LS1 4DY,GB\n"
+    "C-2,GBP,A,x,3.50,Jo,1 St,Leeds,LS1 4DY,GB\n"
+    "C-3,GBP,GHOST,1,3.50,Jo,1 St,Leeds,LS1 4DY,GB\n"
 )
 
 

@@ -329,3 +329,20 @@ def test_repeat_cancellers_are_scored_but_not_held_below_the_threshold(shop):
     order = held(customer_email="Often@Example.com")
     assert order.status == "allocated" and order.fraud_score == 30
     assert order.fraud_reasons == ["+30 2 earlier orders of this customer cancelled"]
+
+
+def test_a_postcode_the_country_does_not_know_is_held_with_a_hint_and_fixed(shop):
+    order = held(shipping_address=Address("Jo", "1 High St", "Leeds", "LS1", "GB"))
+    assert order.hold_reason == "invalid_address"
+    (problem,) = order.hold_detail
+    assert problem["field"] == "shipping_address.postcode" and problem["hint"].startswith("e.g.")
+    case = case_of(order)
+    with pytest.raises(ValidationFailed, match="is not a valid GB postcode"):
+        resolutions.resolve(
+            case.id, "fix_address", actor="u", fix=resolutions.Fix(address={"postcode": "LS1 Z"})
+        )
+    resolutions.resolve(
+        case.id, "fix_address", actor="u", fix=resolutions.Fix(address={"postcode": "LS1 4DY"})
+    )
+    worker.drain("w")
+    assert orders.get_order(order.id).status == "allocated"

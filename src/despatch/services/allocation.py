@@ -28,6 +28,7 @@ from despatch.domain.orders import (
     PaymentStatus,
     hold_reasons,
 )
+from despatch.integrations import contact_checks
 from despatch.models import (
     Channel,
     ChannelListing,
@@ -99,6 +100,8 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
         address,
         PaymentStatus(order.payment_status),
     )
+    if not address.problems():  # the country's own rules, once the basics are there
+        problems += contact_checks.contact_problems(address, order.customer_email)
     if problems:
         reason = HoldReason(problems[0].code)
         hold_order(order, reason, [p.as_dict() for p in problems], trail)

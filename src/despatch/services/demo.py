@@ -31,14 +31,19 @@ CHANNELS = (
 )
 PLACES = {
     "GB": [
-        ("London", "E1 6AN"),
-        ("Leeds", "LS1 4DY"),
-        ("Bristol", "BS1 5TR"),
-        ("Glasgow", "G1 1XQ"),
+        ("London", "E1 6AN", ""),
+        ("Leeds", "LS1 4DY", ""),
+        ("Bristol", "BS1 5TR", ""),
+        ("Glasgow", "G1 1XQ", ""),
     ],
-    "DE": [("Berlin", "10115"), ("Hamburg", "20095"), ("Munich", "80331")],
-    "US": [("New York", "10001"), ("Austin", "73301"), ("Seattle", "98101"), ("Chicago", "60601")],
-    "AU": [("Sydney", "2000"), ("Melbourne", "3000"), ("Perth", "6000")],
+    "DE": [("Berlin", "10115", ""), ("Hamburg", "20095", ""), ("Munich", "80331", "")],
+    "US": [
+        ("New York", "10001", "NY"),
+        ("Austin", "73301", "TX"),
+        ("Seattle", "98101", "WA"),
+        ("Chicago", "60601", "IL"),
+    ],
+    "AU": [("Sydney", "2000", "NSW"), ("Melbourne", "3000", "VIC"), ("Perth", "6000", "WA")],
 }
 NOUNS = ["Mug", "Tee", "Hoodie", "Cap", "Notebook", "Bottle", "Tote", "Candle", "Lamp", "Scarf"]
 COLOURS = ["Black", "White", "Navy", "Olive", "Rust", "Sand", "Teal", "Plum", "Grey", "Red"]
@@ -145,7 +150,7 @@ def orders(
                 sku = f"GHOST-{rng.randint(1, 99)}"  # a SKU the catalogue does not know
             price = Money(Decimal(rng.randint(400, 6000)) / 100, currency)
             lines.append(LineDraft(sku, rng.choice((1, 1, 1, 2, 3)), price))
-        city, postcode = rng.choice(PLACES[country])
+        city, postcode, region = rng.choice(PLACES[country])
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         street = "" if rng.random() < 0.003 else f"{rng.randint(1, 250)} High Street"
         yield OrderDraft(
@@ -153,7 +158,7 @@ def orders(
             external_id=f"{prefix}{n:06d}",
             currency=currency,
             lines=tuple(lines),
-            shipping_address=Address(name, street, city, postcode, country),
+            shipping_address=Address(name, street, city, postcode, country, region=region),
             customer_name=name,
             customer_email=f"{name.split()[0].lower()}{n}@example.com",
             payment_status=PaymentStatus.PAID,

