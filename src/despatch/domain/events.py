@@ -29,6 +29,7 @@ class Topic(StrEnum):
     STOCK_RECEIVED = "stock.received"
     STOCK_ADJUSTED = "stock.adjusted"
     STOCK_CHANGED = "stock.changed"  # reserved or released: what channels may sell moved
+    STOCK_FREED = "stock.freed"  # released units that backordered orders are waiting for
 
 
 # Retry schedule for failing handlers: seconds before attempt n+1; past its end, dead.

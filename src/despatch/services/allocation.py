@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import os
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +20,7 @@ from despatch.domain.allocation import (
     plan_allocation,
     read_sourcing,
 )
+from despatch.domain.errors import ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import ReservationStatus, reservation_expiry
@@ -64,6 +67,8 @@ def process_received(order_id: str, *, actor: str = "system:pipeline") -> Order:
             return order
         trail = Trail(actor)
         lines = list(order.lines.all())
+        # stock held while it waited for payment is planned again with everything else
+        inventory.release_reservations(order, trail, [ReservationStatus.ACTIVE], reoffer=False)
         if validate(order, trail, lines):
             _reserve_and_allocate(order, trail, lines)
         trail.save()
@@ -105,6 +110,8 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     if problems:
         reason = HoldReason(problems[0].code)
         hold_order(order, reason, [p.as_dict() for p in problems], trail)
+        if reason == HoldReason.AWAITING_PAYMENT and len(problems) == 1:
+            hold_stock_unpaid(order, trail, lines)
         return False
     ruled = rules.apply(order, trail, lines)
     if ruled:
@@ -117,6 +124,52 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
         return False
     set_status(order, OrderEvent.VALIDATE, trail)
     return True
+
+
+def hold_stock_unpaid(order: Order, trail: Trail, lines: list[OrderLine]) -> int:
+    """Keep the stock of an order awaiting payment for the channel's ``unpaid_hold_minutes``
+    (0, the default: nothing is kept); the expiry timer gives it back if no money comes.
+    Returns the units kept."""
+    channel = Channel.objects.filter(code=order.channel).first()
+    minutes = int((channel.settings if channel else {}).get("unpaid_hold_minutes") or 0)
+    if minutes <= 0:
+        return 0
+    needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
+    candidates, sourcing = sourcing_for(order, trail.at)
+    allowed = [c for c in candidates if not c.excluded]
+    for _ in range(RACE_RETRIES):
+        stock = inventory.snapshot({n.sku for n in needs}, [c.code for c in allowed])
+        plan = plan_allocation(needs, stock, allowed, sourcing)
+        if inventory.try_reserve(plan.assignments):
+            break
+    else:
+        return 0
+    expires = trail.at + timedelta(minutes=minutes)
+    Reservation.objects.bulk_create(
+        Reservation(
+            id=new_id("reservation"),
+            order=order,
+            line_id=a.line_id,
+            sku_id=a.sku,
+            warehouse_id=a.warehouse,
+            quantity=a.quantity,
+            status=ReservationStatus.ACTIVE,
+            expires_at=expires,
+            created_at=trail.at,
+        )
+        for a in plan.assignments
+    )
+    units = sum(a.quantity for a in plan.assignments)
+    trail.add(
+        "order",
+        order.id,
+        "stock_held_unpaid",
+        order_id=order.id,
+        reason_code="awaiting_payment",
+        units=units,
+        expires_at=expires.isoformat(),
+    )
+    return units
 
 
 def warehouses_for(order: Order) -> list[str]:
@@ -389,24 +442,74 @@ def _promise(order: Order, shipments: list[Shipment], at: datetime) -> None:
         order.promise_date = max(arrivals)
 
 
+def reoffer_keys() -> tuple[str, ...]:
+    """Who gets freed or received stock first: ``DESPATCH_REOFFER_ORDER``, a comma list of
+    priority (higher first), promise (earliest promised date first), channel (the channel's
+    ``priority`` setting, higher first) and age (oldest first). Default: priority,promise,age."""
+    raw = os.environ.get("DESPATCH_REOFFER_ORDER") or "priority,promise,age"
+    keys = tuple(k.strip() for k in raw.split(",") if k.strip())
+    unknown = [k for k in keys if k not in REOFFER_CHOICES]
+    if unknown:
+        raise ValidationFailed.single(
+            "DESPATCH_REOFFER_ORDER",
+            f"unknown key(s) {', '.join(unknown)}: use {', '.join(REOFFER_CHOICES)}",
+        )
+    return keys
+
+
+REOFFER_CHOICES = ("priority", "promise", "channel", "age")
+
+
+def reoffer_order(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Order IDs of waiting orders in the configured re-offer order."""
+    keys = reoffer_keys()
+    channel_rank = {
+        c.code: -int((c.settings or {}).get("priority") or 0)
+        for c in Channel.objects.filter(code__in={r["channel"] for r in rows})
+    }
+    far = date.max
+
+    def key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        parts: dict[str, Any] = {
+            "priority": -row["priority"],
+            "promise": row["promise_date"] or far,
+            "channel": channel_rank.get(row["channel"], 0),
+            "age": row["created_at"],
+        }
+        return (*(parts[k] for k in keys), row["created_at"], row["id"])
+
+    return [r["id"] for r in sorted(rows, key=key)]
+
+
 def retry_backorders(sku: str, *, actor: str = "system:backorders", limit: int = 200) -> int:
     """Offer new stock of ``sku`` to backordered orders, oldest and most urgent first."""
-    waiting = list(
-        Order.objects.filter(
-            status=OrderStatus.BACKORDERED, lines__sku=sku, lines__backordered__gt=0
+    waiting = reoffer_order(
+        list(
+            Order.objects.filter(
+                status=OrderStatus.BACKORDERED, lines__sku=sku, lines__backordered__gt=0
+            )
+            .values("id", "priority", "promise_date", "created_at", "channel")
+            .distinct()[: limit * 5]
         )
-        .order_by("-priority", "created_at")
-        .values_list("id", flat=True)
-        .distinct()[:limit]
-    )
+    )[:limit]
     done = 0
-    for order_id in waiting:
+    for rank, order_id in enumerate(waiting, start=1):
         with transaction.atomic():
             order = lock_order(order_id)
             if order.status != OrderStatus.BACKORDERED:
                 continue
             trail = Trail(actor)
-            inventory.release_reservations(order, trail, [ReservationStatus.ACTIVE])
+            trail.add(
+                "order",
+                order.id,
+                "reoffered",
+                order_id=order.id,
+                reason_code="stock_available",
+                sku=sku,
+                rank=rank,
+                by=list(reoffer_keys()),
+            )
+            inventory.release_reservations(order, trail, [ReservationStatus.ACTIVE], reoffer=False)
             _reserve_and_allocate(order, trail)
             done += order.status == OrderStatus.ALLOCATED
             trail.save()
@@ -424,6 +527,19 @@ def expire_reservations(now: datetime | None = None, *, actor: str = "system:exp
     for order_id in order_ids:
         with transaction.atomic():
             order = lock_order(order_id)
+            if order.status == OrderStatus.ON_HOLD:  # the unpaid stage ran out: stock goes back
+                trail = Trail(actor, at=now)
+                units = inventory.release_reservations(order, trail, [ReservationStatus.ACTIVE])
+                trail.add(
+                    "order",
+                    order.id,
+                    "unpaid_hold_expired",
+                    order_id=order.id,
+                    reason_code="reservation_expired",
+                    units=units,
+                )
+                trail.save()
+                continue
             if order.status != OrderStatus.RESERVED:
                 continue
             trail = Trail(actor, at=now)

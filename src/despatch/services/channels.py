@@ -425,6 +425,13 @@ def configure_channel(
         raise ValidationFailed.single("type", f"{type!r} is not one of: {', '.join(TYPES)}", "type")
     if settings and settings.get("availability") is not None:
         AvailabilityRule.from_settings(settings["availability"])  # names each wrong field
+    minutes = (settings or {}).get("unpaid_hold_minutes")
+    if minutes is not None and (
+        isinstance(minutes, bool) or not isinstance(minutes, int) or not 0 <= minutes <= 10080
+    ):
+        raise ValidationFailed.single(
+            "unpaid_hold_minutes", "must be whole minutes from 0 to 10080 (a week)", "invalid"
+        )
     if settings and settings.get("sourcing") is not None:
         if not isinstance(settings["sourcing"], dict):
             raise ValidationFailed.single("sourcing", "must be an object", "sourcing")

@@ -21,9 +21,11 @@ from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import LedgerBreak, MovementReason, ReservationStatus, reconcile
 from despatch.domain.inventory import StockLevel as LevelValue
+from despatch.domain.orders import OrderStatus
 from despatch.models import (
     ChannelListing,
     Order,
+    OrderLine,
     Reservation,
     Sku,
     StockLevel,
@@ -178,8 +180,23 @@ def _stock_changed(skus: set[str]) -> None:
         outbox.save([outbox.emit(Topic.STOCK_CHANGED, ordered[0], skus=ordered)])
 
 
-def release_reservations(order: Order, trail: Trail, statuses: Iterable[str] = HELD) -> int:
-    """Give back every held unit of ``order``; returns the units released."""
+def _offer_freed(skus: set[str], order_id: str) -> None:
+    waiting = (
+        OrderLine.objects.filter(
+            sku__in=skus, backordered__gt=0, order__status=OrderStatus.BACKORDERED
+        )
+        .exclude(order_id=order_id)
+        .values_list("sku", flat=True)
+        .distinct()
+    )
+    outbox.save([outbox.emit(Topic.STOCK_FREED, sku, sku=sku) for sku in sorted(set(waiting))])
+
+
+def release_reservations(
+    order: Order, trail: Trail, statuses: Iterable[str] = HELD, *, reoffer: bool = True
+) -> int:
+    """Give back every held unit of ``order``; returns the units released. With ``reoffer``
+    the freed units are offered to backordered orders waiting for them (``stock.freed``)."""
     held = list(
         Reservation.objects.filter(order=order, status__in=list(statuses)).order_by(
             "sku_id", "warehouse_id"
@@ -194,6 +211,8 @@ def release_reservations(order: Order, trail: Trail, statuses: Iterable[str] = H
             status=ReservationStatus.RELEASED
         )
         _stock_changed({r.sku_id for r in held})
+        if reoffer:
+            _offer_freed({r.sku_id for r in held}, order.id)
         trail.add(
             "order",
             order.id,

@@ -22,6 +22,10 @@ def _stock_received(event: OutboxEvent) -> None:
     listings.mark_dirty([event.payload["sku"]])
 
 
+def _stock_freed(event: OutboxEvent) -> None:
+    allocation.retry_backorders(event.payload["sku"])
+
+
 def _stock_moved(event: OutboxEvent) -> None:
     listings.mark_dirty(event.payload.get("skus") or [event.payload["sku"]])
 
@@ -38,6 +42,7 @@ HANDLERS: dict[str, Handler] = {
     Topic.CHANNEL_DELIVERY_RECEIVED.value: _delivery,
     Topic.ORDER_RECEIVED.value: _received,
     "order.reservation_expired": _expired,
+    Topic.STOCK_FREED.value: _stock_freed,
     Topic.STOCK_RECEIVED.value: _stock_received,
     Topic.STOCK_ADJUSTED.value: _stock_moved,
     Topic.STOCK_CHANGED.value: _stock_moved,

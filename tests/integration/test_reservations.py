@@ -1,0 +1,106 @@
+"""Reservation stages: stock kept for unpaid orders expires; freed stock is re-offered by
+the configured priority; two channels selling the last unit."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from despatch import worker
+from despatch.domain.orders import PaymentStatus
+from despatch.domain.payments import read_generic
+from despatch.models import AuditEntry, ExceptionCase, Order
+from despatch.services import allocation, catalogue, channels, inventory, listings, orders, payments
+from tests.conftest import make_draft
+from tests.integration.conftest import level
+
+
+def receive(lines, **overrides):
+    order, _ = orders.receive_order(make_draft(lines, **overrides), actor="test")
+    worker.drain("test")
+    return Order.objects.get(id=order.id)
+
+
+def pay(order):
+    notice = read_generic(
+        "bank",
+        {
+            "id": f"pay-{order.id}",
+            "order_id": order.id,
+            "status": "paid",
+            "occurred_at": timezone.now().isoformat(),
+        },
+    )
+    payments.apply(notice)
+    worker.drain("test")
+    return Order.objects.get(id=order.id)
+
+
+def test_an_unpaid_order_keeps_its_stock_until_the_stage_expires(shop):
+    channels.configure_channel(
+        code="web", name="Web", type="api", settings={"unpaid_hold_minutes": 30}
+    )
+    order = receive([("A", 3)], payment_status=PaymentStatus.PENDING)
+    assert order.status == "on_hold" and order.hold_reason == "awaiting_payment"
+    assert level("A", "LON") == (10, 3)  # kept while the customer pays
+    held = order.reservations.get()
+    assert held.expires_at is not None and held.status == "active"
+    assert allocation.expire_reservations(timezone.now() + timedelta(minutes=10)) == 0
+    assert allocation.expire_reservations(timezone.now() + timedelta(minutes=31)) == 1
+    assert level("A", "LON") == (10, 0)  # the stock returns
+    order = Order.objects.get(id=order.id)
+    assert order.status == "on_hold"  # still waiting for its money, now without stock
+    assert AuditEntry.objects.filter(order_id=order.id, action="unpaid_hold_expired").exists()
+    assert inventory.ledger_breaks() == []
+    paid = pay(order)
+    assert paid.status == "allocated" and level("A", "LON") == (10, 3)
+
+
+def test_payment_within_the_stage_allocates_the_stock_it_kept(shop):
+    channels.configure_channel(
+        code="web", name="Web", type="api", settings={"unpaid_hold_minutes": 30}
+    )
+    order = receive([("B", 2)], payment_status=PaymentStatus.PENDING)
+    assert level("B", "LON") == (2, 2)
+    rival = receive([("B", 2)])  # LON's B is kept for the unpaid order: NJ ships the rival
+    assert [s.warehouse_id for s in rival.shipments.all()] == ["NJ"]
+    paid = pay(order)
+    assert paid.status == "allocated" and [s.warehouse_id for s in paid.shipments.all()] == ["LON"]
+    assert level("B", "LON") == (2, 2) and inventory.ledger_breaks() == []
+
+
+def test_without_the_setting_an_unpaid_order_keeps_nothing(shop):
+    receive([("A", 3)], payment_status=PaymentStatus.PENDING)
+    assert level("A", "LON") == (10, 0)
+
+
+def test_freed_stock_goes_to_the_waiting_order_the_re_offer_order_puts_first(shop, monkeypatch):
+    monkeypatch.setenv("DESPATCH_REOFFER_ORDER", "promise,age")
+    first = receive([("C", 3)])  # all of NJ's C
+    older = receive([("C", 1)])
+    urgent = receive([("C", 1)])
+    assert (older.status, urgent.status) == ("backordered", "backordered")
+    Order.objects.filter(id=urgent.id).update(promise_date=timezone.localdate())
+    orders.cancel_order(first.id, actor="support")
+    worker.drain("test")  # stock.freed: C goes to the earliest promise, then the oldest
+    assert Order.objects.get(id=urgent.id).status == "allocated"
+    assert Order.objects.get(id=older.id).status == "allocated"
+    ranks = {e.order_id: e.detail["rank"] for e in AuditEntry.objects.filter(action="reoffered")}
+    assert ranks[urgent.id] == 1 and ranks[older.id] == 2
+
+
+def test_two_channels_selling_the_last_unit_leave_one_reserved_one_backordered(shop):
+    catalogue.upsert_skus([catalogue.SkuRow("LAST", "The last one")])
+    inventory.receive_stock(sku="LAST", warehouse="LON", quantity=1, actor="t")
+    for code in ("shop", "ebay"):
+        channels.configure_channel(code=code, name=code, type="api", warehouses=["LON"])
+        listings.set_listings(code, [("LAST", "")])  # both publish the one unit
+    one = receive([("LAST", 1)], channel="shop")
+    two = receive([("LAST", 1)], channel="ebay")
+    assert (one.status, two.status) == ("allocated", "on_hold") and two.hold_reason == "oversold"
+    assert level("LAST", "LON") == (1, 1)
+    assert ExceptionCase.objects.get(order_id=two.id).kind == "oversold"
+    orders.release_order(two.id, actor="user:ops")  # a person chooses to backorder it
+    worker.drain("test")
+    two = Order.objects.get(id=two.id)
+    assert two.status == "backordered" and two.lines.get().backordered == 1
+    assert level("LAST", "LON") == (1, 1) and inventory.ledger_breaks() == []
