@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 
 from django.db import close_old_connections
 
-from despatch.services import allocation, channels, exceptions, listings, outbox, pipeline
+from despatch.services import (
+    allocation,
+    channels,
+    exceptions,
+    inventory,
+    listings,
+    outbox,
+    pipeline,
+)
 
 log = logging.getLogger("despatch.worker")
 
@@ -134,6 +142,13 @@ def run(
             last_pull = time.monotonic()
         if reconcile_every and time.monotonic() - last_reconcile >= reconcile_every:
             listings.mark_all_dirty()  # only figures that differ are sent
+            mended = inventory.repair()
+            for line in mended.released + mended.corrected:
+                log.warning("reconciler repaired %s", line)
+            for b in mended.left:
+                log.error(
+                    "ledger break at %s @ %s: %s (count the shelf)", b.sku, b.warehouse, b.problem
+                )
             last_reconcile = time.monotonic()
         if push_every and time.monotonic() - last_push >= push_every:
             push_stock(worker_id)

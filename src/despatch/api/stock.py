@@ -85,3 +85,24 @@ def adjust(request: HttpRequest, body: AdjustIn) -> Any:
 @paginate(Pages)
 def movements(request: HttpRequest, filters: Query[StockFilters]) -> Any:
     return inventory.movements(**filters.dict())
+
+
+def _breaks() -> list[dict[str, str]]:
+    return [b.__dict__ for b in inventory.ledger_breaks()]
+
+
+@router.get("/check", summary="Every level that disagrees with its ledger or reservations")
+def check(request: HttpRequest) -> Any:
+    breaks = _breaks()
+    return {"consistent": not breaks, "breaks": breaks}
+
+
+@router.post(
+    "/repair",
+    summary="Release reservations of finished orders, set reserved to the live reservations; "
+    "on-hand drift is reported for a count",
+)
+def repair(request: HttpRequest) -> Any:
+    done = inventory.repair(actor=actor(request))
+    left = [b.__dict__ for b in done.left]
+    return {"released": done.released, "corrected": done.corrected, "left": left}

@@ -62,8 +62,20 @@ def levels(
 
 
 @app.command()
-def check() -> None:
-    """Prove the ledger: on hand = sum of movements, reserved = live reservations."""
+def check(
+    repair: bool = typer.Option(
+        False,
+        "--repair",
+        help="release reservations of finished orders and set reserved figures to the live "
+        "reservations; on-hand drift is only reported (count the shelf)",
+    ),
+) -> None:
+    """Prove the ledger: on hand = sum of movements, 0 <= reserved <= on hand, reserved =
+    live reservations of open orders."""
+    if repair:
+        done = inventory.repair(actor="cli")
+        for line in done.released + done.corrected:
+            console.print(f"[yellow]repaired[/] {line}")
     breaks = inventory.ledger_breaks()
     for b in breaks:
         console.print(f"[red]{b.sku} @ {b.warehouse}: {b.problem}[/]")
