@@ -155,3 +155,30 @@ def test_rules_through_the_cli_and_the_api(shop, client, tmp_path):
     )
     assert tested.status_code == 200 and tested.json()["current_version"] == version
     assert run().tags == ["seen"]
+
+
+def test_customer_tags_from_the_api_drive_a_rule_and_old_fingerprints_hold(shop):
+    from despatch.services.orders import fingerprint
+
+    rules.load(
+        "rules:\n  - id: vip-first\n    when: {customer_tags: [vip]}\n    then: {priority: 50}\n",
+        actor="t",
+        activate=True,
+    )
+    vip = run(customer_tags=("VIP",))
+    assert vip.customer_tags == ["VIP"] and vip.priority == 50
+    plain = make_draft()
+    content = plain.__dict__.copy()
+    assert "customer_tags" in content
+    tagged = plain.__class__(**{**content, "customer_tags": ("vip",)})
+    assert fingerprint(plain) != fingerprint(tagged)
+    import hashlib
+    import json as json_module
+    from dataclasses import asdict
+
+    without = asdict(plain)
+    del without["customer_tags"]
+    legacy = hashlib.sha256(
+        json_module.dumps(without, sort_keys=True, default=str).encode()
+    ).hexdigest()
+    assert fingerprint(plain) == legacy  # orders received before tags existed still match

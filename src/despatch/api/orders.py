@@ -52,6 +52,7 @@ class OrderIn(Schema):
     requested_service: str = "standard"
     shipping_price: Decimal = Field(Decimal(0), ge=0, max_digits=14, decimal_places=4)
     priority: int = Field(0, ge=-100, le=100)
+    customer_tags: list[str] = Field([], max_length=50, description="for rule conditions")
 
 
 class LineOut(Schema):
@@ -201,6 +202,7 @@ def draft_from(body: OrderIn, external_id: str) -> OrderDraft:
         requested_service=body.requested_service,
         shipping_price=price(body.shipping_price, "shipping_price"),
         priority=body.priority,
+        customer_tags=tuple(body.customer_tags),
     )
 
 

@@ -185,6 +185,7 @@ class OrderDraft:
     taxes_included: bool = True
     presentment_total: Money | None = None  # what the shopper saw, when another currency
     extra: dict[str, str] = field(default_factory=dict)
+    customer_tags: tuple[str, ...] = ()  # as the channel knows the customer (VIP, wholesale)
 
     def structural_errors(self) -> list[FieldError]:
         """What makes the draft unusable as an order at all (checked at the edge)."""

@@ -33,7 +33,10 @@ from despatch.services.audit import Trail
 
 def fingerprint(draft: OrderDraft) -> str:
     """A stable hash of the order's content, to tell a retry from a clash."""
-    body = json.dumps(asdict(draft), sort_keys=True, default=str)
+    content = asdict(draft)
+    if not content["customer_tags"]:  # added later: orders without tags hash as before
+        del content["customer_tags"]
+    body = json.dumps(content, sort_keys=True, default=str)
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -91,6 +94,7 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         shipping_address=draft.shipping_address.as_dict(),
         requested_service=draft.requested_service,
         priority=draft.priority,
+        customer_tags=list(draft.customer_tags),
         created_at=now,
         updated_at=now,
     )
