@@ -182,3 +182,21 @@ def test_customer_tags_from_the_api_drive_a_rule_and_old_fingerprints_hold(shop)
         json_module.dumps(without, sort_keys=True, default=str).encode()
     ).hexdigest()
     assert fingerprint(plain) == legacy  # orders received before tags existed still match
+
+
+def test_the_rules_page_shows_versions_and_tries_a_candidate(shop, client):
+    tokens.ensure_user("boss", "pw", roles=("ops_manager",))
+    client.login(username="boss", password="pw")
+    empty = client.get("/rules/")
+    assert empty.status_code == 200 and b"No rule set loaded" in empty.content
+    rules.load(EXAMPLE.read_text(), actor="user:boss", activate=True)
+    run([("B", 1)])
+    page = client.get("/rules/")
+    assert b"hazmat-domestic-only" in page.content and b"<b>active</b>" in page.content
+    tried = client.post(
+        "/rules/", {"source": "rules:\n  - id: all\n    then: {hold: manual}\n", "last": "10"}
+    )
+    assert b"1 order(s) replayed" in tried.content
+    assert b"hold: none -&gt; manual (all)" in tried.content
+    wrong = client.post("/rules/", {"source": "rules:\n  - id: x\n    when: {colour: red}\n"})
+    assert b"line 3: unknown condition" in wrong.content

@@ -11,6 +11,7 @@ urlpatterns = [
     path("orders/<str:order_id>/<str:action>/", views.order_action, name="order-action"),
     path("exceptions/", views.exception_queue, name="exceptions"),
     path("stock/", views.stock, name="stock"),
+    path("rules/", views.rule_sets, name="rules"),
     path("channels/", views.channel_list, name="channels"),
     path("channels/<str:code>/", views.channel_detail, name="channel"),
     path("pick/", views.pick_lists, name="pick-lists"),

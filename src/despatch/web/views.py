@@ -27,6 +27,7 @@ from despatch.services import (
     packing,
     picking,
     resolutions,
+    rules,
     shipping,
     tokens,
 )
@@ -124,6 +125,32 @@ def stock(request: HttpRequest) -> HttpResponse:
 
 
 LISTINGS_SHOWN = 100
+
+
+@login_required
+def rule_sets(request: HttpRequest) -> HttpResponse:
+    """Versions, the active one's YAML, and a candidate tried on recent orders."""
+    report, source, errors = None, "", []
+    chosen = request.GET.get("version", "")
+    if request.method == "POST":
+        source = request.POST.get("source", "")
+        last = max(1, min(int(request.POST.get("last") or 500), 10000))
+        try:
+            report = rules.test_candidate(source, last)
+        except ValidationFailed as exc:
+            errors = [e.as_dict() for e in exc.errors]
+    versions = rules.versions()
+    shown = next((v for v in versions if str(v.version) == chosen), None) or next(
+        (v for v in versions if v.active), None
+    )
+    context = {
+        "versions": versions,
+        "shown": shown,
+        "report": report.as_dict() if report else None,
+        "source": source or (shown.source if shown else ""),
+        "errors": errors,
+    }
+    return render(request, "despatch/rules.html", context)
 
 
 @login_required
