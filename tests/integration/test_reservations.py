@@ -136,3 +136,27 @@ def test_the_reconciler_repairs_what_it_safely_can_and_reports_the_rest(shop, cl
     repaired = client.post("/api/stock/repair", **auth).json()
     assert repaired["released"] == [] and repaired["corrected"] == []
     assert len(repaired["left"]) == 1
+
+
+def test_channel_payment_policies_authorised_and_cash_on_delivery(shop):
+    from despatch.domain.addresses import Address
+
+    channels.configure_channel(
+        code="strict", name="Strict", type="api", settings={"release_authorised": False}
+    )
+    held = receive([("A", 1)], channel="strict", payment_status=PaymentStatus.AUTHORISED)
+    assert held.status == "on_hold" and held.hold_reason == "awaiting_payment"
+    assert "only authorised" in held.hold_detail[0]["message"]
+    relaxed = receive([("A", 1)], payment_status=PaymentStatus.AUTHORISED)
+    assert relaxed.status == "allocated"  # the default policy ships authorised payments
+    channels.configure_channel(
+        code="cod", name="COD", type="api", settings={"cash_on_delivery": True}
+    )
+    no_phone = receive([("A", 1)], channel="cod", payment_status=PaymentStatus.PENDING)
+    assert no_phone.status == "on_hold" and no_phone.hold_reason == "invalid_address"
+    assert no_phone.hold_detail[0]["message"].startswith("cash on delivery needs a phone")
+    reachable = Address("Jo", "1 High St", "Leeds", "LS1 1AA", "GB", phone="+441134960000")
+    ok = receive(
+        [("A", 1)], channel="cod", payment_status=PaymentStatus.PENDING, shipping_address=reachable
+    )
+    assert ok.status == "allocated"  # paid at the door

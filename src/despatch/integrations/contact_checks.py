@@ -130,3 +130,18 @@ def contact_problems(address: Address, email: str) -> list[FieldError]:
         if found:
             problems.append(found)
     return problems
+
+
+def cash_on_delivery_problems(address: Address, email: str) -> list[FieldError]:
+    """Cash on delivery: the courier must be able to call, so a valid phone is required."""
+    phone = address.phone_raw or address.phone
+    if not phone.strip():
+        return [
+            FieldError(
+                "shipping_address.phone",
+                "cash on delivery needs a phone number the courier can call",
+                "invalid_address",
+                "ask the customer for a phone number",
+            )
+        ]
+    return []  # a given phone was checked with the rest; email stays optional

@@ -20,7 +20,7 @@ from despatch.domain.allocation import (
     plan_allocation,
     read_sourcing,
 )
-from despatch.domain.errors import ValidationFailed
+from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import ReservationStatus, reservation_expiry
@@ -45,7 +45,13 @@ from despatch.models import (
 )
 from despatch.services import calendars, fraud, inventory, outbox, rules
 from despatch.services.audit import Trail
-from despatch.services.orders import hold_order, lock_order, set_status
+from despatch.services.orders import (
+    channel_settings,
+    hold_order,
+    lock_order,
+    payment_releases,
+    set_status,
+)
 
 RACE_RETRIES = 8
 # decisions a person or a rule made that outlive a re-plan
@@ -107,6 +113,23 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     )
     if not address.problems():  # the country's own rules, once the basics are there
         problems += contact_checks.contact_problems(address, order.customer_email)
+    policy = channel_settings(order.channel)
+    if policy.get("cash_on_delivery"):  # the courier must reach the customer to be paid
+        problems += contact_checks.cash_on_delivery_problems(address, order.customer_email)
+    problems = [p for p in problems if p.field != "payment_status"]  # the channel's policy:
+    if not payment_releases(order):
+        said = "is only authorised; this channel ships captured payments"
+        payment = order.payment_status
+        problems.insert(
+            0,
+            FieldError(
+                "payment_status",
+                f"payment {said}"
+                if payment == PaymentStatus.AUTHORISED
+                else f"payment is {payment}",
+                HoldReason.AWAITING_PAYMENT,
+            ),
+        )
     if problems:
         reason = HoldReason(problems[0].code)
         hold_order(order, reason, [p.as_dict() for p in problems], trail)

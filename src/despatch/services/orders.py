@@ -26,7 +26,7 @@ from despatch.domain.orders import (
     PaymentStatus,
     advance,
 )
-from despatch.models import Order, OrderLine, Reservation
+from despatch.models import Channel, Order, OrderLine, Reservation
 from despatch.services import exceptions, inventory, outbox
 from despatch.services.audit import Trail
 
@@ -220,12 +220,30 @@ def release_order(
     return order
 
 
+def channel_settings(code: str) -> dict[str, Any]:
+    found = Channel.objects.filter(code=code).values_list("settings", flat=True).first()
+    return dict(found or {})
+
+
+def payment_releases(order: Order) -> bool:
+    """Paid (or partly refunded) orders go forward; authorised ones too, unless the channel
+    ships only captured payments (setting ``release_authorised: false``); pending ones only
+    on a cash-on-delivery channel (setting ``cash_on_delivery: true``)."""
+    payment = PaymentStatus(order.payment_status)
+    if payment in (PaymentStatus.AUTHORISED, PaymentStatus.PENDING):
+        policy = channel_settings(order.channel)
+        if payment == PaymentStatus.PENDING:  # cash on delivery: paid at the door
+            return bool(policy.get("cash_on_delivery"))
+        return policy.get("release_authorised", True) is not False
+    return payment in RELEASABLE_PAYMENTS
+
+
 def release_if_paid(order: Order, trail: Trail) -> bool:
     """An order held only for its payment goes forward once the payment has arrived.
     Call with the order locked; returns whether it was released."""
     if order.status != OrderStatus.ON_HOLD or order.hold_reason != HoldReason.AWAITING_PAYMENT:
         return False
-    if PaymentStatus(order.payment_status) not in RELEASABLE_PAYMENTS:
+    if not payment_releases(order):
         return False
     set_status(order, OrderEvent.RELEASE, trail, "payment_received", payment=order.payment_status)
     order.hold_reason, order.hold_detail = "", []
