@@ -214,25 +214,22 @@ def sourcing_for(order: Order, at: datetime) -> tuple[list[Candidate], Sourcing]
     decided = order.allocation.get("rules") or {}
     if decided.get("forbid_split"):
         sourcing = Sourcing(sourcing.strategy, 1)
-    by_code = {w.code: w for w in Warehouse.objects.filter(code__in=warehouses_for(order))}
+    active = {w.code: w for w in Warehouse.objects.filter(active=True)}
+    preferred = channel.warehouses if channel and channel.warehouses else list(active)
     country = str(order.shipping_address.get("country", "")).upper()
     candidates = []
-    for code in warehouses_for(order):
-        w = by_code[code]
+    for w in (active[code] for code in preferred if code in active):
         where = w.location or {}
         costs = where.get("costs") or {}
         cost = costs.get(country, costs.get("*"))
+        nearness = 0 if w.country == country else 1 if country in where.get("serves", []) else 2
         candidates.append(
             Candidate(
-                code,
-                distance=0
-                if w.country == country
-                else 1
-                if country in where.get("serves", [])
-                else 2,
+                w.code,
+                distance=nearness,
                 cost=Decimal(str(cost)) if cost is not None else None,
                 ship_by=calendars.calendar_of(w, at).ship_by(at, order.requested_service),
-                excluded=_excluded(code, decided),
+                excluded=_excluded(w.code, decided),
             )
         )
     return candidates, sourcing
