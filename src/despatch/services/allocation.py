@@ -153,8 +153,7 @@ def hold_stock_unpaid(order: Order, trail: Trail, lines: list[OrderLine]) -> int
     """Keep the stock of an order awaiting payment for the channel's ``unpaid_hold_minutes``
     (0, the default: nothing is kept); the expiry timer gives it back if no money comes.
     Returns the units kept."""
-    channel = Channel.objects.filter(code=order.channel).first()
-    minutes = int((channel.settings if channel else {}).get("unpaid_hold_minutes") or 0)
+    minutes = int(channel_settings(order.channel).get("unpaid_hold_minutes") or 0)
     if minutes <= 0:
         return 0
     needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
@@ -163,25 +162,17 @@ def hold_stock_unpaid(order: Order, trail: Trail, lines: list[OrderLine]) -> int
     for _ in range(RACE_RETRIES):
         stock = inventory.snapshot({n.sku for n in needs}, [c.code for c in allowed])
         plan = plan_allocation(needs, stock, allowed, sourcing)
-        if inventory.try_reserve(plan.assignments):
+        try:
+            with transaction.atomic():  # a lost race undoes the units already taken
+                if not inventory.try_reserve(plan.assignments):
+                    raise _StockMoved
             break
+        except _StockMoved:
+            continue
     else:
         return 0
     expires = trail.at + timedelta(minutes=minutes)
-    Reservation.objects.bulk_create(
-        Reservation(
-            id=new_id("reservation"),
-            order=order,
-            line_id=a.line_id,
-            sku_id=a.sku,
-            warehouse_id=a.warehouse,
-            quantity=a.quantity,
-            status=ReservationStatus.ACTIVE,
-            expires_at=expires,
-            created_at=trail.at,
-        )
-        for a in plan.assignments
-    )
+    _rows(order, plan, ReservationStatus.ACTIVE, expires, trail.at)
     units = sum(a.quantity for a in plan.assignments)
     trail.add(
         "order",
@@ -195,15 +186,19 @@ def hold_stock_unpaid(order: Order, trail: Trail, lines: list[OrderLine]) -> int
     return units
 
 
+def _ships_from(channel: Channel | None) -> list[Warehouse]:
+    """The active warehouses a channel ships from, in its priority order (all, if it names
+    none)."""
+    active = {w.code: w for w in Warehouse.objects.filter(active=True)}
+    if channel and channel.warehouses:
+        return [active[code] for code in channel.warehouses if code in active]
+    return list(active.values())
+
+
 def warehouses_for(order: Order) -> list[str]:
     """The active warehouses the order's channel ships from, in its priority order."""
-    preferred = (
-        Channel.objects.filter(code=order.channel).values_list("warehouses", flat=True).first()
-    )
-    active = list(Warehouse.objects.filter(active=True).values_list("code", flat=True))
-    if preferred:
-        return [w for w in preferred if w in active]
-    return active
+    channel = Channel.objects.filter(code=order.channel).first()
+    return [w.code for w in _ships_from(channel)]
 
 
 def sourcing_for(order: Order, at: datetime) -> tuple[list[Candidate], Sourcing]:
@@ -214,11 +209,9 @@ def sourcing_for(order: Order, at: datetime) -> tuple[list[Candidate], Sourcing]
     decided = order.allocation.get("rules") or {}
     if decided.get("forbid_split"):
         sourcing = Sourcing(sourcing.strategy, 1)
-    active = {w.code: w for w in Warehouse.objects.filter(active=True)}
-    preferred = channel.warehouses if channel and channel.warehouses else list(active)
     country = str(order.shipping_address.get("country", "")).upper()
     candidates = []
-    for w in (active[code] for code in preferred if code in active):
+    for w in _ships_from(channel):
         where = w.location or {}
         costs = where.get("costs") or {}
         cost = costs.get(country, costs.get("*"))
@@ -330,13 +323,11 @@ def _hold_oversold(order: Order, plan: Plan, trail: Trail) -> None:
     )
 
 
-def _record(
-    order: Order, lines: list[OrderLine], plan: Plan, trail: Trail, bound: bool
+def _rows(
+    order: Order, plan: Plan, status: str, expires: datetime | None, at: datetime
 ) -> list[Reservation]:
-    complete = plan.is_complete
-    expires = reservation_expiry(trail.at) if complete and not bound else None
-    status = ReservationStatus.ALLOCATED if bound else ReservationStatus.ACTIVE
-    held = Reservation.objects.bulk_create(
+    """The reservation rows of a plan whose units ``inventory.try_reserve`` has taken."""
+    return Reservation.objects.bulk_create(
         Reservation(
             id=new_id("reservation"),
             order=order,
@@ -346,10 +337,19 @@ def _record(
             quantity=a.quantity,
             status=status,
             expires_at=expires,
-            created_at=trail.at,
+            created_at=at,
         )
         for a in plan.assignments
     )
+
+
+def _record(
+    order: Order, lines: list[OrderLine], plan: Plan, trail: Trail, bound: bool
+) -> list[Reservation]:
+    complete = plan.is_complete
+    expires = reservation_expiry(trail.at) if complete and not bound else None
+    status = ReservationStatus.ALLOCATED if bound else ReservationStatus.ACTIVE
+    held = _rows(order, plan, status, expires, trail.at)
     short = {b.line_id: b.quantity for b in plan.backorders}
     for line in lines:
         if line.backordered != short.get(line.id, 0):
