@@ -25,6 +25,7 @@ from despatch.services import (
     listings,
     outbox,
     pipeline,
+    tracking,
 )
 
 log = logging.getLogger("despatch.worker")
@@ -59,7 +60,8 @@ def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
         if handler is None:
             continue
         try:
-            outbox.run_handler(event, handler, worker_id)
+            wrapped = event.topic not in pipeline.UNWRAPPED
+            outbox.run_handler(event, handler, worker_id, atomic=wrapped)
             stats.handled += 1
             stats.handled_ids.append(event.id)
         except Exception:  # the worker loop is the one place that catches everything
@@ -136,6 +138,7 @@ def run(
         if time.monotonic() - last_timer >= timer_every:
             allocation.expire_reservations()
             exceptions.escalate_due()
+            tracking.warn_late()
             last_timer = time.monotonic()
         if pull_every and time.monotonic() - last_pull >= pull_every:
             pull_channels(worker_id)

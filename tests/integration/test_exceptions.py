@@ -15,7 +15,15 @@ from despatch.domain.addresses import Address
 from despatch.domain.errors import Conflict, ValidationFailed
 from despatch.domain.orders import PaymentStatus
 from despatch.models import AuditEntry, ExceptionCase, OutboxEvent
-from despatch.services import channels, exceptions, listings, orders, resolutions, tokens
+from despatch.services import (
+    cancellations,
+    channels,
+    exceptions,
+    listings,
+    orders,
+    resolutions,
+    tokens,
+)
 from despatch.services.audit import Trail
 from tests.conftest import make_draft
 from tests.integration.conftest import level
@@ -325,7 +333,7 @@ def test_a_risky_order_waits_for_fraud_review_and_a_release_clears_it(shop):
 def test_repeat_cancellers_are_scored_but_not_held_below_the_threshold(shop):
     for _ in range(2):
         earlier = held(customer_email="often@example.com")
-        orders.cancel_order(earlier.id, actor="t")
+        cancellations.cancel_order(earlier.id, actor="t")
     order = held(customer_email="Often@Example.com")
     assert order.status == "allocated" and order.fraud_score == 30
     assert order.fraud_reasons == ["+30 2 earlier orders of this customer cancelled"]

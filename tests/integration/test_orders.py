@@ -2,7 +2,7 @@ import pytest
 
 from despatch import worker
 from despatch.domain.errors import DuplicateOrder, InvalidTransition, ValidationFailed
-from despatch.services import audit, orders
+from despatch.services import audit, cancellations, orders
 from despatch.services import outbox as outbox_service
 from tests.conftest import make_draft
 from tests.integration.conftest import level
@@ -109,7 +109,7 @@ def test_short_lines_are_backordered_and_filled_when_stock_arrives(shop):
 def test_cancelling_gives_the_stock_back(shop):
     order, _ = orders.receive_order(make_draft([("A", 4)]), actor="test")
     run_pipeline()
-    orders.cancel_order(order.id, actor="user:support", reason="customer_request")
+    cancellations.cancel_order(order.id, actor="user:support", reason="customer_request")
     order = orders.get_order(order.id)
     assert order.status == "cancelled"
     assert [s.status for s in order.shipments.all()] == ["cancelled"]
@@ -127,9 +127,9 @@ def test_cancelling_gives_the_stock_back(shop):
 
 def test_a_cancelled_order_cannot_be_cancelled_again(shop):
     order, _ = orders.receive_order(make_draft([("A", 1)]), actor="test")
-    orders.cancel_order(order.id, actor="test")
+    cancellations.cancel_order(order.id, actor="test")
     with pytest.raises(InvalidTransition) as exc:
-        orders.cancel_order(order.id, actor="test")
+        cancellations.cancel_order(order.id, actor="test")
     assert "from 'cancelled' to 'cancelled'" in str(exc.value)
 
 

@@ -9,7 +9,16 @@ from despatch import worker
 from despatch.domain.orders import PaymentStatus
 from despatch.domain.payments import read_generic
 from despatch.models import AuditEntry, ExceptionCase, Order
-from despatch.services import allocation, catalogue, channels, inventory, listings, orders, payments
+from despatch.services import (
+    allocation,
+    cancellations,
+    catalogue,
+    channels,
+    inventory,
+    listings,
+    orders,
+    payments,
+)
 from tests.conftest import make_draft
 from tests.integration.conftest import level
 
@@ -80,7 +89,7 @@ def test_freed_stock_goes_to_the_waiting_order_the_re_offer_order_puts_first(sho
     urgent = receive([("C", 1)])
     assert (older.status, urgent.status) == ("backordered", "backordered")
     Order.objects.filter(id=urgent.id).update(promise_date=timezone.localdate())
-    orders.cancel_order(first.id, actor="support")
+    cancellations.cancel_order(first.id, actor="support")
     worker.drain("test")  # stock.freed: C goes to the earliest promise, then the oldest
     assert Order.objects.get(id=urgent.id).status == "allocated"
     assert Order.objects.get(id=older.id).status == "allocated"

@@ -11,7 +11,7 @@ from despatch.domain.errors import ValidationFailed
 from despatch.integrations.channels import amazon, bigcommerce, ebay, woocommerce
 from despatch.integrations.channels.base import Connection, StockUpdate
 from despatch.models import ChannelListing, Sku
-from despatch.services import catalogue, channels, inventory, leases, listings
+from despatch.services import cancellations, catalogue, channels, inventory, leases, listings
 from tests.integration.fake_platforms import Answer, fake_platform
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +78,7 @@ def test_reservations_and_releases_reach_the_channel(store, draft):
         worker.drain("w")
         listings.push("shop-de", "w1")
         assert sent(shop) == [(39072856, 16)]
-        orders.cancel_order(order.id, actor="t", reason="customer")
+        cancellations.cancel_order(order.id, actor="t", reason="customer_request")
         worker.drain("w")
         listings.push("shop-de", "w1")
     assert sent(shop)[-1] == (39072856, 20)

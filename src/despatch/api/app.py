@@ -14,6 +14,7 @@ from despatch.api import (
     shipments,
     stock,
     tracking,
+    webhooks,
 )
 from despatch.api.auth import TokenAuth
 
@@ -35,6 +36,8 @@ api.add_router("/manifests", shipments.manifest_router)
 api.add_router("/channels", channels.router)
 api.add_router("/exceptions", exceptions.router)
 api.add_router("/rules", rules.router)
+api.add_router("/webhooks", webhooks.router)
+api.add_router("/messages", webhooks.messages_router)
 api.add_router("/", picking.router)
 api.add_router("/", tracking.router)
 api.add_router("/", payments.router)

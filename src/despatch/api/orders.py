@@ -14,7 +14,7 @@ from despatch.domain.addresses import Address
 from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
-from despatch.services import audit, orders
+from despatch.services import audit, cancellations, orders
 
 router = Router(tags=["orders"])
 
@@ -53,6 +53,7 @@ class OrderIn(Schema):
     shipping_price: Decimal = Field(Decimal(0), ge=0, max_digits=14, decimal_places=4)
     priority: int = Field(0, ge=-100, le=100)
     customer_tags: list[str] = Field([], max_length=50, description="for rule conditions")
+    language: str = Field("", max_length=16, description="the customer's language, e.g. fr")
 
 
 class LineOut(Schema):
@@ -62,6 +63,7 @@ class LineOut(Schema):
     quantity: int
     unit_price: str
     backordered: int
+    cancelled: int
 
 
 class ShipmentLineOut(Schema):
@@ -120,7 +122,23 @@ class AuditOut(Schema):
 
 
 class Reason(Schema):
-    reason: str = Field("customer_request", min_length=1, max_length=64)
+    reason: str = Field(
+        "customer_request",
+        min_length=1,
+        max_length=64,
+        description="customer_request, out_of_stock, payment_failed, fraud, address_problem, "
+        "duplicate, channel_cancelled, ops_decision or other",
+    )
+    note: str = Field("", max_length=500)
+
+
+class LineCut(Schema):
+    line_no: int = Field(ge=1)
+    quantity: int = Field(ge=1, description="units to cancel")
+
+
+class LinesCancel(Reason):
+    lines: list[LineCut] = Field(min_length=1, max_length=500)
 
 
 class Note(Schema):
@@ -163,6 +181,7 @@ def order_out(o: Any) -> dict[str, Any]:
             "quantity": li.quantity,
             "unit_price": str(Money(li.unit_price, o.currency).amount),
             "backordered": li.backordered,
+            "cancelled": li.cancelled,
         }
         for li in o.lines.all()
     ]
@@ -203,6 +222,7 @@ def draft_from(body: OrderIn, external_id: str) -> OrderDraft:
         shipping_price=price(body.shipping_price, "shipping_price"),
         priority=body.priority,
         customer_tags=tuple(body.customer_tags),
+        extra={"language": body.language} if body.language else {},
     )
 
 
@@ -262,9 +282,28 @@ def get_order(request: HttpRequest, order_id: str) -> Any:
     return order_out(orders.get_order(order_id))
 
 
-@router.post("/{order_id}/cancel", response=OrderOut)
+@router.post(
+    "/{order_id}/cancel",
+    response=OrderOut,
+    summary="Cancel an order before despatch (409 after it: intercept or return instead)",
+)
 def cancel_order(request: HttpRequest, order_id: str, body: Reason) -> Any:
-    orders.cancel_order(order_id, actor=actor(request), reason=body.reason)
+    cancellations.cancel_order(order_id, actor=actor(request), reason=body.reason, note=body.note)
+    return order_out(orders.get_order(order_id))
+
+
+@router.post(
+    "/{order_id}/cancel-lines",
+    response=OrderOut,
+    summary="Cancel some units of some lines before picking; the rest is planned again",
+)
+def cancel_lines(request: HttpRequest, order_id: str, body: LinesCancel) -> Any:
+    cuts: dict[int, int] = {}
+    for cut in body.lines:
+        cuts[cut.line_no] = cuts.get(cut.line_no, 0) + cut.quantity
+    cancellations.cancel_lines(
+        order_id, cuts, actor=actor(request), reason=body.reason, note=body.note
+    )
     return order_out(orders.get_order(order_id))
 
 

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Field, Router, Schema
 
 from despatch.api.auth import actor
-from despatch.services import picking, waves
+from despatch.services import cancellations, picking, waves
 
 router = Router(tags=["picking"])
 
@@ -124,3 +124,32 @@ def put_layout(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> A
 @router.put("/warehouses/{code}/locations", response=dict[str, int], summary="Set SKU bins")
 def put_locations(request: HttpRequest, code: str, body: Body[list[BinIn]]) -> Any:
     return {"saved": picking.set_locations(code, [(b.sku, b.location) for b in body])}
+
+
+class PutAwayOut(Schema):
+    id: str
+    warehouse_id: str
+    sku_id: str
+    location: str
+    quantity: int
+    reason: str
+    order_id: str
+    shipment_id: str
+    status: str
+    created_at: datetime
+    done_at: datetime | None
+    done_by: str
+
+
+class PutAwayDone(Schema):
+    location: str = Field("", max_length=32, description="the bin scanned (checked if known)")
+
+
+@router.get("/put-away", response=list[PutAwayOut], summary="Units to return to their bins")
+def put_away_tasks(request: HttpRequest, warehouse: str = "", status: str = "open") -> Any:
+    return cancellations.put_away_tasks(warehouse=warehouse, status=status)
+
+
+@router.post("/put-away/{task_id}/done", response=PutAwayOut, summary="The units are back")
+def put_away_done(request: HttpRequest, task_id: str, body: PutAwayDone) -> Any:
+    return cancellations.complete_put_away(task_id, actor=actor(request), location=body.location)

@@ -10,7 +10,7 @@ from despatch.api.auth import actor
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
 from despatch.api.picking import pdf_response
-from despatch.services import fulfillment, manifests, packing, shipping
+from despatch.services import cancellations, fulfillment, manifests, packing, shipping
 
 router = Router(tags=["shipments"])
 
@@ -80,6 +80,23 @@ def recommend_carton(request: HttpRequest, shipment_id: str) -> Any:
 @router.post("/{shipment_id}/despatch", response=ShipmentOut)
 def despatch(request: HttpRequest, shipment_id: str, body: DespatchIn) -> Any:
     return shipment_out(fulfillment.despatch(shipment_id, actor=actor(request), **body.dict()))
+
+
+class InterceptIn(Schema):
+    reason: str = Field("customer_request", max_length=64, description="a cancel reason code")
+    note: str = Field("", max_length=500)
+
+
+@router.post(
+    "/{shipment_id}/intercept",
+    response=ShipmentOut,
+    summary="Ask the carrier to stop a despatched parcel (opens an intercept case)",
+)
+def intercept(request: HttpRequest, shipment_id: str, body: InterceptIn) -> Any:
+    cancellations.request_intercept(
+        shipment_id, actor=actor(request), reason=body.reason, note=body.note
+    )
+    return shipment_out(fulfillment.get_shipment(shipment_id))
 
 
 @router.post("/{shipment_id}/deliver", response=ShipmentOut)

@@ -9,6 +9,7 @@ from despatch.cli import (
     channels,
     demo,
     exceptions,
+    notifications,
     orders,
     packing,
     payments,
@@ -16,6 +17,7 @@ from despatch.cli import (
     rules,
     shipping,
     stock,
+    webhooks,
 )
 from despatch.cli.common import console
 
@@ -30,6 +32,8 @@ app.add_typer(orders.app, name="orders")
 app.add_typer(exceptions.app, name="exceptions")
 app.add_typer(channels.app, name="channels")
 app.add_typer(payments.app, name="payments")
+app.add_typer(notifications.app, name="notifications")
+app.add_typer(webhooks.app, name="webhooks")
 app.add_typer(rules.app, name="rules")
 app.add_typer(stock.app, name="stock")
 app.add_typer(picking.app, name="picking")

@@ -14,7 +14,7 @@ from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.domain.errors import DomainError
 from despatch.integrations.channels import csv as order_csv
 from despatch.integrations.rows import RowError
-from despatch.services import audit
+from despatch.services import audit, cancellations
 from despatch.services import channels as channel_service
 from despatch.services import orders as order_service
 
@@ -199,11 +199,34 @@ def list_orders(
 
 @app.command()
 def cancel(
-    order_id: str, reason: str = typer.Option("customer_request", help="reason code")
+    order_id: str,
+    reason: str = typer.Option(
+        "customer_request",
+        help="customer_request, out_of_stock, payment_failed, fraud, address_problem, "
+        "duplicate, channel_cancelled, ops_decision or other",
+    ),
+    note: str = typer.Option("", help="free text for the audit trail"),
+    line: list[str] = typer.Option(
+        [], "--line", help="cancel only LINE_NO:UNITS (repeat); before picking only"
+    ),
 ) -> None:
-    """Cancel an order before despatch; its stock goes back to the pool."""
+    """Cancel an order before despatch, or some of its lines before picking. Stock goes back
+    to the pool; units already picked get put-away tasks. After despatch, use
+    `despatch shipping intercept` or a return."""
     with domain_errors():
-        order = order_service.cancel_order(order_id, actor="cli", reason=reason)
+        if line:
+            cuts: dict[int, int] = {}
+            for i, raw in enumerate(line):
+                number, _, units = raw.partition(":")
+                if not (number.isdigit() and units.isdigit()):
+                    fail(f"--line {i + 1}: {raw!r} is not LINE_NO:UNITS (e.g. 2:1)")
+                cuts[int(number)] = cuts.get(int(number), 0) + int(units)
+            order = cancellations.cancel_lines(
+                order_id, cuts, actor="cli", reason=reason, note=note
+            )
+            console.print(f"{order.id}: cancelled {sum(cuts.values())} unit(s) ({reason})")
+            return
+        order = cancellations.cancel_order(order_id, actor="cli", reason=reason, note=note)
     console.print(f"{order.id} cancelled ({reason})")
 
 

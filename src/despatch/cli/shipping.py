@@ -13,7 +13,7 @@ from rich.table import Table
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain import tracking_numbers
 from despatch.domain.rates import Parcel, shop
-from despatch.services import manifests, shipping, tracking
+from despatch.services import cancellations, manifests, shipping, tracking
 
 app = typer.Typer(help="Carriers: rate shopping, labels, tracking numbers.", no_args_is_help=True)
 
@@ -144,3 +144,45 @@ def tracking_import(
     console.print(f"{len(rows) - failed} recorded or already known, {failed} refused")
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("intercept")
+def intercept(
+    shipment_id: str,
+    reason: str = typer.Option("customer_request", help="a cancel reason code"),
+    note: str = typer.Option("", help="what the customer said"),
+) -> None:
+    """Ask the carrier to stop a despatched parcel: opens an intercept case for shipping."""
+    with domain_errors():
+        shipment = cancellations.request_intercept(
+            shipment_id, actor="cli", reason=reason, note=note
+        )
+    console.print(f"intercept requested for {shipment.id} ({shipment.tracking_number})")
+
+
+@app.command("warn-late")
+def warn_late() -> None:
+    """Find despatched parcels past their promised date (the worker does it every timer tick)."""
+    late = tracking.warn_late()
+    console.print(f"{len(late)} shipment(s) newly late" + (": " + ", ".join(late) if late else ""))
+
+
+@app.command("put-away")
+def put_away(
+    warehouse: str = typer.Option("", help="only this warehouse"),
+    done: str = typer.Option("", help="mark this task done"),
+    location: str = typer.Option("", help="with --done: the bin scanned"),
+) -> None:
+    """Units to return to their bins (from cancelled picks), or mark one done."""
+    with domain_errors():
+        if done:
+            task = cancellations.complete_put_away(done, actor="cli", location=location)
+            console.print(f"{task.id} done: {task.quantity} x {task.sku_id} in {task.location}")
+            return
+        tasks = cancellations.put_away_tasks(warehouse=warehouse)
+    table = Table("id", "warehouse", "sku", "bin", "units", "reason", "order")
+    for t in tasks:
+        table.add_row(
+            t.id, t.warehouse_id, t.sku_id, t.location, str(t.quantity), t.reason, t.order_id
+        )
+    console.print(table)

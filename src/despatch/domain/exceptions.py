@@ -30,6 +30,9 @@ class Kind(StrEnum):
     SHORT_PICK = "short_pick"
     WEIGHT_MISMATCH = "weight_mismatch"
     DELIVERY_WARNING = "delivery_warning"
+    INTERCEPT = "intercept"  # a despatched parcel the customer no longer wants: ask the carrier
+    REFUND_APPROVAL = "refund_approval"  # a refund above the automatic limit waits for approvers
+    QC_DUE = "qc_due"  # a quarantined return past its quality-check time
 
 
 class Resolution(StrEnum):
@@ -126,6 +129,20 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
         2,
         timedelta(hours=24),
         _MANAGERS,
+        (Resolution.RESOLVE,),
+    ),
+    Kind.INTERCEPT: Policy(
+        "delivery", "group:shipping", 1, timedelta(hours=4), _MANAGERS, (Resolution.RESOLVE,)
+    ),
+    Kind.REFUND_APPROVAL: Policy(
+        "refunds", "group:ops-managers", 2, timedelta(hours=24), _MANAGERS, (Resolution.RESOLVE,)
+    ),
+    Kind.QC_DUE: Policy(
+        "returns",
+        "group:warehouse",
+        3,
+        timedelta(hours=24),
+        "group:warehouse-leads",
         (Resolution.RESOLVE,),
     ),
 }

@@ -20,6 +20,12 @@ PREFIXES = {
     "wave": "wav",
     "manifest": "man",
     "exception": "exc",
+    "message": "msg",
+    "webhook": "whk",
+    "webhook_delivery": "whd",
+    "putaway": "put",
+    "return": "rma",
+    "refund": "rfd",
 }
 
 

@@ -49,6 +49,7 @@ class OrderEvent(StrEnum):
     DELIVER = "deliver"
     CANCEL = "cancel"
     CHANNEL_FULFILS = "channel_fulfils"
+    REPLAN = "replan"  # its lines changed before picking: reserve and allocate again
 
 
 S, E = OrderStatus, OrderEvent
@@ -70,15 +71,16 @@ TARGET: dict[OrderEvent, OrderStatus] = {
     E.DELIVER: S.DELIVERED,
     E.CANCEL: S.CANCELLED,
     E.CHANNEL_FULFILS: S.FULFILLED_BY_CHANNEL,
+    E.REPLAN: S.VALIDATED,
 }
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
     S.RECEIVED: frozenset({E.VALIDATE, E.HOLD, E.CANCEL, E.CHANNEL_FULFILS}),
     S.VALIDATED: frozenset({E.RESERVE, E.BACKORDER, E.HOLD, E.CANCEL}),
     S.ON_HOLD: frozenset({E.RELEASE, E.CANCEL}),
-    S.BACKORDERED: frozenset({E.RESERVE, E.HOLD, E.CANCEL}),
-    S.RESERVED: frozenset({E.ALLOCATE, E.EXPIRE, E.HOLD, E.CANCEL}),
-    S.ALLOCATED: frozenset({E.START_PICKING, E.CANCEL}),
+    S.BACKORDERED: frozenset({E.RESERVE, E.HOLD, E.CANCEL, E.REPLAN}),
+    S.RESERVED: frozenset({E.ALLOCATE, E.EXPIRE, E.HOLD, E.CANCEL, E.REPLAN}),
+    S.ALLOCATED: frozenset({E.START_PICKING, E.CANCEL, E.REPLAN}),
     # ALLOCATE from PICKING: a short pick moved every unit left to another warehouse
     S.PICKING: frozenset({E.PACK, E.DESPATCH_PART, E.ALLOCATE, E.CANCEL}),
     S.PACKED: frozenset({E.DESPATCH, E.DESPATCH_PART, E.CANCEL}),

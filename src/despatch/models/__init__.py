@@ -12,12 +12,14 @@ from despatch.models.fulfillment import (
     TrackingSerial,
 )
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
+from despatch.models.notifications import Message
 from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
 from despatch.models.payments import PaymentEvent
-from despatch.models.picking import PickList, PickTask, SkuLocation
+from despatch.models.picking import PickList, PickTask, PutAwayTask, SkuLocation
 from despatch.models.rules import RuleSetVersion
 from despatch.models.tokens import ApiToken
+from despatch.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
     "ApiToken",
@@ -28,12 +30,14 @@ __all__ = [
     "ExceptionCase",
     "Lease",
     "Manifest",
+    "Message",
     "Order",
     "OrderLine",
     "OutboxEvent",
     "PaymentEvent",
     "PickList",
     "PickTask",
+    "PutAwayTask",
     "Reservation",
     "RuleSetVersion",
     "Shipment",
@@ -45,4 +49,6 @@ __all__ = [
     "TrackingEvent",
     "TrackingSerial",
     "Warehouse",
+    "WebhookDelivery",
+    "WebhookSubscription",
 ]

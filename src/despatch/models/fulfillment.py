@@ -27,6 +27,9 @@ class Shipment(models.Model):
         related_name="shipments",
     )
     channel_notified_at = models.DateTimeField(null=True, blank=True)
+    late_warned_at = models.DateTimeField(
+        null=True, blank=True, help_text="when it was found past the promised date"
+    )
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

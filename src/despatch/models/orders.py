@@ -27,6 +27,7 @@ class Order(models.Model):
     channel_updated_at = models.DateTimeField(null=True, blank=True)
     customer_name = models.CharField(max_length=200, blank=True, default="")
     customer_email = models.CharField(max_length=254, blank=True, default="")
+    language = models.CharField(max_length=16, blank=True, default="", help_text="e.g. fr, en-GB")
     shipping_address = models.JSONField(default=dict)
     requested_service = models.CharField(max_length=64, default="standard")
     promise_date = models.DateField(null=True, blank=True)
@@ -70,12 +71,14 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=18, decimal_places=4)
     backordered = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0, help_text="units cancelled before picking")
 
     class Meta:
         ordering = ["order_id", "line_no"]
         constraints = [
             models.UniqueConstraint(fields=["order", "line_no"], name="order_line_no"),
-            models.CheckConstraint(
-                condition=models.Q(quantity__gt=0), name="order_line_qty_positive"
+            models.CheckConstraint(  # a line cancelled to nothing keeps its row
+                condition=models.Q(quantity__gt=0) | models.Q(cancelled__gt=0),
+                name="order_line_qty_positive",
             ),
         ]

@@ -35,7 +35,7 @@ class PickList(models.Model):
 
 
 class PickTask(models.Model):
-    OPEN, PICKED, SHORT = "open", "picked", "short"
+    OPEN, PICKED, SHORT, CANCELLED = "open", "picked", "short", "cancelled"
 
     pick_list = models.ForeignKey(PickList, on_delete=models.CASCADE, related_name="tasks")
     seq = models.PositiveIntegerField()
@@ -55,3 +55,26 @@ class PickTask(models.Model):
                 condition=models.Q(picked__lte=models.F("quantity")), name="never_pick_more"
             )
         ]
+
+
+class PutAwayTask(models.Model):
+    """Units to return to their bin: picked for an order that was then cancelled, or restocked
+    from a return. The stock never left the building, so only the shelf changes."""
+
+    OPEN, DONE = "open", "done"
+
+    id = models.CharField(max_length=40, primary_key=True)
+    warehouse = models.ForeignKey("despatch.Warehouse", on_delete=models.PROTECT)
+    sku = models.ForeignKey("despatch.Sku", on_delete=models.PROTECT)
+    location = models.CharField(max_length=32, blank=True, default="")
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=32)
+    order_id = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    shipment_id = models.CharField(max_length=40, blank=True, default="")
+    status = models.CharField(max_length=8, default=OPEN, db_index=True)
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.CharField(max_length=150, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]

@@ -88,6 +88,11 @@ def _reserve_and_allocate(order: Order, trail: Trail, lines: list[OrderLine] | N
         allocate(order, trail, held)
 
 
+def plan_again(order: Order, trail: Trail) -> None:
+    """Reserve and allocate a validated order again (its lines changed); call it locked."""
+    _reserve_and_allocate(order, trail)
+
+
 def reprocess_validated(order_id: str, *, actor: str = "system:pipeline") -> Order:
     """Reserve and allocate again an order whose reservation expired."""
     with transaction.atomic(savepoint=False):
@@ -247,6 +252,7 @@ def reserve(
     because the caller allocates in the same transaction (no expiry can fall in between).
     """
     lines = list(order.lines.all()) if lines is None else lines
+    lines = [line for line in lines if line.quantity > 0]  # cancelled to nothing: no need
     needs = [LineNeed(line.id, line.sku, line.quantity) for line in lines]
     candidates, sourcing = sourcing_for(order, trail.at)
     if candidates and all(c.excluded for c in candidates):

@@ -38,7 +38,7 @@ from despatch.domain.shipments import ShipmentStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
 from despatch.integrations.channels.base import ChannelOrder, Fulfilment
 from despatch.models import Channel, ChannelDelivery, Order, OutboxEvent, Shipment
-from despatch.services import catalogue, leases, listings, orders, outbox
+from despatch.services import cancellations, catalogue, leases, listings, orders, outbox
 from despatch.services.audit import Trail
 from despatch.services.catalogue import connection as connection
 from despatch.services.catalogue import get_channel as get_channel
@@ -371,7 +371,7 @@ def _payment_and_refunds(order: Order, parsed: ChannelOrder, trail: Trail) -> bo
 def _cancel(order: Order, actor: str) -> str:
     """Cancel if nothing has been picked; otherwise a person must decide."""
     if OrderStatus(order.status) in NOT_PICKED:
-        orders.cancel_order(order.id, actor=actor, reason="channel_cancelled")
+        cancellations.cancel_order(order.id, actor=actor, reason="channel_cancelled")
         return "cancelled"
     with transaction.atomic():
         trail = Trail(actor)

@@ -91,6 +91,7 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         presentment_total=draft.presentment_total.amount if draft.presentment_total else None,
         customer_name=draft.customer_name,
         customer_email=draft.customer_email,
+        language=draft.extra.get("language", "")[:16],
         shipping_address=draft.shipping_address.as_dict(),
         requested_service=draft.requested_service,
         priority=draft.priority,
@@ -216,7 +217,14 @@ def release_order(
         )
         exceptions.close_order_holds(order.id, trail, resolution, note)
         trail.save()
-        outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
+        outbox.save(
+            [
+                outbox.emit(Topic.ORDER_RELEASED, order.id, trail.at, order_id=order.id),
+                outbox.emit(
+                    Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id, again=True
+                ),
+            ]
+        )
     return order
 
 
@@ -249,7 +257,12 @@ def release_if_paid(order: Order, trail: Trail) -> bool:
     order.hold_reason, order.hold_detail = "", []
     order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
     exceptions.close_order_holds(order.id, trail, AUTO, f"payment {order.payment_status}")
-    outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id)])
+    outbox.save(
+        [
+            outbox.emit(Topic.ORDER_RELEASED, order.id, trail.at, order_id=order.id),
+            outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id, again=True),
+        ]
+    )
     return True
 
 
@@ -261,38 +274,6 @@ def mark_fulfilled_by_channel(order_id: str, *, actor: str, reason: str) -> Orde
         set_status(order, OrderEvent.CHANNEL_FULFILS, trail, reason)
         order.save(update_fields=["status", "updated_at"])
         trail.save()
-    return order
-
-
-def cancel_order(order_id: str, *, actor: str, reason: str = "customer_request") -> Order:
-    """Cancel before despatch: release every reservation and stop every shipment."""
-    with transaction.atomic():
-        order = lock_order(order_id)
-        trail = Trail(actor)
-        set_status(order, OrderEvent.CANCEL, trail, reason)
-        inventory.release_reservations(order, trail)
-        for shipment in order.shipments.exclude(status="cancelled"):
-            trail.add(
-                "shipment",
-                shipment.id,
-                "cancelled",
-                order_id=order.id,
-                reason_code=reason,
-                before=shipment.status,
-                after="cancelled",
-            )
-        order.shipments.exclude(status="cancelled").update(status="cancelled", updated_at=trail.at)
-        order.cancelled_at = trail.at
-        order.save(update_fields=["status", "cancelled_at", "updated_at"])
-        exceptions.close_order_holds(order.id, trail, "cancel", reason)
-        trail.save()
-        outbox.save(
-            [
-                outbox.emit(
-                    Topic.ORDER_CANCELLED, order.id, trail.at, order_id=order.id, reason=reason
-                )
-            ]
-        )
     return order
 
 

@@ -72,8 +72,15 @@ def settle_failed(event: OutboxEvent, worker_id: str, error: str) -> str:
     return status
 
 
-def run_handler(event: OutboxEvent, handler: Handler, worker_id: str) -> None:
-    """Run one handler and mark its event done in the same transaction."""
+def run_handler(
+    event: OutboxEvent, handler: Handler, worker_id: str, *, atomic: bool = True
+) -> None:
+    """Run one handler and mark its event done in the same transaction (or, for a handler
+    that talks to another server, run it outside one and mark the event done after)."""
+    if not atomic:
+        handler(event)
+        settle_done([event.id], worker_id)
+        return
     with transaction.atomic():
         handler(event)
         settle_done([event.id], worker_id)

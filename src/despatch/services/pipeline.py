@@ -1,11 +1,19 @@
-"""Which use case handles which outbox topic. Topics without a handler are facts for
-subscribers (outbound webhooks, notifications) and are settled as delivered."""
+"""Which use case handles which outbox topic.
+
+Every fact is also offered to its subscribers: customer notifications and staff alerts
+(``notifications.fan_out``) and outbound webhooks (``webhooks.fan_out``), in the same
+transaction as the fact's own handler. Senders (``message.send``, ``webhook.deliver``) talk
+to other servers, so they run outside a database transaction (:data:`UNWRAPPED`). Topics
+with neither a handler nor a subscriber are settled as delivered.
+"""
 
 from __future__ import annotations
 
 from despatch.domain.events import Topic
+from despatch.domain.notifications import triggers_for
+from despatch.domain.webhooks import event_type_of
 from despatch.models import OutboxEvent
-from despatch.services import allocation, channels, listings
+from despatch.services import allocation, channels, listings, notifications, webhooks
 from despatch.services.outbox import Handler
 
 
@@ -50,5 +58,37 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+def _send_message(event: OutboxEvent) -> None:
+    notifications.send(event.payload["message_id"], event.attempts + 1)
+
+
+def _deliver_webhook(event: OutboxEvent) -> None:
+    webhooks.deliver(event.payload["delivery_id"], event.attempts + 1)
+
+
+SENDERS: dict[str, Handler] = {
+    Topic.MESSAGE_SEND.value: _send_message,
+    Topic.WEBHOOK_DELIVER.value: _deliver_webhook,
+}
+UNWRAPPED = frozenset(SENDERS)
+
+
+def _subscribed(topic: str) -> bool:
+    return bool(triggers_for(topic)) or event_type_of(topic) is not None
+
+
+def _with_subscribers(handler: Handler | None) -> Handler:
+    def handle(event: OutboxEvent) -> None:
+        if handler is not None:
+            handler(event)
+        notifications.fan_out(event)
+        webhooks.fan_out(event)
+
+    return handle
+
+
 def handler_for(topic: str) -> Handler | None:
-    return HANDLERS.get(topic)
+    if topic in SENDERS:
+        return SENDERS[topic]
+    handler = HANDLERS.get(topic)
+    return _with_subscribers(handler) if _subscribed(topic) else handler

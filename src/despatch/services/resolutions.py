@@ -18,7 +18,7 @@ from despatch.domain.exceptions import Kind, Resolution
 from despatch.domain.orders import OrderStatus
 from despatch.integrations import contact_checks
 from despatch.models import ExceptionCase, Order, Sku
-from despatch.services import exceptions, orders
+from despatch.services import cancellations, exceptions, orders
 from despatch.services.audit import Trail
 
 
@@ -51,7 +51,9 @@ def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) ->
                 exceptions.resolve_by_hand(case, trail, fix.note)
                 trail.save()
             case Resolution.CANCEL:
-                orders.cancel_order(_order(case), actor=actor, reason=fix.note or "exception")
+                cancellations.cancel_order(
+                    _order(case), actor=actor, reason="ops_decision", note=fix.note
+                )
             case Resolution.RELEASE:
                 orders.release_order(_order(case), actor=actor, note=fix.note)
             case Resolution.FIX_ADDRESS:

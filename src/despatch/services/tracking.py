@@ -13,7 +13,7 @@ import csv
 import io
 import os
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -98,6 +98,18 @@ def record(
                 subject = f"shipment:{shipment.id}"
                 exceptions.close_subject(Kind.DELIVERY_WARNING, subject, trail, "delivered")
             trail.save()
+            if code == TrackingStatus.OUT_FOR_DELIVERY:
+                outbox.save(
+                    [
+                        outbox.emit(
+                            Topic.SHIPMENT_OUT_FOR_DELIVERY,
+                            shipment.id,
+                            trail.at,
+                            order_id=shipment.order_id,
+                            shipment_id=shipment.id,
+                        )
+                    ]
+                )
             if code in WARNINGS:
                 outbox.save(
                     [
@@ -117,6 +129,60 @@ def record(
     if code == TrackingStatus.DELIVERED and shipment.status == ShipmentStatus.DESPATCHED:
         fulfillment.deliver(shipment.id, actor=f"carrier:{carrier}")
     return Recorded(shipment.id, code, True)
+
+
+def warn_late(today: date | None = None, *, limit: int = 500) -> list[str]:
+    """Despatched shipments past their order's promised date: each gets a delivery-warning
+    case and a ``shipment.late`` event (the customer hears), once. Returns their IDs."""
+    today = today or timezone.localdate()
+    late = Shipment.objects.filter(
+        status=ShipmentStatus.DESPATCHED,
+        late_warned_at__isnull=True,
+        order__promise_date__lt=today,
+    ).select_related("order")[:limit]
+    warned = []
+    for shipment in late:
+        with transaction.atomic():
+            if not Shipment.objects.filter(id=shipment.id, late_warned_at__isnull=True).update(
+                late_warned_at=timezone.now()
+            ):
+                continue  # another worker got there first
+            promised = shipment.order.promise_date
+            trail = Trail("system:tracking")
+            trail.add(
+                "shipment",
+                shipment.id,
+                "late",
+                order_id=shipment.order_id,
+                reason_code="past_promise_date",
+                promise_date=str(promised),
+            )
+            exceptions.open_case(
+                Kind.DELIVERY_WARNING,
+                subject=f"shipment:{shipment.id}",
+                summary=f"not delivered by the promised {promised:%a %d %b}"
+                + (f" ({shipment.carrier} {shipment.tracking_number})" if shipment.carrier else ""),
+                trail=trail,
+                order_id=shipment.order_id,
+                shipment_id=shipment.id,
+                detail={"status": "late", "promise_date": str(promised)},
+            )
+            trail.save()
+            outbox.save(
+                [
+                    outbox.emit(
+                        Topic.SHIPMENT_LATE,
+                        shipment.id,
+                        trail.at,
+                        order_id=shipment.order_id,
+                        shipment_id=shipment.id,
+                        status="late",
+                        promise_date=str(promised),
+                    )
+                ]
+            )
+        warned.append(shipment.id)
+    return warned
 
 
 def _when(value: str, where: str) -> datetime:

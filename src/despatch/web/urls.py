@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from despatch.web import views
+from despatch.web import hooks, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="despatch/login.html"), name="login"),
@@ -12,6 +12,14 @@ urlpatterns = [
     path("exceptions/", views.exception_queue, name="exceptions"),
     path("stock/", views.stock, name="stock"),
     path("rules/", views.rule_sets, name="rules"),
+    path("webhooks/", hooks.webhook_list, name="webhooks"),
+    path("webhooks/subscribe/", hooks.webhook_subscribe, name="webhook-subscribe"),
+    path("webhooks/<str:subscription_id>/remove/", hooks.webhook_remove, name="webhook-remove"),
+    path(
+        "webhooks/deliveries/<str:delivery_id>/replay/", hooks.webhook_replay, name="webhook-replay"
+    ),
+    path("messages/", hooks.message_log, name="messages"),
+    path("messages/<str:message_id>/resend/", hooks.message_resend, name="message-resend"),
     path("channels/", views.channel_list, name="channels"),
     path("channels/<str:code>/", views.channel_detail, name="channel"),
     path("pick/", views.pick_lists, name="pick-lists"),

@@ -12,11 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from despatch.domain.cancellations import CancelReason
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.exceptions import Kind, time_left
 from despatch.domain.orders import OrderStatus
 from despatch.services import (
     audit,
+    cancellations,
     catalogue,
     channels,
     exceptions,
@@ -70,13 +72,14 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
             "order": order,
             "timeline": audit.timeline(order.id),
             "reservations": orders.reservations_of(order.id),
+            "cancel_reasons": [r.value for r in CancelReason],
         },
     )
 
 
 ACTIONS = {
-    "cancel": lambda oid, actor, note: orders.cancel_order(
-        oid, actor=actor, reason=note or "ops_cancel"
+    "cancel": lambda oid, actor, note: cancellations.cancel_order(
+        oid, actor=actor, reason=note or "ops_decision"
     ),
     "hold": lambda oid, actor, note: orders.place_hold(oid, actor=actor, note=note),
     "release": lambda oid, actor, note: orders.release_order(oid, actor=actor, note=note),

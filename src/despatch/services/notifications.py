@@ -1,0 +1,351 @@
+"""Customer notifications and staff alerts: facts from the outbox become logged messages.
+
+``fan_out`` runs inside the worker's transaction for a fact (``shipment.despatched``): it
+renders each message the fact triggers, stores it under a unique key and queues a
+``message.send`` event beside it. ``send`` runs outside any transaction (it talks to an SMTP
+server or an SMS gateway), marks the message sent, or records the failure and raises so the
+outbox retries with backoff. A message already sent is never sent again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from despatch.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
+from despatch.domain.events import Topic, backoff_after
+from despatch.domain.ids import new_id
+from despatch.domain.notifications import (
+    Audience,
+    Medium,
+    MessageStatus,
+    Trigger,
+    message_key,
+    subject_of,
+    triggers_for,
+)
+from despatch.integrations import hooks, mail, notices
+from despatch.models import Channel, ExceptionCase, Message, Order, OutboxEvent, Shipment
+from despatch.services import outbox
+from despatch.services.audit import Trail
+
+REASON_TEXT = {
+    "customer_request": "you asked us to cancel it",
+    "out_of_stock": "we could not get the item in stock",
+    "payment_failed": "the payment did not go through",
+    "fraud": "we could not verify the order",
+    "address_problem": "we could not deliver to the address given",
+    "duplicate": "it duplicated another order",
+    "channel_cancelled": "the marketplace cancelled it",
+    "other": "of a problem on our side",
+}
+WARNING_TEXT = {
+    "attempted_delivery": "The carrier tried to deliver your parcel but could not.",
+    "delayed": "The carrier reports your parcel is delayed.",
+    "exception": "The carrier reports a problem with your parcel.",
+    "returned_to_sender": "The carrier is returning your parcel to us.",
+    "late": "Your parcel has not arrived by the date we promised.",
+}
+
+
+def public_url() -> str:
+    return os.environ.get("DESPATCH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+
+
+def staff_recipients() -> list[str]:
+    raw = os.environ.get("DESPATCH_STAFF_ALERT_EMAILS", "")
+    return [a.strip() for a in raw.split(",") if a.strip()]
+
+
+def email_configured() -> bool:
+    """Email goes out once an SMTP server is named; until then nothing is queued."""
+    return bool(os.environ.get("DESPATCH_SMTP_HOST"))
+
+
+def sms_gateway() -> tuple[str, str]:
+    return (
+        os.environ.get("DESPATCH_SMS_WEBHOOK_URL", ""),
+        os.environ.get("DESPATCH_SMS_WEBHOOK_SECRET", ""),
+    )
+
+
+def tracking_url(shipment: Shipment, settings: dict[str, Any]) -> str:
+    pattern = settings.get("tracking_url") or os.environ.get("DESPATCH_TRACKING_URL", "")
+    if pattern:
+        return str(pattern).format(
+            tracking_number=shipment.tracking_number, carrier=shipment.carrier
+        )
+    return f"{public_url()}/track/{shipment.tracking_number}/"
+
+
+def _order_view(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id,
+        "external_id": order.external_id,
+        "channel": order.channel,
+        "customer_name": order.customer_name,
+        "status": order.status,
+        "total": f"{order.total_amount:.2f} {order.currency}",
+        "promise_date": order.promise_date.strftime("%a %d %b %Y") if order.promise_date else "",
+        "lines": [
+            {"sku": li.sku, "name": li.name, "quantity": li.quantity} for li in order.lines.all()
+        ],
+    }
+
+
+def _shipment_view(shipment: Shipment, settings: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": shipment.id,
+        "carrier": shipment.carrier,
+        "service": shipment.service,
+        "tracking_number": shipment.tracking_number,
+        "tracking_url": tracking_url(shipment, settings) if shipment.tracking_number else "",
+        "lines": [{"sku": li.sku_id, "quantity": li.quantity} for li in shipment.lines.all()],
+    }
+
+
+def context_for(event: OutboxEvent, order: Order | None, channel: Channel | None) -> dict[str, Any]:
+    payload = event.payload
+    settings = channel.settings if channel else {}
+    context: dict[str, Any] = {
+        "brand": (channel.name if channel else "") or "Despatch",
+        "event": payload,
+        "order": _order_view(order) if order else None,
+        "language": order.language if order else "",
+        "returns_url": f"{public_url()}/returns/",
+        "rma": payload.get("rma"),
+        "refund": payload.get("refund"),
+        "cancelled_lines": payload.get("lines") if event.topic == "order.lines_cancelled" else None,
+        "reason_text": REASON_TEXT.get(str(payload.get("reason", "")), str(payload.get("reason"))),
+        "reason": WARNING_TEXT.get(str(payload.get("status", "")), ""),
+    }
+    shipment_id = payload.get("shipment_id")
+    if shipment_id:
+        shipment = Shipment.objects.filter(id=shipment_id).first()
+        context["shipment"] = _shipment_view(shipment, settings) if shipment else {}
+    case_id = payload.get("exception_id")
+    if case_id:
+        case = ExceptionCase.objects.filter(id=case_id).first()
+        if case:
+            context["case"] = {
+                "id": case.id,
+                "kind": case.kind,
+                "summary": case.summary,
+                "owner": case.owner,
+                "due_at": case.due_at.strftime("%Y-%m-%d %H:%M %Z"),
+                "url": f"{public_url()}/exceptions/?case={case.id}",
+            }
+    return context
+
+
+def customer_notices_on(channel: Channel | None, template: str) -> bool:
+    """Channels may turn customer messages off (marketplaces that forbid them) or limit them."""
+    conf = (channel.settings if channel else {}).get("notifications", {})
+    if not isinstance(conf, dict):
+        return True
+    if conf.get("enabled") is False:
+        return False
+    events = conf.get("events")
+    return template in events if isinstance(events, list) else True
+
+
+@dataclass(frozen=True)
+class Draft:
+    medium: Medium
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    language: str
+
+
+def _drafts(trigger: Trigger, context: dict[str, Any], order: Order | None) -> list[Draft]:
+    brand = order.channel if order else ""
+    language = order.language if order else ""
+    drafts: list[Draft] = []
+    if trigger.audience == Audience.STAFF:
+        recipients = staff_recipients()
+    else:
+        recipients = [order.customer_email] if order and order.customer_email else []
+    if recipients and email_configured():
+        email = notices.render(trigger.template, brand, language, context)
+        if email is not None:
+            drafts += [
+                Draft(Medium.EMAIL, r, email.subject, email.text, email.html, email.language)
+                for r in recipients
+            ]
+    phone = str((order.shipping_address if order else {}).get("phone") or "")
+    if trigger.audience == Audience.CUSTOMER and phone and sms_gateway()[0]:
+        text = notices.render_sms(trigger.template, brand, language, context)
+        if text:
+            drafts.append(Draft(Medium.SMS, phone, "", text, "", language))
+    return drafts
+
+
+def fan_out(event: OutboxEvent) -> int:
+    """Store and queue the messages ``event`` triggers; returns how many were new."""
+    triggers = triggers_for(event.topic)
+    if not triggers:
+        return 0
+    order_id = str(event.payload.get("order_id") or "")
+    order = Order.objects.prefetch_related("lines").filter(id=order_id).first()
+    channel = Channel.objects.filter(code=order.channel).first() if order else None
+    context = context_for(event, order, channel)
+    new = 0
+    for trigger in triggers:
+        if trigger.audience == Audience.CUSTOMER and not customer_notices_on(
+            channel, trigger.template
+        ):
+            continue
+        subject = subject_of(trigger, event.id, event.payload)
+        for draft in _drafts(trigger, context, order):
+            new += _queue(event, trigger, subject, draft, order)
+    return new
+
+
+def _queue(
+    event: OutboxEvent, trigger: Trigger, subject: str, draft: Draft, order: Order | None
+) -> int:
+    key = message_key(trigger.template, subject, draft.medium, draft.recipient)
+    if Message.objects.filter(key=key).exists():
+        return 0
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                id=new_id("message"),
+                key=key,
+                audience=trigger.audience.value,
+                medium=draft.medium.value,
+                template=trigger.template,
+                topic=event.topic,
+                event_id=event.id,
+                order_id=order.id if order else "",
+                channel=order.channel if order else "",
+                language=draft.language,
+                recipient=draft.recipient,
+                subject=draft.subject[:300],
+                body_text=draft.text,
+                body_html=draft.html,
+                status=MessageStatus.QUEUED.value,
+                created_at=now,
+            )
+    except IntegrityError:  # another worker queued the same message first
+        return 0
+    outbox.save([outbox.emit(Topic.MESSAGE_SEND, message.id, now, message_id=message.id)])
+    return 1
+
+
+def send(message_id: str, attempt: int) -> str:
+    """Deliver one message (outside a transaction); raises :class:`Unavailable` to retry."""
+    message = Message.objects.filter(id=message_id).first()
+    if message is None:
+        raise NotFound("message", message_id)
+    if message.status == MessageStatus.SENT:
+        return "already_sent"
+    try:
+        if message.medium == Medium.EMAIL:
+            mail.send(
+                message_id=message.id,
+                recipient=message.recipient,
+                subject=message.subject,
+                text=message.body_text,
+                html=message.body_html,
+            )
+        else:
+            _send_sms(message)
+    except Unavailable as exc:
+        dead = backoff_after(attempt) is None
+        Message.objects.filter(id=message.id).exclude(status=MessageStatus.SENT).update(
+            status=(MessageStatus.FAILED if dead else MessageStatus.RETRYING).value,
+            attempts=attempt,
+            last_error=exc.detail[:2000],
+        )
+        raise
+    Message.objects.filter(id=message.id).update(
+        status=MessageStatus.SENT.value, attempts=attempt, sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+def _send_sms(message: Message) -> None:
+    url, secret = sms_gateway()
+    if not url:
+        raise Unavailable("no SMS gateway: set DESPATCH_SMS_WEBHOOK_URL")
+    body = json.dumps(
+        {"id": message.id, "to": message.recipient, "text": message.body_text, "kind": "sms"}
+    ).encode()
+    answer = hooks.post(url, body, secret)
+    if not answer.ok:
+        raise Unavailable(f"the SMS gateway answered {answer.status}: {answer.body[:200]}")
+
+
+def resend(message_id: str, *, actor: str) -> Message:
+    """Queue a failed message again (a person's decision); a sent one is never re-sent."""
+    with transaction.atomic():
+        message = Message.objects.select_for_update().filter(id=message_id).first()
+        if message is None:
+            raise NotFound("message", message_id)
+        if message.status == MessageStatus.SENT:
+            raise Conflict(f"message {message.id} was sent at {message.sent_at:%Y-%m-%d %H:%M}")
+        if message.status in (MessageStatus.QUEUED, MessageStatus.RETRYING):
+            raise Conflict(f"message {message.id} is already {message.status}")
+        message.status = MessageStatus.QUEUED.value
+        message.attempts = 0
+        message.save(update_fields=["status", "attempts"])
+        trail = Trail(actor)
+        trail.add("message", message.id, "resend", order_id=message.order_id, before="failed")
+        trail.save()
+        outbox.save([outbox.emit(Topic.MESSAGE_SEND, message.id, message_id=message.id)])
+    return message
+
+
+def list_messages(
+    *, order_id: str = "", status: str = "", audience: str = "", limit: int = 200
+) -> list[Message]:
+    if status and status not in MessageStatus.__members__.values():
+        raise ValidationFailed.single("status", f"unknown status {status!r}", "unknown_status")
+    rows = Message.objects.all()
+    if order_id:
+        rows = rows.filter(order_id=order_id)
+    if status:
+        rows = rows.filter(status=status)
+    if audience:
+        rows = rows.filter(audience=audience)
+    return list(rows[:limit])
+
+
+def get_message(message_id: str) -> Message:
+    message = Message.objects.filter(id=message_id).first()
+    if message is None:
+        raise NotFound("message", message_id)
+    return message
+
+
+def preview(template: str, order_id: str) -> notices.Rendered:
+    """Render ``template`` for an order without sending anything (for template authors)."""
+    order = Order.objects.prefetch_related("lines").filter(id=order_id).first()
+    if order is None:
+        raise NotFound("order", order_id)
+    channel = Channel.objects.filter(code=order.channel).first()
+    shipment = order.shipments.exclude(tracking_number="").first()
+    fake = OutboxEvent(
+        id=0,
+        topic="preview",
+        payload={"order_id": order.id, "shipment_id": shipment.id if shipment else ""},
+    )
+    rendered = notices.render(
+        template, order.channel, order.language, context_for(fake, order, channel)
+    )
+    if rendered is None:
+        raise NotFound("template", template)
+    return rendered
+
+
+def check_templates() -> list[str]:
+    return notices.check_all()

@@ -1,0 +1,113 @@
+"""Ops UI: outbound webhooks (subscriptions, deliveries, replay) and the message log."""
+
+from __future__ import annotations
+
+from django.contrib import messages as flash
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from despatch.domain.errors import DomainError
+from despatch.domain.webhooks import EVENT_TYPES
+from despatch.services import notifications, tokens, webhooks
+
+ADMIN_ROLES = ("ops_manager",)
+SUPPORT_ROLES = ("ops_manager", "order_ops", "support")
+
+
+def _actor(request: HttpRequest) -> str:
+    return f"user:{request.user.get_username()}"
+
+
+@login_required
+def webhook_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    try:
+        rows = webhooks.deliveries(status=status, limit=200)
+    except DomainError:
+        rows, status = webhooks.deliveries(limit=200), ""
+    context = {
+        "subscriptions": webhooks.subscriptions(),
+        "deliveries": rows,
+        "status": status,
+        "event_types": list(EVENT_TYPES),
+    }
+    return render(request, "despatch/webhooks.html", context)
+
+
+@login_required
+@require_POST
+def webhook_subscribe(request: HttpRequest) -> HttpResponse:
+    if not tokens.has_role(request.user, ADMIN_ROLES):
+        flash.error(request, "subscribing needs the role ops_manager")
+        return redirect("webhooks")
+    try:
+        sub = webhooks.subscribe(
+            url=request.POST.get("url", "").strip(),
+            events=request.POST.getlist("events"),
+            description=request.POST.get("description", "").strip(),
+            actor=_actor(request),
+        )
+        flash.success(request, f"subscribed {sub.url}; signing secret: {sub.secret}")
+    except DomainError as exc:
+        flash.error(request, f"not subscribed: {_said(exc)}")
+    return redirect("webhooks")
+
+
+@login_required
+@require_POST
+def webhook_remove(request: HttpRequest, subscription_id: str) -> HttpResponse:
+    if not tokens.has_role(request.user, ADMIN_ROLES):
+        flash.error(request, "removing needs the role ops_manager")
+        return redirect("webhooks")
+    try:
+        webhooks.unsubscribe(subscription_id, actor=_actor(request))
+        flash.success(request, "subscription removed")
+    except DomainError as exc:
+        flash.error(request, exc.detail)
+    return redirect("webhooks")
+
+
+@login_required
+@require_POST
+def webhook_replay(request: HttpRequest, delivery_id: str) -> HttpResponse:
+    if not tokens.has_role(request.user, SUPPORT_ROLES):
+        flash.error(request, "replaying needs one of the roles " + ", ".join(SUPPORT_ROLES))
+        return redirect("webhooks")
+    try:
+        delivery = webhooks.replay(delivery_id, actor=_actor(request))
+        flash.success(request, f"{delivery.id} queued again")
+    except DomainError as exc:
+        flash.error(request, f"replay refused: {exc.detail}")
+    return redirect("webhooks")
+
+
+@login_required
+def message_log(request: HttpRequest) -> HttpResponse:
+    status, order_id = request.GET.get("status", ""), request.GET.get("order", "").strip()
+    try:
+        rows = notifications.list_messages(status=status, order_id=order_id, limit=200)
+    except DomainError:
+        rows, status = notifications.list_messages(order_id=order_id, limit=200), ""
+    context = {"rows": rows, "status": status, "order": order_id}
+    return render(request, "despatch/messages.html", context)
+
+
+@login_required
+@require_POST
+def message_resend(request: HttpRequest, message_id: str) -> HttpResponse:
+    if not tokens.has_role(request.user, SUPPORT_ROLES):
+        flash.error(request, "resending needs one of the roles " + ", ".join(SUPPORT_ROLES))
+        return redirect("messages")
+    try:
+        message = notifications.resend(message_id, actor=_actor(request))
+        flash.success(request, f"{message.id} to {message.recipient} queued again")
+    except DomainError as exc:
+        flash.error(request, f"resend refused: {exc.detail}")
+    return redirect("messages")
+
+
+def _said(exc: DomainError) -> str:
+    errors = getattr(exc, "errors", None)
+    return "; ".join(f"{e.field}: {e.message}" for e in errors) if errors else exc.detail
