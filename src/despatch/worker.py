@@ -25,6 +25,7 @@ from despatch.services import (
     listings,
     outbox,
     pipeline,
+    returns,
     tracking,
 )
 
@@ -139,6 +140,7 @@ def run(
             allocation.expire_reservations()
             exceptions.escalate_due()
             tracking.warn_late()
+            returns.flag_qc_due()
             last_timer = time.monotonic()
         if pull_every and time.monotonic() - last_pull >= pull_every:
             pull_channels(worker_id)

@@ -17,6 +17,7 @@ class MovementReason(StrEnum):
     DESPATCH = "despatch"
     RETURN = "return"
     DAMAGE = "damage"
+    SCRAP = "scrap"  # a returned or quarantined unit written off
 
 
 class ReservationStatus(StrEnum):

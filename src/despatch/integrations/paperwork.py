@@ -131,3 +131,51 @@ def packing_slip_pdf(
     page.showPage()
     page.save()
     return out.getvalue()
+
+
+def return_label_pdf(
+    rma_id: str,
+    order_ref: str,
+    sender: Address,
+    to_name: str,
+    to_address: Sequence[str],
+    lines: Sequence[SlipLine],
+) -> bytes:
+    """The label the customer sticks on the parcel: our address, theirs, and the RMA barcode
+    the returns desk scans; below the fold, what should be inside."""
+    page, out = _page(f"Return {rma_id}")
+    height = A4[1]
+    y = height - 20 * mm
+    page.setFont("Helvetica-Bold", 16)
+    page.drawString(20 * mm, y, "RETURN")
+    page.setFont("Helvetica", 10)
+    page.drawString(50 * mm, y, f"{rma_id} · order {order_ref}")
+    y -= 12 * mm
+    page.setFont("Helvetica-Bold", 12)
+    page.drawString(20 * mm, y, "To:")
+    page.setFont("Helvetica", 12)
+    for i, text in enumerate([to_name, *to_address]):
+        page.drawString(35 * mm, y - i * 6 * mm, text)
+    y -= (len(to_address) + 2) * 6 * mm
+    page.setFont("Helvetica", 9)
+    page.drawString(20 * mm, y, "From:")
+    from_lines = [sender.name, sender.line1, sender.line2, sender.city, sender.postcode]
+    for i, text in enumerate([t for t in from_lines if t] + [sender.country]):
+        page.drawString(35 * mm, y - i * 4.5 * mm, text)
+    y -= 40 * mm
+    code128.Code128(rma_id, barHeight=22 * mm, barWidth=1.3).drawOn(page, 20 * mm, y)
+    page.setFont("Helvetica", 11)
+    page.drawString(20 * mm, y - 6 * mm, rma_id)
+    y -= 20 * mm
+    page.setDash(3, 3)
+    page.line(15 * mm, y, 195 * mm, y)
+    page.setDash()
+    y -= 10 * mm
+    page.setFont("Helvetica-Bold", 11)
+    page.drawString(20 * mm, y, "Put this part in the parcel. Inside:")
+    page.setFont("Helvetica", 10)
+    for i, line in enumerate(lines, start=1):
+        page.drawString(20 * mm, y - i * 6 * mm, f"{line.quantity} x {line.sku}  {line.name}"[:90])
+    page.showPage()
+    page.save()
+    return out.getvalue()

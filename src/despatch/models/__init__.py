@@ -17,6 +17,7 @@ from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
 from despatch.models.payments import PaymentEvent
 from despatch.models.picking import PickList, PickTask, PutAwayTask, SkuLocation
+from despatch.models.returns import Refund, ReturnLine, ReturnRequest
 from despatch.models.rules import RuleSetVersion
 from despatch.models.tokens import ApiToken
 from despatch.models.webhooks import WebhookDelivery, WebhookSubscription
@@ -38,7 +39,10 @@ __all__ = [
     "PickList",
     "PickTask",
     "PutAwayTask",
+    "Refund",
     "Reservation",
+    "ReturnLine",
+    "ReturnRequest",
     "RuleSetVersion",
     "Shipment",
     "ShipmentLine",

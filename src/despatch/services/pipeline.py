@@ -13,7 +13,7 @@ from despatch.domain.events import Topic
 from despatch.domain.notifications import triggers_for
 from despatch.domain.webhooks import event_type_of
 from despatch.models import OutboxEvent
-from despatch.services import allocation, channels, listings, notifications, webhooks
+from despatch.services import allocation, channels, listings, notifications, refunds, webhooks
 from despatch.services.outbox import Handler
 
 
@@ -66,7 +66,12 @@ def _deliver_webhook(event: OutboxEvent) -> None:
     webhooks.deliver(event.payload["delivery_id"], event.attempts + 1)
 
 
+def _process_refund(event: OutboxEvent) -> None:
+    refunds.process(event.payload["refund_id"], event.attempts + 1)
+
+
 SENDERS: dict[str, Handler] = {
+    Topic.REFUND_PROCESS.value: _process_refund,
     Topic.MESSAGE_SEND.value: _send_message,
     Topic.WEBHOOK_DELIVER.value: _deliver_webhook,
 }
