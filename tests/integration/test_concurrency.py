@@ -102,9 +102,9 @@ def test_several_workers_never_handle_the_same_event_twice():
         e for r in results(spawn(*[("drain", database_url(), start)] * 4)) for e in r["handled"]
     ]
 
-    # 120 orders received, and each reservation reports the stock it moved to the channel
-    # that lists the SKU (120 more)
-    assert len(handled) == len(set(handled)) == 240
+    # 120 orders received, each reservation reports the stock it moved to the channel that
+    # lists the SKU (120 more), and each allocation is offered to its subscribers (120 more)
+    assert len(handled) == len(set(handled)) == 360
     assert OutboxEvent.objects.filter(topic="stock.changed").count() == 120
     assert set(Order.objects.filter(id__in=ids).values_list("status", flat=True)) == {"allocated"}
     assert StockLevel.objects.get().reserved == 120

@@ -65,6 +65,6 @@ def test_a_claimed_event_is_not_claimed_again_until_its_lease_ends():
 
 
 def test_facts_without_a_handler_are_settled_as_delivered():
-    outbox.save([outbox.emit("order.allocated", "k5")])
+    outbox.save([outbox.emit("shipment.labelled", "k5")])
     stats = worker.drain("w1")
     assert stats.settled == 1 and OutboxEvent.objects.get().status == "done"

@@ -10,6 +10,7 @@ from despatch.api import (
     payments,
     picking,
     problems,
+    returns,
     rules,
     shipments,
     stock,
@@ -37,6 +38,8 @@ api.add_router("/channels", channels.router)
 api.add_router("/exceptions", exceptions.router)
 api.add_router("/rules", rules.router)
 api.add_router("/webhooks", webhooks.router)
+api.add_router("/returns", returns.router)
+api.add_router("/refunds", returns.refund_router)
 api.add_router("/messages", webhooks.messages_router)
 api.add_router("/", picking.router)
 api.add_router("/", tracking.router)

@@ -14,6 +14,7 @@ from despatch.cli import (
     packing,
     payments,
     picking,
+    returns,
     rules,
     shipping,
     stock,
@@ -34,6 +35,8 @@ app.add_typer(channels.app, name="channels")
 app.add_typer(payments.app, name="payments")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(webhooks.app, name="webhooks")
+app.add_typer(returns.app, name="returns")
+app.add_typer(returns.refunds_app, name="refunds")
 app.add_typer(rules.app, name="rules")
 app.add_typer(stock.app, name="stock")
 app.add_typer(picking.app, name="picking")

@@ -34,6 +34,11 @@ class ReturnLine(models.Model):
     class Meta:
         ordering = ["rma_id", "id"]
 
+    @property
+    def units(self) -> range:
+        """1..quantity, for a grade field per unit on the returns desk."""
+        return range(1, self.quantity + 1)
+
 
 class Refund(models.Model):
     id = models.CharField(max_length=40, primary_key=True)

@@ -110,6 +110,27 @@ def returnables(order: Order) -> list[Returnable]:
     ]
 
 
+def returnables_of(order_id: str) -> list[Returnable]:
+    order = Order.objects.prefetch_related("lines").filter(id=order_id).first()
+    return returnables(order) if order else []
+
+
+def order_summary(order_id: str) -> dict[str, Any]:
+    """What the customer page shows of an order (no address, no payment)."""
+    order = Order.objects.prefetch_related("lines").get(id=order_id)
+    names = dict(
+        Sku.objects.filter(code__in=[li.sku for li in order.lines.all()]).values_list(
+            "code", "name"
+        )
+    )
+    return {
+        "external_id": order.external_id,
+        "status": order.status,
+        "despatched_at": order.despatched_at,
+        "names": names,
+    }
+
+
 def request_return(
     order_id: str,
     lines: Mapping[int, tuple[int, str]],

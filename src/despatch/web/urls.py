@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from despatch.web import hooks, views
+from despatch.web import hooks, returns, views
 
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="despatch/login.html"), name="login"),
@@ -18,6 +18,13 @@ urlpatterns = [
     path(
         "webhooks/deliveries/<str:delivery_id>/replay/", hooks.webhook_replay, name="webhook-replay"
     ),
+    path("returns/", returns.customer_page, name="customer-returns"),
+    path("returns/done/", returns.customer_done, name="customer-returns-done"),
+    path("returns/<str:rma_id>/label.pdf", returns.customer_label, name="customer-returns-label"),
+    path("returns-desk/", returns.desk, name="returns-desk"),
+    path("returns-desk/<str:rma_id>/receive/", returns.desk_receive, name="returns-receive"),
+    path("returns-desk/<str:rma_id>/refund/", returns.desk_refund, name="returns-refund"),
+    path("refunds/<str:refund_id>/<str:decision>/", returns.refund_decide, name="refund-decide"),
     path("messages/", hooks.message_log, name="messages"),
     path("messages/<str:message_id>/resend/", hooks.message_resend, name="message-resend"),
     path("channels/", views.channel_list, name="channels"),

@@ -1,0 +1,218 @@
+"""Returns (RMA) and refunds: request, label, receive and grade, approve, report."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+
+from despatch.api.auth import actor
+from despatch.api.picking import pdf_response
+from despatch.services import refunds, returns
+
+router = Router(tags=["returns"])
+refund_router = Router(tags=["refunds"])
+
+
+class ReturnLineIn(Schema):
+    line_no: int = Field(ge=1)
+    quantity: int = Field(ge=1)
+    reason: str = Field(
+        description="damaged, defective, wrong_item, not_as_described, "
+        "too_small, too_large, changed_mind, arrived_late or other"
+    )
+
+
+class ReturnIn(Schema):
+    order_id: str
+    lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
+    note: str = Field("", max_length=2000)
+
+
+class ReturnLineOut(Schema):
+    sku: str
+    quantity: int
+    reason: str
+    received: int
+    grades: dict[str, int]
+    dispositions: dict[str, int]
+    held: int
+    qc_due_at: datetime | None
+
+
+class ReturnOut(Schema):
+    id: str
+    order_id: str
+    warehouse_id: str
+    status: str
+    source: str
+    requested_by: str
+    created_at: datetime
+    received_at: datetime | None
+    lines: list[ReturnLineOut]
+
+
+class ReceiveIn(Schema):
+    grades: dict[str, list[str]] = Field(
+        description='per SKU, a grade per unit: {"A1": ["A", "D"]}'
+    )
+    dispositions: dict[str, list[str]] = Field(
+        default_factory=dict, description="per SKU and unit, to override the policy"
+    )
+
+
+class ReleaseIn(Schema):
+    sku: str
+    units: int = Field(ge=1)
+    to: str = Field(description="restock or scrap")
+    note: str = Field("", max_length=500)
+
+
+class RefundIn(Schema):
+    order_id: str
+    kind: str = Field("refund", description="refund, store_credit or exchange")
+    lines: dict[int, int] = Field(default_factory=dict, description="{line_no: units}")
+    amount: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=4)
+    include_shipping: bool = False
+    restocking_fee_percent: Decimal = Field(Decimal(0), ge=0, le=100)
+    return_id: str = ""
+    reason: str = Field("", max_length=300)
+
+
+class RefundOut(Schema):
+    id: str
+    order_id: str
+    rma_id: str | None
+    kind: str
+    amount: Decimal
+    currency: str
+    restocking_fee: Decimal
+    status: str
+    approvals_needed: int
+    approved_by: list[str]
+    requested_by: str
+    decided_by: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+
+
+class Note(Schema):
+    note: str = Field("", max_length=2000)
+
+
+def return_out(rma: Any) -> dict[str, Any]:
+    return {
+        **{
+            k: getattr(rma, k)
+            for k in (
+                "id",
+                "order_id",
+                "warehouse_id",
+                "status",
+                "source",
+                "requested_by",
+                "created_at",
+                "received_at",
+            )
+        },
+        "lines": list(rma.lines.all()),
+    }
+
+
+@router.post(
+    "", response={201: ReturnOut}, summary="Open a return (422 names each ineligible line)"
+)
+def create(request: HttpRequest, body: ReturnIn) -> Any:
+    wanted: dict[int, tuple[int, str]] = {}
+    for line in body.lines:
+        count, _ = wanted.get(line.line_no, (0, line.reason))
+        wanted[line.line_no] = (count + line.quantity, line.reason)
+    rma = returns.request_return(
+        body.order_id, wanted, actor=actor(request), source="api", note=body.note
+    )
+    return Status(201, return_out(returns.get_return(rma.id)))
+
+
+@router.get("", response=list[ReturnOut], summary="Returns, newest first")
+def list_returns(request: HttpRequest, status: str = "", order_id: str = "") -> Any:
+    return [return_out(r) for r in returns.list_returns(status=status, order_id=order_id)]
+
+
+@router.get("reasons", summary="Returned units by SKU, channel and reason, with units sold")
+def reasons(request: HttpRequest, since: datetime | None = None) -> Any:
+    return returns.reason_report(since=since)
+
+
+@router.get("{rma_id}", response=ReturnOut)
+def get(request: HttpRequest, rma_id: str) -> Any:
+    return return_out(returns.get_return(rma_id))
+
+
+@router.get("{rma_id}/label.pdf", summary="The return label with the RMA barcode")
+def label(request: HttpRequest, rma_id: str) -> Any:
+    return pdf_response(returns.label_pdf(rma_id), f"return-{rma_id}.pdf")
+
+
+@router.post("{rma_id}/receive", response=ReturnOut, summary="Receive and grade (A-D) each unit")
+def receive(request: HttpRequest, rma_id: str, body: ReceiveIn) -> Any:
+    returns.receive(rma_id, body.grades, dispositions=body.dispositions, actor=actor(request))
+    return return_out(returns.get_return(rma_id))
+
+
+@router.post(
+    "{rma_id}/release",
+    response=ReturnOut,
+    summary="Quality check: held units restocked or scrapped",
+)
+def release(request: HttpRequest, rma_id: str, body: ReleaseIn) -> Any:
+    returns.release_held(
+        rma_id, body.sku, units=body.units, to=body.to, actor=actor(request), note=body.note
+    )
+    return return_out(returns.get_return(rma_id))
+
+
+@refund_router.post(
+    "", response={201: RefundOut}, summary="Request a refund (approval matrix applies)"
+)
+def request_refund(request: HttpRequest, body: RefundIn) -> Any:
+    refund = refunds.request_refund(
+        body.order_id,
+        actor=actor(request),
+        kind=body.kind,
+        lines=body.lines or None,
+        amount=body.amount,
+        include_shipping=body.include_shipping,
+        restocking_fee_percent=body.restocking_fee_percent,
+        rma_id=body.return_id,
+        reason=body.reason,
+    )
+    return Status(201, refund)
+
+
+@refund_router.get("", response=list[RefundOut], summary="Refunds, newest first")
+def list_refunds(request: HttpRequest, status: str = "", order_id: str = "") -> Any:
+    return refunds.list_refunds(status=status, order_id=order_id)
+
+
+@refund_router.get("{refund_id}", response=RefundOut)
+def get_refund(request: HttpRequest, refund_id: str) -> Any:
+    return refunds.get_refund(refund_id)
+
+
+@refund_router.post(
+    "{refund_id}/approve", response=RefundOut, summary="Approve (never your own request)"
+)
+def approve(request: HttpRequest, refund_id: str) -> Any:
+    return refunds.approve(refund_id, actor=actor(request))
+
+
+@refund_router.post("{refund_id}/reject", response=RefundOut)
+def reject(request: HttpRequest, refund_id: str, body: Note) -> Any:
+    return refunds.reject(refund_id, actor=actor(request), note=body.note)
+
+
+@refund_router.post("{refund_id}/retry", response=RefundOut, summary="Try a failed refund again")
+def retry(request: HttpRequest, refund_id: str) -> Any:
+    return refunds.retry(refund_id, actor=actor(request))
