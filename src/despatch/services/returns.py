@@ -529,8 +529,8 @@ def reason_report(*, since: datetime | None = None) -> list[dict[str, Any]]:
         rows = rows.filter(rma__created_at__gte=since)
     grouped = (
         rows.values("sku", "rma__order__channel", "reason")
-        .annotate(units=Sum("quantity"))
-        .order_by("-units", "sku")
+        .annotate(returned=Sum("quantity"))
+        .order_by("-returned", "sku")
     )
     sold = {
         (r["sku"], r["order__channel"]): r["units"]
@@ -543,7 +543,7 @@ def reason_report(*, since: datetime | None = None) -> list[dict[str, Any]]:
             "sku": r["sku"],
             "channel": r["rma__order__channel"],
             "reason": r["reason"],
-            "units": r["units"],
+            "units": r["returned"],
             "sold": sold.get((r["sku"], r["rma__order__channel"]), 0),
         }
         for r in grouped
