@@ -143,6 +143,12 @@ def context_for(event: OutboxEvent, order: Order | None, channel: Channel | None
     return context
 
 
+def _can_reach(audience: Audience) -> bool:
+    if audience == Audience.STAFF:
+        return email_configured() and bool(staff_recipients())
+    return email_configured() or bool(sms_gateway()[0])
+
+
 def customer_notices_on(channel: Channel | None, template: str) -> bool:
     """Channels may turn customer messages off (marketplaces that forbid them) or limit them."""
     conf = (channel.settings if channel else {}).get("notifications", {})
@@ -189,8 +195,8 @@ def _drafts(trigger: Trigger, context: dict[str, Any], order: Order | None) -> l
 
 def fan_out(event: OutboxEvent) -> int:
     """Store and queue the messages ``event`` triggers; returns how many were new."""
-    triggers = triggers_for(event.topic)
-    if not triggers:
+    triggers = [t for t in triggers_for(event.topic) if _can_reach(t.audience)]
+    if not triggers:  # nothing configured to send through: no reads on the hot path
         return 0
     order_id = str(event.payload.get("order_id") or "")
     order = Order.objects.prefetch_related("lines").filter(id=order_id).first()
