@@ -46,7 +46,7 @@ class PickTask(models.Model):
     quantity = models.PositiveIntegerField()
     picked = models.PositiveIntegerField(default=0)
     short = models.PositiveIntegerField(default=0)
-    status = models.CharField(max_length=8, default=OPEN)
+    status = models.CharField(max_length=12, default=OPEN)
 
     class Meta:
         ordering = ["pick_list_id", "seq"]
