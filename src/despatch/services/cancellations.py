@@ -9,7 +9,6 @@ planned again. The customer hears through the outbox, and so does the channel.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 
 from django.db import transaction
@@ -297,10 +296,3 @@ def complete_put_away(task_id: str, *, actor: str, location: str = "") -> PutAwa
         )
         trail.save()
     return task
-
-
-def put_away_summary() -> dict[str, int]:
-    counts: dict[str, int] = defaultdict(int)
-    for row in PutAwayTask.objects.filter(status=PutAwayTask.OPEN).values("warehouse_id"):
-        counts[row["warehouse_id"]] += 1
-    return dict(counts)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Sum
@@ -26,6 +25,7 @@ from despatch.domain.ids import new_id
 from despatch.domain.money import minor_units
 from despatch.domain.orders import PaymentStatus
 from despatch.domain.returns import (
+    ApprovalLimits,
     RefundKind,
     RefundStatus,
     check_approver,
@@ -45,7 +45,7 @@ LIVE = (
 )
 
 
-def limits() -> Any:
+def limits() -> ApprovalLimits:
     return read_limits(os.environ.get("DESPATCH_REFUND_LIMITS", "50,500"))
 
 

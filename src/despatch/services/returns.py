@@ -68,7 +68,14 @@ def window_days(order: Order) -> int:
 
 def disposition_policy() -> dict[str, str]:
     raw = os.environ.get("DESPATCH_RETURN_DISPOSITIONS", "")
-    policy = json.loads(raw) if raw else {}
+    try:
+        policy = json.loads(raw) if raw else {}
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed.single("DESPATCH_RETURN_DISPOSITIONS", f"not JSON: {exc}") from None
+    if not isinstance(policy, dict):
+        raise ValidationFailed.single(
+            "DESPATCH_RETURN_DISPOSITIONS", 'expected {"GRADE": "disposition"}'
+        )
     bad = [
         k
         for k, v in policy.items()
