@@ -16,7 +16,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 demo: install  ## seed a small business, run 2,000 orders through, serve http://127.0.0.1:8000
-	$(BIN)/despatch demo
+	$(BIN)/despatch demo $(if $(PORT),--port $(PORT))
 
 serve: install
 	$(BIN)/despatch migrate && $(BIN)/despatch serve

@@ -20,7 +20,7 @@ from despatch.cli import (
     stock,
     webhooks,
 )
-from despatch.cli.common import console
+from despatch.cli.common import console, err
 
 app = typer.Typer(
     name="despatch",
@@ -69,9 +69,14 @@ def serve(
     """Serve the web UI and the API (OpenAPI docs at /api/docs)."""
     from despatch.cli import server
 
+    try:
+        sock = server.bind(host, port)
+    except server.PortTaken as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
     extra = f", {workers} processes" if workers > 1 else ""
     console.print(f"Despatch on [bold]http://{host}:{port}/[/]  (API docs: /api/docs){extra}")
-    server.run(host, port, threads=threads, workers=workers)
+    server.run(host, port, threads=threads, workers=workers, sock=sock)
 
 
 @app.command()

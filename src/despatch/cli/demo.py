@@ -8,7 +8,7 @@ import time
 import typer
 from rich.table import Table
 
-from despatch.cli.common import console, progress_bar
+from despatch.cli.common import console, err, progress_bar
 from despatch.domain.errors import DomainError
 from despatch.services import demo as business
 from despatch.services import orders as order_service
@@ -21,14 +21,22 @@ def demo(
     orders: int = typer.Option(2000, help="orders to generate"),
     seed: int = typer.Option(7, help="random seed: the same seed gives the same day"),
     serve: bool = typer.Option(True, "--serve/--no-serve", help="serve the UI and API afterwards"),
-    port: int = typer.Option(8000),
+    port: int = typer.Option(8000, help="TCP port to serve on (127.0.0.1)"),
     floor: float = typer.Option(0.7, help="share of allocated shipments to pick/pack/despatch"),
 ) -> None:
     """Seed a small business, run a day of orders through the pipeline, print a summary."""
     from django.core.management import call_command
 
     from despatch import worker
+    from despatch.cli import server
 
+    sock = None
+    if serve:  # bind first: a taken port is said at once, not after the seeding
+        try:
+            sock = server.bind("127.0.0.1", port)
+        except server.PortTaken as exc:
+            err.print(f"[red]{exc}[/]")
+            raise typer.Exit(1) from None
     call_command("migrate", interactive=False, verbosity=0)
     rng = random.Random(seed)
     if business.sku_count() == 0:
@@ -60,10 +68,19 @@ def demo(
         f"\nlog in at [bold]http://127.0.0.1:{port}/[/] as [bold]{DEMO_USER}[/] / "
         f"[bold]{DEMO_PASSWORD}[/]\nAPI token: [bold]{token}[/]  (docs: /api/docs)"
     )
-    if serve:
-        from despatch.cli.app import serve as serve_command
+    if sock is not None:
+        _start_worker_thread()
+        console.print("a worker runs inside this process: orders posted to the API move on")
+        server.run("127.0.0.1", port, threads=8, workers=1, sock=sock)
 
-        serve_command(host="127.0.0.1", port=port, threads=8)
+
+def _start_worker_thread() -> None:
+    """The demo's own worker, so that orders posted through the API are processed."""
+    import threading
+
+    from despatch import worker
+
+    threading.Thread(target=worker.run, name="demo-worker", daemon=True).start()
 
 
 def _print_summary(count: int, elapsed: float) -> None:

@@ -23,11 +23,30 @@ def _serve(sock: socket.socket, threads: int) -> None:
     serve(application, sockets=[sock], threads=threads, ident="despatch")
 
 
-def run(host: str, port: int, *, threads: int, workers: int) -> None:
+class PortTaken(Exception):
+    """The address is in use by another program."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """Bind the listening socket; raises PortTaken with a plain message if it is in use."""
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise PortTaken(
+            f"port {port} on {host} is taken by another program ({exc.strerror}); "
+            f"stop it or choose another port with --port"
+        ) from exc
     sock.listen(1024)
+    return sock
+
+
+def run(
+    host: str, port: int, *, threads: int, workers: int, sock: socket.socket | None = None
+) -> None:
+    sock = sock or bind(host, port)
     if workers <= 1:
         _serve(sock, threads)
         return
