@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import F, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from despatch.domain.allocation import Assignment
@@ -239,7 +239,7 @@ def on_shelves(skus: Iterable[str], warehouses: Iterable[str]) -> dict[tuple[str
 def levels(*, sku: str = "", warehouse: str = "", search: str = "") -> QuerySet[StockLevel]:
     rows = StockLevel.objects.all()
     if search:
-        rows = rows.filter(sku_id__icontains=search)
+        rows = rows.filter(Q(sku__code__icontains=search) | Q(sku__name__icontains=search))
     if sku:
         rows = rows.filter(sku_id=sku)
     if warehouse:

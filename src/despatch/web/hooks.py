@@ -9,7 +9,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from despatch.domain.errors import DomainError
-from despatch.domain.webhooks import EVENT_TYPES
+from despatch.domain.notifications import MessageStatus
+from despatch.domain.webhooks import EVENT_TYPES, DeliveryStatus
 from despatch.services import notifications, tokens, webhooks
 
 ADMIN_ROLES = ("ops_manager",)
@@ -32,6 +33,7 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
         "deliveries": rows,
         "status": status,
         "event_types": list(EVENT_TYPES),
+        "statuses": [s.value for s in DeliveryStatus],
     }
     return render(request, "despatch/webhooks.html", context)
 
@@ -90,7 +92,8 @@ def message_log(request: HttpRequest) -> HttpResponse:
         rows = notifications.list_messages(status=status, order_id=order_id, limit=200)
     except DomainError:
         rows, status = notifications.list_messages(order_id=order_id, limit=200), ""
-    context = {"rows": rows, "status": status, "order": order_id}
+    statuses = [s.value for s in MessageStatus]
+    context = {"rows": rows, "status": status, "order": order_id, "statuses": statuses}
     return render(request, "despatch/messages.html", context)
 
 

@@ -1,0 +1,100 @@
+"""Every same-site link of the logged-in app, followed to depth 2 from the home page on the
+demo's business (small), answers 200: no page of the ops UI is a dead end or a server error."""
+
+import random
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from despatch import worker
+from despatch.services import demo, orders, tokens
+
+# links that change something when followed (none should: changes are POSTs), or leave the app
+SKIPPED = ("/logout/", "/static/")
+
+
+class Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        href = dict(attrs).get("href")
+        if tag == "a" and href:
+            self.hrefs.append(href)
+
+
+def same_site_links(page_url: str, html: str) -> list[str]:
+    parser = Links()
+    parser.feed(html)
+    found = []
+    for href in parser.hrefs:
+        url = urljoin(f"http://testserver{page_url}", href.split("#")[0])
+        parts = urlsplit(url)
+        if parts.netloc != "testserver" or parts.scheme != "http":
+            continue
+        local = parts.path + (f"?{parts.query}" if parts.query else "")
+        if not local.startswith(SKIPPED):
+            found.append(local)
+    return found
+
+
+@pytest.fixture
+def demo_business(db):
+    rng = random.Random(3)
+    shop = demo.seed(rng, sku_count=30, expected_orders=60)
+    worker.drain()
+    for draft in demo.orders(rng, shop, 60, prefix="CRAWL-"):
+        orders.receive_order(draft, actor=f"channel:{draft.channel}")
+    worker.drain()
+    demo.work_the_floor(rng, 0.7)
+    worker.drain()
+    tokens.ensure_user("crawler", "crawl-the-app", roles=("ops_manager",), superuser=True)
+
+
+def test_every_link_to_depth_two_answers_200(demo_business, client):
+    client.login(username="crawler", password="crawl-the-app")
+    seen, failures = {"/"}, []
+    frontier = ["/"]
+    for depth in range(3):  # the home page, its links, and theirs
+        following = []
+        for url in frontier:
+            response = client.get(url)
+            if response.streaming:  # a label file: read it through, which closes it
+                b"".join(response.streaming_content)
+            if response.status_code != 200:
+                failures.append(f"{url} → {response.status_code}")
+            elif depth < 2 and response["Content-Type"].startswith("text/html"):
+                for link in same_site_links(url, response.content.decode()):
+                    if link not in seen:
+                        seen.add(link)
+                        following.append(link)
+        frontier = following
+    assert not failures, "\n".join(failures)
+    assert len(seen) > 60, sorted(seen)  # the crawl reached the orders, not just the menu
+    for page in ("/messages/", "/webhooks/", "/stock/", "/exceptions/", "/pick/", "/pack/"):
+        assert page in seen
+
+
+def test_a_stock_search_by_sku_or_name_answers(demo_business, client):
+    client.login(username="crawler", password="crawl-the-app")
+    by_code = client.get("/stock/", {"q": "SKU-0001"})
+    assert by_code.status_code == 200
+    assert b"SKU-0001" in by_code.content and b"SKU-0002" not in by_code.content
+    by_name = client.get("/stock/", {"q": "navy mug"})
+    assert by_name.status_code == 200
+    assert b"SKU-0020" in by_name.content  # "Navy Mug 20"
+    assert b"SKU-0001" not in by_name.content
+
+
+@pytest.mark.parametrize("page", ["/messages/", "/webhooks/"])
+@pytest.mark.parametrize("status", ["", "failed", "nonsense"])
+def test_the_message_and_webhook_logs_answer_with_any_status_filter(db, client, page, status):
+    tokens.ensure_user("crawler", "crawl-the-app", roles=("ops_manager",), superuser=True)
+    client.login(username="crawler", password="crawl-the-app")
+    response = client.get(page, {"status": status})
+    assert response.status_code == 200
+    assert b">failed</option>" in response.content
+    if status == "failed":
+        assert b"<option selected>failed</option>" in response.content
