@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SQLITE_TEST_URL := sqlite:///$(CURDIR)/.test-despatch.sqlite3
 PG_TEST_URL ?= $(or $(DESPATCH_TEST_DATABASE_URL),postgresql://postgres@127.0.0.1:5432/postgres)
 
-.PHONY: install demo serve worker check lint test test-sqlite test-postgres bench clean
+.PHONY: install demo serve worker check lint test test-sqlite test-postgres bench bench-smoke clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,10 +51,20 @@ test-postgres: install
 
 bench: install  ## pipeline orders/second vs the raw-SQL limit; webhook intake; pick routing
 	$(BIN)/python bench/pipeline.py
+	$(BIN)/python bench/breakdown.py
 	$(BIN)/python bench/webhooks.py --workers 2
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/labels.py
 	$(BIN)/python bench/wave.py
+
+# Every benchmark script at a tiny size, so that a broken benchmark fails CI. It asserts no speed.
+bench-smoke: install
+	$(BIN)/python bench/pipeline.py --orders 8 --mixes spread --processes 1,2
+	$(BIN)/python bench/breakdown.py --orders 20
+	$(BIN)/python bench/webhooks.py --deliveries 40 --clients 2 --workers 1 --threads 4
+	$(BIN)/python bench/routing.py --lists 5 --picks 10
+	$(BIN)/python bench/labels.py --labels 5
+	$(BIN)/python bench/wave.py --orders 20
 
 clean:
 	rm -rf $(VENV) .test-despatch*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

@@ -90,9 +90,7 @@ def _lines(rng: random.Random, mix: str) -> list[tuple[str, int]]:
     return [(sku, rng.randint(1, 2)) for sku in skus]
 
 
-def despatch_client(
-    url: str, mix: str, count: int, seed: int, start_at: float, out: mp.Queue
-) -> None:
+def despatch_client(url: str, mix: str, count: int, seed: int, start_at: float) -> float:
     _django(url)
     from despatch import worker
     from despatch.domain.addresses import Address
@@ -120,10 +118,10 @@ def despatch_client(
             worker.drain(name)
     while orders.list_orders(status="received").exists():
         worker.drain(name)
-    out.put(time.time())
+    return time.time()
 
 
-def raw_client(url: str, mix: str, count: int, seed: int, start_at: float, out: mp.Queue) -> None:
+def raw_client(url: str, mix: str, count: int, seed: int, start_at: float) -> float:
     rng = random.Random(seed)
     orders = [_lines(rng, mix) for _ in range(count)]
     if url.startswith("sqlite"):
@@ -138,43 +136,71 @@ def raw_client(url: str, mix: str, count: int, seed: int, start_at: float, out: 
 
         conn = psycopg.connect(url, autocommit=True)
         begin, mark = "BEGIN", "%s"
-    sql = {k: v.replace("?", mark) for k, v in RAW_SQL.items()}
+    sql = {k: v.replace("?", mark) for k, v in raw_sql(url).items()}
     time.sleep(max(0.0, start_at - time.time()))
     for lines in orders:
         _raw_order(conn, begin, sql, lines)
     conn.close()
-    out.put(time.time())
+    return time.time()
 
 
-RAW_SQL = {
-    "order": (
-        "INSERT INTO despatch_order (id, channel, external_id, fingerprint, status,"
-        " payment_status, currency, total_amount, shipping_amount, discount_amount, tax_amount,"
-        " fee_amount, taxes_included, presentment_currency, refunds, customer_name,"
-        " customer_email, shipping_address, requested_service, priority, hold_reason,"
-        " hold_detail, allocation, created_at, updated_at) VALUES (?, 'bench', ?, '',"
-        " 'allocated', 'paid', 'GBP', 29.97, 0, 0, 0, 0, TRUE, '', '[]', '', '', '{}',"
-        " 'standard', 0, '', '[]', '{}', ?, ?)"
-    ),
-    "line": (
-        "INSERT INTO despatch_orderline (id, order_id, line_no, sku, name, quantity, unit_price,"
-        " backordered) VALUES (?, ?, ?, ?, '', ?, 9.99, 0)"
-    ),
-    "reserve": (
-        "UPDATE despatch_stocklevel SET reserved = reserved + ? WHERE sku_id = ?"
-        " AND warehouse_id = 'LON' AND on_hand >= reserved + quarantined + ?"
-    ),
-    "reservation": (
-        "INSERT INTO despatch_reservation (id, order_id, line_id, sku_id, warehouse_id,"
-        " quantity, status, expires_at, created_at)"
-        " VALUES (?, ?, ?, ?, 'LON', ?, 'active', ?, ?)"
-    ),
-    "outbox": (
-        "INSERT INTO despatch_outboxevent (topic, key, payload, status, attempts,"
-        " available_at, locked_by, last_error, created_at)"
-        " VALUES ('order.allocated', ?, '{}', 'pending', 0, ?, '', '', ?)"
-    ),
-}
+# The columns each raw statement sets itself; every other column takes the model's default, read
+# from the schema at start-up, so a NOT NULL column added later cannot break the baseline.
+RAW_GIVEN = {
+    "order": {"id": "?", "channel": "'bench'", "external_id": "?", "status": "'allocated'",
+              "payment_status": "'paid'", "currency": "'GBP'", "total_amount": "29.97",
+              "created_at": "?", "updated_at": "?"},
+    "line": {"id": "?", "order_id": "?", "line_no": "?", "sku": "?", "quantity": "?",
+             "unit_price": "9.99"},
+    "reservation": {"id": "?", "order_id": "?", "line_id": "?", "sku_id": "?",
+                    "warehouse_id": "'LON'", "quantity": "?", "status": "'active'",
+                    "expires_at": "?", "created_at": "?"},
+    "outbox": {"topic": "'order.allocated'", "key": "?", "payload": "'{}'", "status": "'pending'",
+               "available_at": "?", "created_at": "?"},
+}  # fmt: skip
+RAW_MODELS = {"order": "Order", "line": "OrderLine", "reservation": "Reservation",
+              "outbox": "OutboxEvent"}  # fmt: skip
+RESERVE_SQL = (
+    "UPDATE despatch_stocklevel SET reserved = reserved + ? WHERE sku_id = ?"
+    " AND warehouse_id = 'LON' AND on_hand >= reserved + quarantined + ?"
+)
+
+
+def _literal(value: object) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def raw_sql(url: str) -> dict[str, str]:
+    """The raw INSERTs, with every column the schema has: given values or the model's default."""
+    _django(url)
+    from django.db import connection
+    from django.db.models import JSONField
+
+    from despatch import models
+
+    sql = {"reserve": RESERVE_SQL}
+    for name, given in RAW_GIVEN.items():
+        model = getattr(models, RAW_MODELS[name])
+        columns, values = [], []
+        for field in model._meta.concrete_fields:
+            if field.primary_key and field.column not in given and field.get_default() is None:
+                continue  # an auto-increment key
+            columns.append(field.column)
+            if field.column in given or field.name in given:
+                values.append(given.get(field.column, given.get(field.name, "")))
+            elif isinstance(field, JSONField):
+                values.append(_literal(json.dumps(field.get_default())))
+            else:
+                values.append(_literal(field.get_db_prep_save(field.get_default(), connection)))
+        table = model._meta.db_table
+        sql[name] = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(values)})"
+    return sql
 
 
 def _raw_order(conn, begin: str, sql: dict[str, str], lines: list[tuple[str, int]]) -> None:
@@ -198,6 +224,20 @@ def _raw_order(conn, begin: str, sql: dict[str, str], lines: list[tuple[str, int
     conn.execute("COMMIT")
 
 
+def client(
+    kind: str, url: str, mix: str, count: int, seed: int, start_at: float, out: mp.Queue
+) -> None:
+    """Run one client; put its finishing time on ``out``, or its traceback if it failed."""
+    import traceback
+
+    target = despatch_client if kind == "despatch" else raw_client
+    try:
+        out.put(target(url, mix, count, seed, start_at))
+    except BaseException:
+        out.put(traceback.format_exc())
+        raise
+
+
 def run(kind: str, url: str, mix: str, processes: int, orders: int) -> float:
     ctx = mp.get_context("spawn")
     reset_proc = ctx.Process(target=reset, args=(url,))
@@ -205,19 +245,23 @@ def run(kind: str, url: str, mix: str, processes: int, orders: int) -> float:
     reset_proc.join()
     out: mp.Queue = ctx.Queue()
     start_at = time.time() + 4  # every client imports Django and builds its orders first
-    target = despatch_client if kind == "despatch" else raw_client
     share = orders // processes
     procs = [
-        ctx.Process(target=target, args=(url, mix, share, seed, start_at, out))
+        ctx.Process(target=client, args=(kind, url, mix, share, seed, start_at, out))
         for seed in range(processes)
     ]
     for p in procs:
         p.start()
-    ends = [out.get(timeout=1800) for _ in procs]
+    ends = []
+    for _ in procs:  # a failed client reports its error: the run stops instead of waiting
+        result = out.get(timeout=1800)
+        if isinstance(result, str):
+            for p in procs:
+                p.terminate()
+            raise RuntimeError(f"a {kind} client failed:\n{result}")
+        ends.append(result)
     for p in procs:
         p.join()
-        if p.exitcode != 0:
-            raise RuntimeError(f"{kind} client failed")
     return share * processes / (max(ends) - start_at)
 
 
@@ -243,6 +287,8 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=800, help="orders per run")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--mixes", default="hot,spread", help="SKU mixes to run: hot, spread")
+    parser.add_argument("--processes", default="1,4", help="client process counts to run")
     args = parser.parse_args()
     from rich.console import Console
     from rich.table import Table
@@ -255,8 +301,8 @@ def main() -> None:
             setup = ctx.Process(target=setup_database, args=(url,))
             setup.start()
             setup.join()
-            for mix in ("hot", "spread"):
-                for processes in (1, 4):
+            for mix in args.mixes.split(","):
+                for processes in (int(p) for p in args.processes.split(",")):
                     raw = run("raw", url, mix, processes, args.orders)
                     ours = run("despatch", url, mix, processes, args.orders)
                     results.append(

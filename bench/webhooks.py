@@ -155,6 +155,8 @@ def main() -> None:
         f"{share * args.clients / elapsed:.0f} deliveries/s "
         f"(answers: {statuses})"
     )
+    if set(statuses) != {202}:
+        sys.exit(f"every delivery should be answered 202; the server answered {statuses}")
 
 
 if __name__ == "__main__":
