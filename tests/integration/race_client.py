@@ -12,6 +12,8 @@
     python -m tests.integration.race_client payment DB_URL START_AT ORDER_ID EVENT_ID
         apply one "paid" payment notice, as a provider retrying at once would
         escalate every case past its SLA, as one of several workers
+    python -m tests.integration.race_client audit DB_URL START_AT WHO COUNT
+        append COUNT audit trails of two entries each, one transaction each, racing the others
 
 Prints one JSON line with what it did.
 """
@@ -86,6 +88,20 @@ def main() -> None:
         from despatch.services import exceptions
 
         print(json.dumps({"escalated": exceptions.escalate_due()}))
+        return
+    if mode == "audit":
+        from django.db import transaction
+
+        from despatch.services.audit import Trail
+
+        who, count = sys.argv[4], int(sys.argv[5])
+        for n in range(count):
+            with transaction.atomic():
+                trail = Trail(f"race:{who}")
+                trail.add("race", f"{who}-{n}", "first", n=n)
+                trail.add("race", f"{who}-{n}", "second", after={"n": n, "f": n / 7})
+                trail.save()
+        print(json.dumps({"written": count * 2}))
         return
     if mode == "drain":
         stats = worker.drain(f"race-{os.getpid()}", batch=5)

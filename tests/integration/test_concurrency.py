@@ -12,7 +12,7 @@ from django.db.models import F, Sum
 
 from despatch import worker
 from despatch.models import Order, OrderLine, OutboxEvent, Reservation, StockLevel
-from despatch.services import catalogue, channels, inventory, listings, orders
+from despatch.services import audit, catalogue, channels, inventory, listings, orders
 from tests.conftest import make_draft
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,6 +82,7 @@ def test_sixteen_processes_racing_for_the_last_units_never_oversell():
     statuses = set(Order.objects.filter(channel="race").values_list("status", flat=True))
     assert statuses <= {"allocated", "backordered"} and "allocated" in statuses
     assert sum(supply.values()) == StockLevel.objects.aggregate(n=Sum("reserved"))["n"]
+    assert audit.verify().ok  # sixteen processes appended to one chain, in turn
 
 
 @pytest.mark.race
@@ -138,6 +139,28 @@ def test_webhooks_racing_for_one_order_make_exactly_one_order(tmp_path):
     assert Order.objects.filter(channel="shop").count() == 1
     assert set(ChannelDelivery.objects.values_list("status", flat=True)) == {"processed"}
     assert Order.objects.get(channel="shop").payment_status == "partially_refunded"
+    assert audit.verify().ok  # every process appended to one chain, in turn
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_processes_appending_audit_entries_at_once_keep_one_total_chain():
+    from despatch.models import AuditEntry
+
+    start = str(time.time() + 3)
+    written = results(spawn(*[("audit", database_url(), start, f"p{n}", "25") for n in range(8)]))
+
+    total = sum(r["written"] for r in written)
+    assert total == AuditEntry.objects.count() == 8 * 25 * 2
+    seqs = list(AuditEntry.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(1, total + 1))
+    for who in range(8):  # each trail's two entries are adjacent: appended under one lock
+        pairs = AuditEntry.objects.filter(actor=f"race:p{who}").order_by("seq")
+        firsts = list(pairs.filter(action="first").values_list("seq", flat=True))
+        seconds = list(pairs.filter(action="second").values_list("seq", flat=True))
+        assert [s + 1 for s in firsts] == seconds
+    verdict = audit.verify()
+    assert verdict.ok and verdict.checked == total and verdict.head.seq == total
 
 
 @pytest.mark.race

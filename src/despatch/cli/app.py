@@ -6,6 +6,7 @@ import typer
 
 from despatch.cli import (
     admin,
+    audit,
     channels,
     demo,
     exceptions,
@@ -47,6 +48,7 @@ app.add_typer(admin.warehouses, name="warehouses")
 app.add_typer(admin.users, name="users")
 app.add_typer(admin.tokens, name="tokens")
 app.add_typer(admin.outbox_app, name="outbox")
+app.add_typer(audit.app, name="audit")
 app.command()(demo.demo)
 
 

@@ -1,6 +1,6 @@
 """Django models, one module per business noun."""
 
-from despatch.models.audit import AuditEntry
+from despatch.models.audit import AuditEntry, AuditHead
 from despatch.models.catalogue import Channel, Sku, Warehouse
 from despatch.models.channels import ChannelDelivery, ChannelListing, Lease
 from despatch.models.exceptions import ExceptionCase
@@ -25,6 +25,7 @@ from despatch.models.webhooks import WebhookDelivery, WebhookSubscription
 __all__ = [
     "ApiToken",
     "AuditEntry",
+    "AuditHead",
     "Channel",
     "ChannelDelivery",
     "ChannelListing",

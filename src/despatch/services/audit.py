@@ -1,15 +1,26 @@
-"""Collect audit entries during a use case and write them in one statement."""
+"""Collect audit entries during a use case and append them to the hash chain in one statement.
+
+The chain (``domain.audit``): every entry has a sequence number and the SHA-256 of its content
+and of the entry before it. Writers lock the one ``AuditHead`` row to append in turn, so the
+chain is total on PostgreSQL (``SELECT … FOR UPDATE``) and on SQLite (``BEGIN IMMEDIATE``
+already serialises write transactions).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
+from despatch.domain import audit as chain
 from despatch.domain.ids import new_id
-from despatch.models import AuditEntry
+from despatch.models import AuditEntry, AuditHead
+
+_JSON_FIELDS = ("before", "after", "detail")
 
 
 @dataclass
@@ -47,9 +58,108 @@ class Trail:
         )
 
     def save(self) -> None:
-        AuditEntry.objects.bulk_create(self.entries)
+        """Append the entries to the chain: one head lock, one insert, one head update."""
+        if not self.entries:
+            return
+        with transaction.atomic(savepoint=False):  # no savepoint inside a use case's transaction
+            seq, prev = _lock_head()
+            for entry in self.entries:
+                seq += 1
+                _seal(entry, seq, prev)
+                prev = entry.hash
+            AuditEntry.objects.bulk_create(self.entries)
+            AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
         self.entries = []
 
 
+def _lock_head() -> tuple[int, str]:
+    """Lock the head row and read it; rebuild it from the last entry if it is missing (a
+    database emptied by hand or by a test's flush)."""
+    row = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
+    if row is None:
+        AuditHead.objects.get_or_create(pk=1, defaults=asdict(_last_entry()))
+        row = AuditHead.objects.select_for_update().values_list("seq", "hash").get(pk=1)
+    return row
+
+
+def _last_entry() -> chain.Head:
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    return chain.Head(*last) if last else chain.Head(0, chain.GENESIS)
+
+
+def _seal(entry: AuditEntry, seq: int, prev_hash: str) -> None:
+    """Give ``entry`` its place and hash, from its values exactly as they will read back."""
+    for name in _JSON_FIELDS:
+        setattr(entry, name, chain.as_stored(getattr(entry, name)))
+    entry.seq = seq
+    entry.prev_hash = prev_hash
+    entry.hash = chain.link_hash(_content(entry), prev_hash)
+
+
+def _content(entry: AuditEntry) -> dict[str, Any]:
+    return {name: getattr(entry, name) for name in chain.FIELDS}
+
+
 def timeline(order_id: str) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(order_id=order_id).order_by("at", "id"))
+    return list(AuditEntry.objects.filter(order_id=order_id).order_by("at", "seq"))
+
+
+def head() -> chain.Head:
+    """The chain's latest entry (sequence and hash), as recorded in its head row."""
+    row = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    return chain.Head(*row) if row else _last_entry()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What ``verify`` found: entries checked, the first break (if any), the head."""
+
+    checked: int
+    broken: chain.Break | None
+    head: chain.Head
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def verify(since: datetime | None = None, anchor: chain.Head | None = None) -> Verdict:
+    """Walk the chain in sequence order, up to its recorded head (read first, so entries
+    appended meanwhile are left for the next run), from the first entry at or after ``since``.
+    An ``anchor`` (a head kept elsewhere) must still be the hash of the entry at its place.
+    """
+    recorded = head()
+    if anchor is not None:
+        broken = chain.check_anchor(anchor, next(_links(anchor.seq, anchor.seq), None))
+        if broken:
+            return Verdict(0, broken, recorded)
+    start, first = chain.Head(0, chain.GENESIS), 1
+    if since is not None:
+        found = _first_since(since, recorded.seq)
+        if found is None:
+            return Verdict(0, None, recorded)
+        start, first = found
+    checked, broken = chain.verify(_links(first, recorded.seq), start=start, head=recorded)
+    return Verdict(checked, broken, recorded)
+
+
+def _first_since(since: datetime, last_seq: int) -> tuple[chain.Head, int] | None:
+    """The entry before the first one at or after ``since``, as a head to start from."""
+    row = (
+        AuditEntry.objects.filter(at__gte=since, seq__lte=last_seq)
+        .order_by("seq")
+        .values_list("seq", "prev_hash")
+        .first()
+    )
+    if row is None:
+        return None
+    seq, prev_hash = row
+    return chain.Head(seq - 1, prev_hash), seq
+
+
+def _links(first_seq: int, last_seq: int) -> Iterator[chain.Link]:
+    names = [*chain.FIELDS, "prev_hash", "hash"]
+    rows = AuditEntry.objects.filter(seq__gte=first_seq, seq__lte=last_seq)
+    rows = rows.order_by("seq").values(*names)
+    for row in rows.iterator(chunk_size=2000):
+        yield chain.Link(row, row["prev_hash"], row["hash"])
