@@ -87,8 +87,13 @@ def worker(
     max_seconds: float = typer.Option(0, help="stop after this long (0: run until stopped)"),
     drain: bool = typer.Option(False, "--drain", help="process what is due, then exit"),
 ) -> None:
-    """Drain the outbox: run handlers, retry with backoff, park failures as dead."""
+    """Drain the outbox: run handlers, retry with backoff, park failures as dead.
+
+    Waits out database outages; SIGTERM or Ctrl-C stops it after the batch in hand."""
+    import logging
+
     from despatch import worker as relay
+    from despatch.services import database
 
     if drain:
         stats = relay.drain(batch=batch)
@@ -97,8 +102,8 @@ def worker(
             f"dead {stats.dead}"
         )
         return
+    relay.log.setLevel(min(relay.log.getEffectiveLevel(), logging.INFO))  # outages and recoveries
+    database.label_connections(f"despatch worker {relay.worker_name()}")
     console.print(f"worker {relay.worker_name()} draining the outbox (Ctrl-C to stop)")
-    try:
-        relay.run(batch=batch, max_seconds=max_seconds or None)
-    except KeyboardInterrupt:
-        console.print("stopped")
+    relay.run(batch=batch, max_seconds=max_seconds or None)
+    console.print("stopped")

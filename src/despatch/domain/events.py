@@ -56,3 +56,11 @@ def backoff_after(attempts: int) -> int | None:
     if attempts > len(RETRY_BACKOFF_SECONDS):
         return None
     return RETRY_BACKOFF_SECONDS[attempts - 1]
+
+
+def reconnect_delay(attempt: int, *, base: float, cap: float, draw: float) -> float:
+    """Seconds to wait before reconnecting after ``attempt`` failures in a row: capped
+    exponential backoff with "equal jitter" (half the step fixed, half drawn from ``draw``
+    in [0, 1)), so that many workers that lost one database do not return all at once."""
+    step = min(cap, base * 2.0 ** max(0, attempt - 1))
+    return step / 2 + step / 2 * draw

@@ -86,6 +86,14 @@ def run_handler(
         settle_done([event.id], worker_id)
 
 
+def release(worker_id: str) -> int:
+    """Give back the leases of pending events this worker claimed but could not finish (the
+    database went away mid-batch), so they are claimed again at once, not when the lease ends."""
+    return OutboxEvent.objects.filter(locked_by=worker_id, status=OutboxEvent.PENDING).update(
+        locked_until=None
+    )
+
+
 def counts() -> dict[str, int]:
     rows = OutboxEvent.objects.values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}

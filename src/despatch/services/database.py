@@ -1,0 +1,64 @@
+"""The database as a dependency that can go away: tell an outage from a fault of the work.
+
+A PostgreSQL restart, ``pg_terminate_backend`` or a network cut breaks the connection; on
+SQLite another writer can hold the lock beyond the timeout. Neither is the fault of the order
+being handled, so the worker waits for the database instead of burning the event's retries,
+and the server answers 503 instead of 500.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, connections
+
+# SQLite reports a busy or missing database with these messages (all OperationalError).
+SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "unable to open database file",
+    "disk i/o error",
+)
+
+# PostgreSQL: admin shutdown (pg_terminate_backend), crash shutdown, cannot connect now; and
+# class 08, connection exceptions. psycopg's own errors without a SQLSTATE are the client
+# losing the connection.
+POSTGRES_UNAVAILABLE = ("57P01", "57P02", "57P03")
+
+
+def lost(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an exception it came from, is the database being unreachable."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OperationalError | InterfaceError) and _unreachable(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def _unreachable(exc: Exception) -> bool:
+    if connection.vendor == "sqlite":
+        return any(text in str(exc).lower() for text in SQLITE_UNAVAILABLE)
+    state = getattr(exc.__cause__, "sqlstate", None)
+    if isinstance(exc, InterfaceError) or state is None or state.startswith("08"):
+        return True
+    if state in POSTGRES_UNAVAILABLE:
+        return True  # Django may have reconnected already: the work still was not at fault
+    # A deadlock or a statement timeout leaves the connection usable: that is the work's fault.
+    return connection.connection is None or not connection.is_usable()
+
+
+def close() -> None:
+    """Drop this thread's connections; the next query opens a fresh one."""
+    for conn in connections.all(initialized_only=True):
+        with suppress(DatabaseError):
+            conn.close()
+
+
+def label_connections(name: str) -> None:
+    """Name this process's PostgreSQL connections (``application_name`` in pg_stat_activity)."""
+    for conn in connections.all():
+        if conn.vendor == "postgresql":
+            conn.settings_dict.setdefault("OPTIONS", {})["application_name"] = name[:63]
+    close()
