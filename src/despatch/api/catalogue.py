@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Body, Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.api.pages import Pages
 from despatch.services import calendars, catalogue
 
@@ -69,6 +69,7 @@ class SkuOut(Schema):
     "warehouses/{code}/calendar",
     response=WarehouseOut,
     summary="Set a warehouse's working days, public holidays, closed dates and cut-offs",
+    auth=needs("warehouses.manage"),
 )
 def put_calendar(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
     return calendars.set_calendar(code, body, actor=actor(request))
@@ -78,6 +79,7 @@ def put_calendar(request: HttpRequest, code: str, body: Body[dict[str, Any]]) ->
     "warehouses/{code}/location",
     response=WarehouseOut,
     summary="Set the countries a warehouse serves and its parcel costs, for sourcing",
+    auth=needs("warehouses.manage"),
 )
 def put_location(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
     return calendars.set_location(code, body, actor=actor(request))
@@ -87,6 +89,7 @@ def put_location(request: HttpRequest, code: str, body: Body[dict[str, Any]]) ->
     "warehouses/{code}/promise",
     response=PromiseOut,
     summary="The ship-by and delivery dates for an order ready at a given time",
+    auth=needs("catalogue.read"),
 )
 def get_promise(
     request: HttpRequest, code: str, at: datetime | None = None, service: str = "standard"
@@ -95,28 +98,37 @@ def get_promise(
     return {"warehouse": code, "service": service, **p.__dict__}
 
 
-@router.get("warehouses", response=list[WarehouseOut], tags=["catalogue"])
+@router.get(
+    "warehouses", response=list[WarehouseOut], tags=["catalogue"], auth=needs("catalogue.read")
+)
 def list_warehouses(request: HttpRequest) -> Any:
     return catalogue.warehouses()
 
 
-@router.put("warehouses/{code}", response=WarehouseOut, summary="Create or update a warehouse")
+@router.put(
+    "warehouses/{code}",
+    response=WarehouseOut,
+    summary="Create or update a warehouse",
+    auth=needs("warehouses.manage"),
+)
 def put_warehouse(request: HttpRequest, code: str, body: WarehouseIn) -> Any:
     return catalogue.upsert_warehouse(**{**body.dict(), "code": code})
 
 
-@router.get("skus", response=list[SkuOut])
+@router.get("skus", response=list[SkuOut], auth=needs("catalogue.read"))
 @paginate(Pages)
 def list_skus(request: HttpRequest, q: Query[str] = "") -> Any:
     return catalogue.skus(q)
 
 
-@router.get("skus/{code}", response=SkuOut)
+@router.get("skus/{code}", response=SkuOut, auth=needs("catalogue.read"))
 def get_sku(request: HttpRequest, code: str) -> Any:
     return catalogue.get_sku(code)
 
 
-@router.put("skus/{code}", response=SkuOut, summary="Create or update a SKU")
+@router.put(
+    "skus/{code}", response=SkuOut, summary="Create or update a SKU", auth=needs("catalogue.write")
+)
 def put_sku(request: HttpRequest, code: str, body: SkuIn) -> Any:
     data = body.dict()
     data["code"], data["flags"] = code, tuple(data["flags"])

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from despatch.api.auth import needs, public
 from despatch.api.pages import Pages
 from despatch.services import catalogue, channels, listings
 
@@ -66,19 +67,24 @@ class Accepted(Schema):
     status: str
 
 
-@router.get("", response=list[ChannelOut])
+@router.get("", response=list[ChannelOut], auth=needs("channels.read"))
 def list_channels(request: HttpRequest) -> Any:
     return catalogue.channels()
 
 
-@router.put("/{code}", response=ChannelOut, summary="Create or update a channel")
+@router.put(
+    "/{code}",
+    response=ChannelOut,
+    summary="Create or update a channel",
+    auth=needs("channels.manage"),
+)
 def put_channel(request: HttpRequest, code: str, body: ChannelIn) -> Any:
     return channels.configure_channel(code=code, **body.dict())
 
 
 @router.post(
     "/{code}/webhooks",
-    auth=None,
+    auth=public("signed by the channel's webhook secret"),
     response={200: Accepted, 202: Accepted},
     summary="Receive a platform's webhook (signed, not token-authenticated)",
 )
@@ -93,7 +99,12 @@ def webhook(request: HttpRequest, code: str) -> Any:
     )
 
 
-@router.get("/{code}/deliveries", response=list[DeliveryOut], summary="The channel's inbox")
+@router.get(
+    "/{code}/deliveries",
+    response=list[DeliveryOut],
+    summary="The channel's inbox",
+    auth=needs("channels.read"),
+)
 @paginate(Pages)
 def list_deliveries(request: HttpRequest, code: str, status: str = "") -> Any:
     channels.get_channel(code)
@@ -132,6 +143,7 @@ class PushOut(Schema):
     "/{code}/availability",
     response=list[AvailabilityOut],
     summary="What the channel may sell of each listed SKU, and why",
+    auth=needs("channels.read"),
 )
 def get_availability(request: HttpRequest, code: str, sku: Query[list[str] | None] = None) -> Any:
     figures = listings.availability(code, sku or None)
@@ -142,18 +154,33 @@ def get_availability(request: HttpRequest, code: str, sku: Query[list[str] | Non
     ]
 
 
-@router.get("/{code}/listings", response=list[ListingOut], summary="The channel's listings")
+@router.get(
+    "/{code}/listings",
+    response=list[ListingOut],
+    summary="The channel's listings",
+    auth=needs("channels.read"),
+)
 @paginate(Pages)
 def get_listings(request: HttpRequest, code: str) -> Any:
     channels.get_channel(code)
     return listings.listings(code)
 
 
-@router.put("/{code}/listings", response=dict[str, int], summary="Add or update listings")
+@router.put(
+    "/{code}/listings",
+    response=dict[str, int],
+    summary="Add or update listings",
+    auth=needs("channels.manage"),
+)
 def put_listings(request: HttpRequest, code: str, body: list[ListingIn]) -> Any:
     return {"saved": listings.set_listings(code, [(li.sku, li.listing_id) for li in body])}
 
 
-@router.post("/{code}/stock-push", response=PushOut, summary="Publish changed stock figures now")
+@router.post(
+    "/{code}/stock-push",
+    response=PushOut,
+    summary="Publish changed stock figures now",
+    auth=needs("channels.manage"),
+)
 def post_push(request: HttpRequest, code: str) -> Any:
     return listings.push(code, f"api:{request.auth.get_username()}")  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.services import exceptions, resolutions
 
 router = Router(tags=["exceptions"])
@@ -84,7 +84,12 @@ class BulkOut(Schema):
     outcomes: list[OutcomeOut]
 
 
-@router.get("", response=list[ExceptionOut], summary="The queue: breached SLAs first")
+@router.get(
+    "",
+    response=list[ExceptionOut],
+    summary="The queue: breached SLAs first",
+    auth=needs("exceptions.read"),
+)
 def list_cases(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
     """``owner`` is ``user:NAME``, ``group:NAME`` or ``unassigned``."""
     cases = exceptions.list_cases(
@@ -97,30 +102,40 @@ def list_cases(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
     return cases[: max(1, min(filters.limit, 1000))]
 
 
-@router.get("/queues", response=list[QueueCount], summary="Open and breached cases per queue")
+@router.get(
+    "/queues",
+    response=list[QueueCount],
+    summary="Open and breached cases per queue",
+    auth=needs("exceptions.read"),
+)
 def queues(request: HttpRequest) -> Any:
     return exceptions.queue_counts()
 
 
-@router.post("/bulk", response=BulkOut, summary="Resolve many cases with one action")
+@router.post(
+    "/bulk",
+    response=BulkOut,
+    summary="Resolve many cases with one action",
+    auth=needs("exceptions.work"),
+)
 def bulk(request: HttpRequest, body: BulkIn) -> Any:
     """Each case is resolved on its own: one refusal stops none of the others."""
     outcomes = resolutions.resolve_many(body.ids, body.action, actor=actor(request), fix=body.fix())
     return resolutions.summary(outcomes)
 
 
-@router.get("/{exception_id}", response=ExceptionOut)
+@router.get("/{exception_id}", response=ExceptionOut, auth=needs("exceptions.read"))
 def get_case(request: HttpRequest, exception_id: str) -> Any:
     return exceptions.read_case(exception_id)
 
 
-@router.post("/{exception_id}/assign", response=ExceptionOut)
+@router.post("/{exception_id}/assign", response=ExceptionOut, auth=needs("exceptions.work"))
 def assign(request: HttpRequest, exception_id: str, body: AssignIn) -> Any:
     exceptions.assign(exception_id, body.owner, actor=actor(request))
     return exceptions.read_case(exception_id)
 
 
-@router.post("/{exception_id}/resolve", response=ExceptionOut)
+@router.post("/{exception_id}/resolve", response=ExceptionOut, auth=needs("exceptions.work"))
 def resolve(request: HttpRequest, exception_id: str, body: ResolveIn) -> Any:
     """Actions by kind: ``release``/``cancel`` for holds, ``fix_address`` (with ``address``),
     ``substitute`` (with ``line_no`` and ``sku``), ``resolve`` (with a ``note``) for floor and

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.api.pages import Pages
 from despatch.domain.addresses import Address
 from despatch.domain.errors import FieldError, ValidationFailed
@@ -226,7 +226,12 @@ def draft_from(body: OrderIn, external_id: str) -> OrderDraft:
     )
 
 
-@router.post("", response={200: OrderOut, 201: OrderOut}, summary="Receive an order (idempotent)")
+@router.post(
+    "",
+    response={200: OrderOut, 201: OrderOut},
+    summary="Receive an order (idempotent)",
+    auth=needs("orders.capture"),
+)
 def create_order(
     request: HttpRequest,
     response: HttpResponse,
@@ -255,7 +260,9 @@ class OrderFilters(Schema):
     q: str = Field("", description="search ID, external ID, customer name or email")
 
 
-@router.get("", response=list[OrderSummary], summary="List orders, newest first")
+@router.get(
+    "", response=list[OrderSummary], summary="List orders, newest first", auth=needs("orders.read")
+)
 @paginate(Pages)
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
     return _Lazy(orders.list_orders(**filters.dict()), summary_out)
@@ -277,7 +284,7 @@ class _Lazy:
         return [self.fn(row) for row in self.rows[index]]
 
 
-@router.get("/{order_id}", response=OrderOut)
+@router.get("/{order_id}", response=OrderOut, auth=needs("orders.read"))
 def get_order(request: HttpRequest, order_id: str) -> Any:
     return order_out(orders.get_order(order_id))
 
@@ -286,6 +293,7 @@ def get_order(request: HttpRequest, order_id: str) -> Any:
     "/{order_id}/cancel",
     response=OrderOut,
     summary="Cancel an order before despatch (409 after it: intercept or return instead)",
+    auth=needs("orders.write"),
 )
 def cancel_order(request: HttpRequest, order_id: str, body: Reason) -> Any:
     cancellations.cancel_order(order_id, actor=actor(request), reason=body.reason, note=body.note)
@@ -296,6 +304,7 @@ def cancel_order(request: HttpRequest, order_id: str, body: Reason) -> Any:
     "/{order_id}/cancel-lines",
     response=OrderOut,
     summary="Cancel some units of some lines before picking; the rest is planned again",
+    auth=needs("orders.write"),
 )
 def cancel_lines(request: HttpRequest, order_id: str, body: LinesCancel) -> Any:
     cuts: dict[int, int] = {}
@@ -307,19 +316,24 @@ def cancel_lines(request: HttpRequest, order_id: str, body: LinesCancel) -> Any:
     return order_out(orders.get_order(order_id))
 
 
-@router.post("/{order_id}/hold", response=OrderOut)
+@router.post("/{order_id}/hold", response=OrderOut, auth=needs("orders.write"))
 def hold_order(request: HttpRequest, order_id: str, body: Note) -> Any:
     orders.place_hold(order_id, actor=actor(request), note=body.note)
     return order_out(orders.get_order(order_id))
 
 
-@router.post("/{order_id}/release", response=OrderOut)
+@router.post("/{order_id}/release", response=OrderOut, auth=needs("orders.write"))
 def release_order(request: HttpRequest, order_id: str, body: Note) -> Any:
     orders.release_order(order_id, actor=actor(request), note=body.note)
     return order_out(orders.get_order(order_id))
 
 
-@router.get("/{order_id}/timeline", response=list[AuditOut], summary="Events and audit trail")
+@router.get(
+    "/{order_id}/timeline",
+    response=list[AuditOut],
+    summary="Events and audit trail",
+    auth=needs("orders.read"),
+)
 def timeline(request: HttpRequest, order_id: str) -> Any:
     orders.get_order(order_id)
     return audit.timeline(order_id)

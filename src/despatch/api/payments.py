@@ -10,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from despatch.api.auth import needs, public
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.payments import read_generic, read_stripe, verify_hex, verify_stripe
 from despatch.services import payments
@@ -52,7 +53,7 @@ def _json(body: bytes) -> Any:
 
 @router.post(
     "/payments/webhooks/stripe",
-    auth=None,
+    auth=public("signed with Stripe's webhook secret"),
     response={200: AppliedOut | IgnoredOut},
     summary="Stripe events (Stripe-Signature, DESPATCH_STRIPE_WEBHOOK_SECRET)",
 )
@@ -76,7 +77,7 @@ def stripe(request: HttpRequest) -> Any:
 
 @router.post(
     "/payments/webhooks/{provider}",
-    auth=None,
+    auth=public("signed with the payment provider's secret"),
     response=AppliedOut,
     summary="Generic payment notices (X-Despatch-Signature: hex HMAC-SHA256 of the body)",
 )
@@ -93,6 +94,8 @@ def generic(request: HttpRequest, provider: str) -> Any:
     return payments.apply(read_generic(provider, _json(request.body)))
 
 
-@router.get("/orders/{order_id}/payments", response=list[PaymentEventOut])
+@router.get(
+    "/orders/{order_id}/payments", response=list[PaymentEventOut], auth=needs("orders.read")
+)
 def history(request: HttpRequest, order_id: str) -> Any:
     return payments.events_of(order_id)

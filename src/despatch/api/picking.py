@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Field, Router, Schema
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.services import cancellations, picking, waves
 
 router = Router(tags=["picking"])
@@ -77,17 +77,26 @@ class ShortIn(Schema):
     note: str = Field("", max_length=500)
 
 
-@router.post("/waves", response=WaveOut, summary="Release a wave into routed pick lists")
+@router.post(
+    "/waves",
+    response=WaveOut,
+    summary="Release a wave into routed pick lists",
+    auth=needs("picking.release"),
+)
 def release(request: HttpRequest, body: WaveIn) -> Any:
     return waves.release(body.warehouse, actor=actor(request), **body.dict(exclude={"warehouse"}))
 
 
-@router.get("/pick-lists/{pick_list_id}.pdf", summary="The pick list to print (A4 PDF)")
+@router.get(
+    "/pick-lists/{pick_list_id}.pdf",
+    summary="The pick list to print (A4 PDF)",
+    auth=needs("picking.work"),
+)
 def pick_list_pdf(request: HttpRequest, pick_list_id: str) -> Any:
     return pdf_response(picking.pick_list_pdf(pick_list_id), f"{pick_list_id}.pdf")
 
 
-@router.get("/pick-lists/{pick_list_id}", response=PickListOut)
+@router.get("/pick-lists/{pick_list_id}", response=PickListOut, auth=needs("picking.work"))
 def get_pick_list(request: HttpRequest, pick_list_id: str) -> Any:
     return picking.get_pick_list(pick_list_id)
 
@@ -96,12 +105,18 @@ def get_pick_list(request: HttpRequest, pick_list_id: str) -> Any:
     "/pick-tasks/{task_id}/scan",
     response=TaskOut,
     summary="Pick one unit: the bin and item scanned must be the task's (422 wrong_scan if not)",
+    auth=needs("picking.work"),
 )
 def scan(request: HttpRequest, task_id: int, body: ScanIn) -> Any:
     return picking.scan(task_id, location=body.location, item=body.item, actor=actor(request))
 
 
-@router.post("/pick-tasks/{task_id}/short", response=TaskOut, summary="Record a short pick")
+@router.post(
+    "/pick-tasks/{task_id}/short",
+    response=TaskOut,
+    summary="Record a short pick",
+    auth=needs("picking.work"),
+)
 def short(request: HttpRequest, task_id: int, body: ShortIn) -> Any:
     return picking.short(task_id, actor=actor(request), note=body.note)
 
@@ -115,13 +130,19 @@ class BinIn(Schema):
     "/warehouses/{code}/layout",
     response=dict[str, Any],
     summary="Load the warehouse's layout (the LAYOUT.json of docs/picking.md)",
+    auth=needs("warehouses.manage"),
 )
 def put_layout(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
     picking.set_layout(code, body)
     return body
 
 
-@router.put("/warehouses/{code}/locations", response=dict[str, int], summary="Set SKU bins")
+@router.put(
+    "/warehouses/{code}/locations",
+    response=dict[str, int],
+    summary="Set SKU bins",
+    auth=needs("warehouses.manage"),
+)
 def put_locations(request: HttpRequest, code: str, body: Body[list[BinIn]]) -> Any:
     return {"saved": picking.set_locations(code, [(b.sku, b.location) for b in body])}
 
@@ -145,11 +166,21 @@ class PutAwayDone(Schema):
     location: str = Field("", max_length=32, description="the bin scanned (checked if known)")
 
 
-@router.get("/put-away", response=list[PutAwayOut], summary="Units to return to their bins")
+@router.get(
+    "/put-away",
+    response=list[PutAwayOut],
+    summary="Units to return to their bins",
+    auth=needs("picking.work"),
+)
 def put_away_tasks(request: HttpRequest, warehouse: str = "", status: str = "open") -> Any:
     return cancellations.put_away_tasks(warehouse=warehouse, status=status)
 
 
-@router.post("/put-away/{task_id}/done", response=PutAwayOut, summary="The units are back")
+@router.post(
+    "/put-away/{task_id}/done",
+    response=PutAwayOut,
+    summary="The units are back",
+    auth=needs("picking.work"),
+)
 def put_away_done(request: HttpRequest, task_id: str, body: PutAwayDone) -> Any:
     return cancellations.complete_put_away(task_id, actor=actor(request), location=body.location)

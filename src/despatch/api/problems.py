@@ -11,6 +11,7 @@ from despatch.domain.errors import (
     Conflict,
     DomainError,
     FieldError,
+    Forbidden,
     Invalid,
     NotFound,
     Unauthorized,
@@ -23,6 +24,7 @@ STATUS: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (Invalid, 422),
     (Unauthorized, 401),
+    (Forbidden, 403),
     (Unavailable, 502),
     (DomainError, 400),
 ]

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.api.picking import pdf_response
 from despatch.services import refunds, returns
 
@@ -122,7 +122,10 @@ def return_out(rma: Any) -> dict[str, Any]:
 
 
 @router.post(
-    "", response={201: ReturnOut}, summary="Open a return (422 names each ineligible line)"
+    "",
+    response={201: ReturnOut},
+    summary="Open a return (422 names each ineligible line)",
+    auth=needs("returns.request"),
 )
 def create(request: HttpRequest, body: ReturnIn) -> Any:
     wanted: dict[int, tuple[int, str]] = {}
@@ -135,27 +138,42 @@ def create(request: HttpRequest, body: ReturnIn) -> Any:
     return Status(201, return_out(returns.get_return(rma.id)))
 
 
-@router.get("", response=list[ReturnOut], summary="Returns, newest first")
+@router.get(
+    "", response=list[ReturnOut], summary="Returns, newest first", auth=needs("returns.read")
+)
 def list_returns(request: HttpRequest, status: str = "", order_id: str = "") -> Any:
     return [return_out(r) for r in returns.list_returns(status=status, order_id=order_id)]
 
 
-@router.get("reasons", summary="Returned units by SKU, channel and reason, with units sold")
+@router.get(
+    "reasons",
+    summary="Returned units by SKU, channel and reason, with units sold",
+    auth=needs("returns.read"),
+)
 def reasons(request: HttpRequest, since: datetime | None = None) -> Any:
     return returns.reason_report(since=since)
 
 
-@router.get("{rma_id}", response=ReturnOut)
+@router.get("{rma_id}", response=ReturnOut, auth=needs("returns.read"))
 def get(request: HttpRequest, rma_id: str) -> Any:
     return return_out(returns.get_return(rma_id))
 
 
-@router.get("{rma_id}/label.pdf", summary="The return label with the RMA barcode")
+@router.get(
+    "{rma_id}/label.pdf",
+    summary="The return label with the RMA barcode",
+    auth=needs("returns.read"),
+)
 def label(request: HttpRequest, rma_id: str) -> Any:
     return pdf_response(returns.label_pdf(rma_id), f"return-{rma_id}.pdf")
 
 
-@router.post("{rma_id}/receive", response=ReturnOut, summary="Receive and grade (A-D) each unit")
+@router.post(
+    "{rma_id}/receive",
+    response=ReturnOut,
+    summary="Receive and grade (A-D) each unit",
+    auth=needs("returns.receive"),
+)
 def receive(request: HttpRequest, rma_id: str, body: ReceiveIn) -> Any:
     returns.receive(rma_id, body.grades, dispositions=body.dispositions, actor=actor(request))
     return return_out(returns.get_return(rma_id))
@@ -165,6 +183,7 @@ def receive(request: HttpRequest, rma_id: str, body: ReceiveIn) -> Any:
     "{rma_id}/release",
     response=ReturnOut,
     summary="Quality check: held units restocked or scrapped",
+    auth=needs("returns.receive"),
 )
 def release(request: HttpRequest, rma_id: str, body: ReleaseIn) -> Any:
     returns.release_held(
@@ -174,7 +193,10 @@ def release(request: HttpRequest, rma_id: str, body: ReleaseIn) -> Any:
 
 
 @refund_router.post(
-    "", response={201: RefundOut}, summary="Request a refund (approval matrix applies)"
+    "",
+    response={201: RefundOut},
+    summary="Request a refund (approval matrix applies)",
+    auth=needs("refunds.request"),
 )
 def request_refund(request: HttpRequest, body: RefundIn) -> Any:
     refund = refunds.request_refund(
@@ -191,28 +213,38 @@ def request_refund(request: HttpRequest, body: RefundIn) -> Any:
     return Status(201, refund)
 
 
-@refund_router.get("", response=list[RefundOut], summary="Refunds, newest first")
+@refund_router.get(
+    "", response=list[RefundOut], summary="Refunds, newest first", auth=needs("refunds.read")
+)
 def list_refunds(request: HttpRequest, status: str = "", order_id: str = "") -> Any:
     return refunds.list_refunds(status=status, order_id=order_id)
 
 
-@refund_router.get("{refund_id}", response=RefundOut)
+@refund_router.get("{refund_id}", response=RefundOut, auth=needs("refunds.read"))
 def get_refund(request: HttpRequest, refund_id: str) -> Any:
     return refunds.get_refund(refund_id)
 
 
 @refund_router.post(
-    "{refund_id}/approve", response=RefundOut, summary="Approve (never your own request)"
+    "{refund_id}/approve",
+    response=RefundOut,
+    summary="Approve (never your own request)",
+    auth=needs("refunds.approve"),
 )
 def approve(request: HttpRequest, refund_id: str) -> Any:
     return refunds.approve(refund_id, actor=actor(request))
 
 
-@refund_router.post("{refund_id}/reject", response=RefundOut)
+@refund_router.post("{refund_id}/reject", response=RefundOut, auth=needs("refunds.approve"))
 def reject(request: HttpRequest, refund_id: str, body: Note) -> Any:
     return refunds.reject(refund_id, actor=actor(request), note=body.note)
 
 
-@refund_router.post("{refund_id}/retry", response=RefundOut, summary="Try a failed refund again")
+@refund_router.post(
+    "{refund_id}/retry",
+    response=RefundOut,
+    summary="Try a failed refund again",
+    auth=needs("refunds.approve"),
+)
 def retry(request: HttpRequest, refund_id: str) -> Any:
     return refunds.retry(refund_id, actor=actor(request))

@@ -6,7 +6,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
 from despatch.api.picking import pdf_response
@@ -26,7 +26,7 @@ class DespatchIn(Schema):
     tracking_number: str = Field("", max_length=64)
 
 
-@router.get("", response=list[ShipmentOut])
+@router.get("", response=list[ShipmentOut], auth=needs("shipments.read"))
 @paginate(Pages)
 def list_shipments(request: HttpRequest, filters: Query[ShipmentFilters]) -> Any:
     return [
@@ -35,12 +35,14 @@ def list_shipments(request: HttpRequest, filters: Query[ShipmentFilters]) -> Any
     ]
 
 
-@router.get("/{shipment_id}", response=ShipmentOut)
+@router.get("/{shipment_id}", response=ShipmentOut, auth=needs("shipments.read"))
 def get_shipment(request: HttpRequest, shipment_id: str) -> Any:
     return shipment_out(fulfillment.get_shipment(shipment_id))
 
 
-@router.post("/{shipment_id}/pick", response=ShipmentOut, summary="Start picking")
+@router.post(
+    "/{shipment_id}/pick", response=ShipmentOut, summary="Start picking", auth=needs("picking.work")
+)
 def pick(request: HttpRequest, shipment_id: str) -> Any:
     return shipment_out(fulfillment.start_picking(shipment_id, actor=actor(request)))
 
@@ -62,6 +64,7 @@ class CartonOut(Schema):
     response=ShipmentOut,
     summary="Packed; with carton_id and weight_g the parcel must weigh what its items and "
     "carton do (409 and a pack.weight_mismatch exception if not)",
+    auth=needs("packing.work"),
 )
 def pack(request: HttpRequest, shipment_id: str, body: PackIn | None = None) -> Any:
     if body is not None and body.weight_g is not None:
@@ -72,12 +75,17 @@ def pack(request: HttpRequest, shipment_id: str, body: PackIn | None = None) -> 
     return shipment_out(fulfillment.pack(shipment_id, actor=actor(request)))
 
 
-@router.get("/{shipment_id}/carton", response=CartonOut, summary="The carton to pack it in")
+@router.get(
+    "/{shipment_id}/carton",
+    response=CartonOut,
+    summary="The carton to pack it in",
+    auth=needs("packing.work"),
+)
 def recommend_carton(request: HttpRequest, shipment_id: str) -> Any:
     return packing.as_json(packing.OrderBoxes(shipment_id, packing.recommend(shipment_id)))
 
 
-@router.post("/{shipment_id}/despatch", response=ShipmentOut)
+@router.post("/{shipment_id}/despatch", response=ShipmentOut, auth=needs("shipping.work"))
 def despatch(request: HttpRequest, shipment_id: str, body: DespatchIn) -> Any:
     return shipment_out(fulfillment.despatch(shipment_id, actor=actor(request), **body.dict()))
 
@@ -91,6 +99,7 @@ class InterceptIn(Schema):
     "/{shipment_id}/intercept",
     response=ShipmentOut,
     summary="Ask the carrier to stop a despatched parcel (opens an intercept case)",
+    auth=needs("shipping.work"),
 )
 def intercept(request: HttpRequest, shipment_id: str, body: InterceptIn) -> Any:
     cancellations.request_intercept(
@@ -99,7 +108,7 @@ def intercept(request: HttpRequest, shipment_id: str, body: InterceptIn) -> Any:
     return shipment_out(fulfillment.get_shipment(shipment_id))
 
 
-@router.post("/{shipment_id}/deliver", response=ShipmentOut)
+@router.post("/{shipment_id}/deliver", response=ShipmentOut, auth=needs("shipping.work"))
 def deliver(request: HttpRequest, shipment_id: str) -> Any:
     return shipment_out(fulfillment.deliver(shipment_id, actor=actor(request)))
 
@@ -125,6 +134,7 @@ class LabelOut(Schema):
     "/{shipment_id}/label",
     response=LabelOut,
     summary="Buy the label: the cheapest service in time, a tracking number, PDF and ZPL",
+    auth=needs("labels.print"),
 )
 def buy_label(request: HttpRequest, shipment_id: str, body: LabelIn) -> Any:
     done = shipping.buy_label(shipment_id, actor=actor(request), **body.dict())
@@ -143,7 +153,11 @@ def buy_label(request: HttpRequest, shipment_id: str, body: LabelIn) -> Any:
     }
 
 
-@router.get("/{shipment_id}/label.{kind}", summary="Download the label (pdf or zpl)")
+@router.get(
+    "/{shipment_id}/label.{kind}",
+    summary="Download the label (pdf or zpl)",
+    auth=needs("labels.print"),
+)
 def get_label(request: HttpRequest, shipment_id: str, kind: str) -> Any:
     fulfillment.get_shipment(shipment_id)
     path, media = shipping.label_file(shipment_id, kind)
@@ -167,7 +181,10 @@ manifest_router = Router(tags=["shipments"])
 
 
 @manifest_router.post(
-    "", response=ManifestOut, summary="Close the day for a carrier: despatch and manifest"
+    "",
+    response=ManifestOut,
+    summary="Close the day for a carrier: despatch and manifest",
+    auth=needs("shipping.work"),
 )
 def close_manifest(request: HttpRequest, body: ManifestIn) -> Any:
     closed = manifests.close(body.carrier, body.warehouse, actor=actor(request))
@@ -180,6 +197,10 @@ def close_manifest(request: HttpRequest, body: ManifestIn) -> Any:
     }
 
 
-@router.get("/{shipment_id}/packing-slip.pdf", summary="The packing slip to put in the parcel")
+@router.get(
+    "/{shipment_id}/packing-slip.pdf",
+    summary="The packing slip to put in the parcel",
+    auth=needs("labels.print"),
+)
 def packing_slip(request: HttpRequest, shipment_id: str) -> Any:
     return pdf_response(packing.packing_slip_pdf(shipment_id), f"{shipment_id}-slip.pdf")

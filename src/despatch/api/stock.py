@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.api.pages import Pages
 from despatch.domain.inventory import MovementReason
 from despatch.services import inventory
@@ -65,23 +65,40 @@ class AdjustIn(Schema):
     note: str = Field(min_length=1, max_length=500)
 
 
-@router.get("", response=list[LevelOut], summary="Stock levels per SKU and warehouse")
+@router.get(
+    "",
+    response=list[LevelOut],
+    summary="Stock levels per SKU and warehouse",
+    auth=needs("stock.read"),
+)
 @paginate(Pages)
 def levels(request: HttpRequest, filters: Query[StockFilters]) -> Any:
     return inventory.levels(**filters.dict())
 
 
-@router.post("/receive", response={201: LevelOut}, summary="Book goods in")
+@router.post(
+    "/receive", response={201: LevelOut}, summary="Book goods in", auth=needs("stock.write")
+)
 def receive(request: HttpRequest, body: ReceiveIn) -> Any:
     return Status(201, inventory.receive_stock(actor=actor(request), **body.dict()))
 
 
-@router.post("/adjust", response=LevelOut, summary="Correct on-hand stock with a reason")
+@router.post(
+    "/adjust",
+    response=LevelOut,
+    summary="Correct on-hand stock with a reason",
+    auth=needs("stock.write"),
+)
 def adjust(request: HttpRequest, body: AdjustIn) -> Any:
     return inventory.adjust_stock(actor=actor(request), **body.dict())
 
 
-@router.get("/movements", response=list[MovementOut], summary="The append-only ledger")
+@router.get(
+    "/movements",
+    response=list[MovementOut],
+    summary="The append-only ledger",
+    auth=needs("stock.read"),
+)
 @paginate(Pages)
 def movements(request: HttpRequest, filters: Query[StockFilters]) -> Any:
     return inventory.movements(**filters.dict())
@@ -91,7 +108,11 @@ def _breaks() -> list[dict[str, str]]:
     return [b.__dict__ for b in inventory.ledger_breaks()]
 
 
-@router.get("/check", summary="Every level that disagrees with its ledger or reservations")
+@router.get(
+    "/check",
+    summary="Every level that disagrees with its ledger or reservations",
+    auth=needs("stock.read"),
+)
 def check(request: HttpRequest) -> Any:
     breaks = _breaks()
     return {"consistent": not breaks, "breaks": breaks}
@@ -101,6 +122,7 @@ def check(request: HttpRequest) -> Any:
     "/repair",
     summary="Release reservations of finished orders, set reserved to the live reservations; "
     "on-hand drift is reported for a count",
+    auth=needs("stock.write"),
 )
 def repair(request: HttpRequest) -> Any:
     done = inventory.repair(actor=actor(request))

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from despatch.api.auth import needs, public
 from despatch.domain.errors import ValidationFailed
 from despatch.services import fulfillment, tracking
 
@@ -29,7 +30,7 @@ class TrackingEventOut(Schema):
 
 @router.post(
     "/tracking/webhooks/{carrier}",
-    auth=None,
+    auth=public("signed with the carrier's secret"),
     response=list[RecordedOut],
     summary="Carrier tracking events (X-Despatch-Signature: hex HMAC-SHA256 of the body)",
 )
@@ -47,6 +48,10 @@ def webhook(request: HttpRequest, carrier: str) -> Any:
     ]
 
 
-@router.get("/shipments/{shipment_id}/tracking", response=list[TrackingEventOut])
+@router.get(
+    "/shipments/{shipment_id}/tracking",
+    response=list[TrackingEventOut],
+    auth=needs("shipments.read"),
+)
 def history(request: HttpRequest, shipment_id: str) -> Any:
     return fulfillment.get_shipment(shipment_id).tracking.all()

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from despatch.api.auth import actor
+from despatch.api.auth import actor, needs
 from despatch.services import notifications, webhooks
 
 router = Router(tags=["webhooks"])
@@ -70,12 +70,22 @@ class MessageDetailOut(MessageOut):
     body_html: str
 
 
-@router.get("", response=list[SubscriptionOut], summary="Active subscriptions")
+@router.get(
+    "",
+    response=list[SubscriptionOut],
+    summary="Active subscriptions",
+    auth=needs("webhooks.manage"),
+)
 def list_subscriptions(request: HttpRequest, all: bool = False) -> Any:
     return webhooks.subscriptions(include_inactive=all)
 
 
-@router.post("", response={201: NewSubscriptionOut}, summary="Subscribe a URL to event types")
+@router.post(
+    "",
+    response={201: NewSubscriptionOut},
+    summary="Subscribe a URL to event types",
+    auth=needs("webhooks.manage"),
+)
 def subscribe(request: HttpRequest, body: SubscriptionIn) -> Any:
     sub = webhooks.subscribe(
         url=body.url,
@@ -87,12 +97,22 @@ def subscribe(request: HttpRequest, body: SubscriptionIn) -> Any:
     return Status(201, sub)
 
 
-@router.delete("{subscription_id}", response=SubscriptionOut, summary="Stop a subscription")
+@router.delete(
+    "{subscription_id}",
+    response=SubscriptionOut,
+    summary="Stop a subscription",
+    auth=needs("webhooks.manage"),
+)
 def unsubscribe(request: HttpRequest, subscription_id: str) -> Any:
     return webhooks.unsubscribe(subscription_id, actor=actor(request))
 
 
-@router.get("deliveries", response=list[DeliveryOut], summary="The delivery log, newest first")
+@router.get(
+    "deliveries",
+    response=list[DeliveryOut],
+    summary="The delivery log, newest first",
+    auth=needs("webhooks.manage"),
+)
 def deliveries(
     request: HttpRequest, subscription: str = "", status: str = "", limit: int = 100
 ) -> Any:
@@ -101,7 +121,12 @@ def deliveries(
     )
 
 
-@router.get("deliveries/{delivery_id}", response=DeliveryOut, summary="One delivery")
+@router.get(
+    "deliveries/{delivery_id}",
+    response=DeliveryOut,
+    summary="One delivery",
+    auth=needs("webhooks.manage"),
+)
 def delivery(request: HttpRequest, delivery_id: str) -> Any:
     return webhooks.get_delivery(delivery_id)
 
@@ -110,12 +135,18 @@ def delivery(request: HttpRequest, delivery_id: str) -> Any:
     "deliveries/{delivery_id}/replay",
     response={202: DeliveryOut},
     summary="Send a delivery again (409 while it is still being tried)",
+    auth=needs("webhooks.manage"),
 )
 def replay(request: HttpRequest, delivery_id: str) -> Any:
     return Status(202, webhooks.replay(delivery_id, actor=actor(request)))
 
 
-@messages_router.get("", response=list[MessageOut], summary="The message log, newest first")
+@messages_router.get(
+    "",
+    response=list[MessageOut],
+    summary="The message log, newest first",
+    auth=needs("messages.read"),
+)
 def list_messages(
     request: HttpRequest, order_id: str = "", status: str = "", audience: str = "", limit: int = 100
 ) -> Any:
@@ -124,7 +155,12 @@ def list_messages(
     )
 
 
-@messages_router.get("{message_id}", response=MessageDetailOut, summary="One message, as sent")
+@messages_router.get(
+    "{message_id}",
+    response=MessageDetailOut,
+    summary="One message, as sent",
+    auth=needs("messages.read"),
+)
 def message(request: HttpRequest, message_id: str) -> Any:
     return notifications.get_message(message_id)
 
@@ -133,6 +169,7 @@ def message(request: HttpRequest, message_id: str) -> Any:
     "{message_id}/resend",
     response={202: MessageOut},
     summary="Queue a failed message again (409 once it was sent)",
+    auth=needs("messages.resend"),
 )
 def resend(request: HttpRequest, message_id: str) -> Any:
     return Status(202, notifications.resend(message_id, actor=actor(request)))

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.integrations import catalogue_csv
 from despatch.services import calendars, catalogue, outbox, picking
@@ -25,6 +26,7 @@ tokens = tokens_app
 
 
 @skus.command("import")
+@declares("catalogue.write")
 def import_skus(
     path: Path = typer.Argument(..., exists=True, dir_okay=False),
     batch: int = typer.Option(500, help="rows per transaction"),
@@ -48,6 +50,7 @@ def import_skus(
 
 
 @skus.command("list")
+@declares("catalogue.read")
 def list_skus(q: str = typer.Option("", help="search code or name"), limit: int = 50) -> None:
     table = Table("SKU", "name", "GTIN", "LxWxH mm", "g", "flags")
     for s in catalogue.skus(q)[:limit]:
@@ -63,6 +66,7 @@ def list_skus(q: str = typer.Option("", help="search code or name"), limit: int 
 
 
 @warehouses.command("add")
+@declares("warehouses.manage")
 def add_warehouse(
     code: str,
     name: str = typer.Option(...),
@@ -79,6 +83,7 @@ def add_warehouse(
 
 
 @warehouses.command("layout")
+@declares("warehouses.manage")
 def set_layout(
     code: str,
     file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="LAYOUT.json"),
@@ -95,6 +100,7 @@ def set_layout(
 
 
 @warehouses.command("calendar")
+@declares("warehouses.manage")
 def set_calendar(
     code: str,
     file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="CALENDAR.json"),
@@ -109,6 +115,7 @@ def set_calendar(
 
 
 @warehouses.command("location")
+@declares("warehouses.manage")
 def set_location(
     code: str,
     file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="LOCATION.json"),
@@ -123,6 +130,7 @@ def set_location(
 
 
 @warehouses.command("promise")
+@declares("catalogue.read")
 def promise(
     code: str,
     at: datetime = typer.Option(
@@ -140,6 +148,7 @@ def promise(
 
 
 @warehouses.command("locations")
+@declares("warehouses.manage")
 def set_locations(
     code: str,
     file: Path = typer.Option(..., "--file", exists=True, dir_okay=False, help="CSV: sku,location"),
@@ -158,6 +167,7 @@ def set_locations(
 
 
 @warehouses.command("list")
+@declares("catalogue.read")
 def list_warehouses() -> None:
     table = Table("code", "name", "time zone", "country", "priority")
     for w in catalogue.warehouses():
@@ -166,6 +176,7 @@ def list_warehouses() -> None:
 
 
 @users.command("create")
+@declares("users.manage")
 def create_user(
     username: str,
     password: str = typer.Option(..., prompt=True, hide_input=True),
@@ -182,6 +193,7 @@ def create_user(
 
 
 @tokens_app.command("create")
+@declares("users.manage")
 def create_token(username: str, name: str = typer.Option("default")) -> None:
     """Issue an API token for a user; it is printed once and only its hash is kept."""
     with domain_errors():
@@ -189,6 +201,7 @@ def create_token(username: str, name: str = typer.Option("default")) -> None:
 
 
 @outbox_app.command("status")
+@declares("outbox.manage")
 def outbox_status() -> None:
     """Events by status."""
     for status, n in sorted(outbox.counts().items()):
@@ -196,6 +209,7 @@ def outbox_status() -> None:
 
 
 @outbox_app.command("dead")
+@declares("outbox.manage")
 def dead(limit: int = 20) -> None:
     """Events that failed every retry, with their last error."""
     for e in outbox.dead_events(limit):
@@ -206,6 +220,7 @@ def dead(limit: int = 20) -> None:
 
 
 @outbox_app.command("retry")
+@declares("outbox.manage")
 def retry(event_id: int) -> None:
     """Send a dead event round again."""
     if not outbox.retry_dead(event_id):

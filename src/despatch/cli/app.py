@@ -21,6 +21,7 @@ from despatch.cli import (
     stock,
     webhooks,
 )
+from despatch.cli.access import local
 from despatch.cli.common import console, err
 
 app = typer.Typer(
@@ -49,10 +50,11 @@ app.add_typer(admin.users, name="users")
 app.add_typer(admin.tokens, name="tokens")
 app.add_typer(admin.outbox_app, name="outbox")
 app.add_typer(audit.app, name="audit")
-app.command()(demo.demo)
+app.command()(local("seeds a demo business, then serves it with the usual checks")(demo.demo))
 
 
 @app.command()
+@local("changes the schema, not the business data")
 def migrate() -> None:
     """Create or update the database schema."""
     from django.core.management import call_command
@@ -62,6 +64,7 @@ def migrate() -> None:
 
 
 @app.command()
+@local("runs the server; each request is checked")
 def serve(
     host: str = typer.Option("127.0.0.1", help="interface to listen on"),
     port: int = typer.Option(8000, help="TCP port"),
@@ -82,6 +85,7 @@ def serve(
 
 
 @app.command()
+@local("runs the pipeline's handlers")
 def worker(
     batch: int = typer.Option(100, help="events claimed per round"),
     max_seconds: float = typer.Option(0, help="stop after this long (0: run until stopped)"),

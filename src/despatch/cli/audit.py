@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.audit import parse_anchor, parse_moment
 from despatch.services import audit
@@ -12,6 +13,7 @@ app = typer.Typer(help="The audit trail: prove it has not been changed.", no_arg
 
 
 @app.command("verify")
+@declares("audit.read")
 def verify(
     since: str = typer.Option(
         "", "--since", help="start at the first entry at or after this date or time (UTC)"
@@ -37,6 +39,7 @@ def verify(
 
 
 @app.command("head")
+@declares("audit.read")
 def head() -> None:
     """Print the latest entry's sequence number and hash (SEQ:HASH), to keep somewhere else."""
     typer.echo(str(audit.head()))

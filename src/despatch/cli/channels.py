@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from despatch import worker
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.services import catalogue, channels, listings
 
@@ -19,6 +20,7 @@ app = typer.Typer(help="Sales channels and what they sent.", no_args_is_help=Tru
 
 
 @app.command("add")
+@declares("channels.manage")
 def add(
     code: str,
     type: str = typer.Option(..., "--type", help=f"one of {', '.join(channels.TYPES)}"),
@@ -63,6 +65,7 @@ def _settings(pairs: list[str]) -> dict[str, Any]:
 
 
 @app.command("list")
+@declares("channels.read")
 def list_channels() -> None:
     table = Table("code", "name", "type", "warehouses", "webhook secret", "API URL")
     for c in catalogue.channels():
@@ -78,6 +81,7 @@ def list_channels() -> None:
 
 
 @app.command("deliveries")
+@declares("channels.read")
 def list_deliveries(
     code: str, status: str = typer.Option("", help="pending, processed or failed"), limit: int = 20
 ) -> None:
@@ -100,6 +104,7 @@ def list_deliveries(
 
 
 @app.command("pull")
+@declares("orders.capture")
 def pull(
     code: str,
     since: str = typer.Option(
@@ -125,6 +130,7 @@ def pull(
 
 
 @app.command("listings")
+@declares("channels.manage")
 def set_listings(
     code: str,
     file: Path | None = typer.Option(
@@ -160,6 +166,7 @@ def set_listings(
 
 
 @app.command("availability")
+@declares("channels.read")
 def availability(
     code: str,
     sku: list[str] = typer.Option([], help="only these SKUs (default: every listing)"),
@@ -183,6 +190,7 @@ def availability(
 
 
 @app.command("push")
+@declares("channels.manage")
 def push(code: str) -> None:
     """Publish changed stock figures to the channel now (the worker does this every few
     seconds)."""

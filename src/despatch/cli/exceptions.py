@@ -10,6 +10,7 @@ import typer
 from django.utils import timezone
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.exceptions import time_left
 from despatch.services import exceptions, resolutions
@@ -50,6 +51,7 @@ def _due(case: Any) -> str:
 
 
 @app.command("list")
+@declares("exceptions.read")
 def list_cases(
     queue: str = typer.Option("", help="one queue, e.g. addresses, stock, floor"),
     owner: str = typer.Option("", help="user:NAME, group:NAME or unassigned"),
@@ -86,6 +88,7 @@ def list_cases(
 
 
 @app.command()
+@declares("exceptions.work")
 def assign(
     exception_ids: list[str] = typer.Argument(..., help="one or more exception IDs"),
     owner: str = typer.Option(..., "--to", help="user:NAME, group:NAME, or a user name"),
@@ -99,6 +102,7 @@ def assign(
 
 
 @app.command()
+@declares("exceptions.work")
 def resolve(
     exception_ids: list[str] = typer.Argument(..., help="one or more exception IDs"),
     action: str = typer.Option(
@@ -132,6 +136,7 @@ def resolve(
 
 
 @app.command()
+@declares("exceptions.work")
 def escalate() -> None:
     """Escalate every case past its SLA now (the worker does this every 30 seconds)."""
     with domain_errors():

@@ -7,6 +7,7 @@ import getpass
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.notifications import CUSTOMER_TEMPLATES, STAFF_TEMPLATES
 from despatch.services import notifications
@@ -18,6 +19,7 @@ app = typer.Typer(
 
 
 @app.command("list")
+@declares("messages.read")
 def list_messages(
     order: str = typer.Option("", help="only this order's messages"),
     status: str = typer.Option("", help="queued, sent, retrying or failed"),
@@ -45,6 +47,7 @@ def list_messages(
 
 
 @app.command()
+@declares("messages.resend")
 def resend(message_id: str, by: str = typer.Option("", "--by")) -> None:
     """Queue a failed message again. A message that was sent is never sent twice."""
     with domain_errors():
@@ -53,6 +56,7 @@ def resend(message_id: str, by: str = typer.Option("", "--by")) -> None:
 
 
 @app.command()
+@declares("messages.read")
 def preview(
     template: str = typer.Argument(
         ..., help="one of: " + ", ".join(CUSTOMER_TEMPLATES + STAFF_TEMPLATES)
@@ -68,6 +72,7 @@ def preview(
 
 
 @app.command()
+@declares("messages.read")
 def check() -> None:
     """Parse every template (the built-in ones and DESPATCH_NOTIFICATION_TEMPLATES)."""
     problems = notifications.check_templates()

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from despatch import worker as relay
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.domain.errors import DomainError
 from despatch.integrations.channels import csv as order_csv
@@ -22,6 +23,7 @@ app = typer.Typer(help="Receive, inspect and cancel orders.", no_args_is_help=Tr
 
 
 @app.command("import")
+@declares("orders.capture")
 def import_orders(
     files: list[Path] = typer.Argument(..., exists=True, dir_okay=False, help="CSV or JSON files"),
     channel: str = typer.Option("csv", help="the channel the orders came from"),
@@ -128,6 +130,7 @@ def _as_dict(order: Any) -> dict[str, Any]:
 
 
 @app.command()
+@declares("orders.read")
 def show(
     order_id: str = typer.Argument("", help="order ID (ord_...)"),
     channel: str = typer.Option("", help="find by channel and --external-id instead"),
@@ -176,6 +179,7 @@ def show(
 
 
 @app.command("list")
+@declares("orders.read")
 def list_orders(
     status: str = typer.Option("", help="filter by status"),
     channel: str = typer.Option(""),
@@ -198,6 +202,7 @@ def list_orders(
 
 
 @app.command()
+@declares("orders.write")
 def cancel(
     order_id: str,
     reason: str = typer.Option(
@@ -231,6 +236,7 @@ def cancel(
 
 
 @app.command()
+@declares("orders.write")
 def release(order_id: str, note: str = typer.Option("", help="why it may go ahead")) -> None:
     """Release an order from hold; it is validated again."""
     with domain_errors():

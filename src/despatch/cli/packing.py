@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares, local
 from despatch.cli.common import console, domain_errors, fail
 from despatch.cli.picking import read_json
 from despatch.services import packing
@@ -16,6 +17,7 @@ app = typer.Typer(help="Packing: cartons for orders.", no_args_is_help=True)
 
 
 @app.command("choose")
+@local("computes cartons from files; stores nothing")
 def choose(
     cartons: Path = typer.Option(..., "--cartons", help="CARTONS.csv: the carton list"),
     orders: Path = typer.Option(..., "--orders", help='ORDERS.json: {"orders": [...]}'),
@@ -53,6 +55,7 @@ def choose(
 
 
 @app.command("pack")
+@declares("packing.work")
 def pack(
     shipment_id: str,
     weight_g: int = typer.Option(..., "--weight-g", min=0, help="what the scale reads"),

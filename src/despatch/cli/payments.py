@@ -8,6 +8,7 @@ import typer
 from django.utils import timezone
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors
 from despatch.domain.ids import new_id
 from despatch.domain.money import Money
@@ -21,6 +22,7 @@ app = typer.Typer(
 
 
 @app.command("list")
+@declares("orders.read")
 def list_events(order_id: str) -> None:
     """Every payment notice of an order, oldest first, with what it did."""
     with domain_errors():
@@ -35,6 +37,7 @@ def list_events(order_id: str) -> None:
 
 
 @app.command()
+@declares("payments.record")
 def record(
     order_id: str,
     status: PaymentStatus = typer.Option(..., help="the payment's state now"),

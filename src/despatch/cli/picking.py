@@ -9,6 +9,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares, local
 from despatch.cli.common import console, domain_errors, fail
 from despatch.services import picking, waves
 
@@ -25,6 +26,7 @@ def read_json(path: Path, option: str) -> Any:
 
 
 @app.command("route")
+@local("computes routes from files; stores nothing")
 def route(
     layout: Path = typer.Option(..., "--layout", help="LAYOUT.json: a single-block warehouse"),
     picks: Path = typer.Option(..., "--picks", help='PICKS.json: {"pick_lists": [...]}'),
@@ -69,6 +71,7 @@ def route(
 
 
 @app.command("release")
+@declares("picking.release")
 def release(
     warehouse: str = typer.Option(..., "--warehouse", help="warehouse code"),
     max_orders: int = typer.Option(20, min=1, help="shipments per pick list"),
@@ -114,6 +117,7 @@ def release(
 
 
 @app.command("show")
+@declares("picking.work")
 def show(
     pick_list_id: str,
     pdf: Path | None = typer.Option(None, "--pdf", help="also write the printable pick list"),

@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.services import refunds, returns
 
@@ -33,6 +34,7 @@ def _pairs(values: list[str], option: str) -> list[tuple[str, str]]:
 
 
 @app.command()
+@declares("returns.request")
 def request(
     order_id: str,
     line: list[str] = typer.Option(..., "--line", help="LINE_NO:UNITS (repeat)"),
@@ -57,6 +59,7 @@ def request(
 
 
 @app.command("list")
+@declares("returns.read")
 def list_returns(status: str = typer.Option(""), order: str = typer.Option("")) -> None:
     """Returns, newest first."""
     table = Table("RMA", "order", "status", "lines", "requested")
@@ -69,6 +72,7 @@ def list_returns(status: str = typer.Option(""), order: str = typer.Option("")) 
 
 
 @app.command()
+@declares("returns.receive")
 def receive(
     rma: str = typer.Argument(..., help="the RMA number, as scanned"),
     grade: list[str] = typer.Option(
@@ -86,6 +90,7 @@ def receive(
 
 
 @app.command()
+@declares("returns.receive")
 def qc(
     rma: str,
     sku: str,
@@ -101,6 +106,7 @@ def qc(
 
 
 @app.command()
+@declares("returns.read")
 def reasons() -> None:
     """Returned units by SKU, channel and reason, beside units sold."""
     table = Table("SKU", "channel", "reason", "returned", "sold", "rate")
@@ -113,6 +119,7 @@ def reasons() -> None:
 
 
 @refunds_app.command("request")
+@declares("refunds.request")
 def request_refund(
     order_id: str,
     line: list[str] = typer.Option([], "--line", help="LINE_NO:UNITS (repeat)"),
@@ -150,6 +157,7 @@ def request_refund(
 
 
 @refunds_app.command("list")
+@declares("refunds.read")
 def list_refunds(status: str = typer.Option(""), order: str = typer.Option("")) -> None:
     table = Table("id", "order", "kind", "amount", "status", "approved by", "requested by", "error")
     for r in refunds.list_refunds(status=status, order_id=order):
@@ -167,6 +175,7 @@ def list_refunds(status: str = typer.Option(""), order: str = typer.Option("")) 
 
 
 @refunds_app.command()
+@declares("refunds.approve")
 def approve(refund_id: str, by: str = typer.Option("", "--by")) -> None:
     """Approve a refund (never one you requested)."""
     with domain_errors():
@@ -177,6 +186,7 @@ def approve(refund_id: str, by: str = typer.Option("", "--by")) -> None:
 
 
 @refunds_app.command()
+@declares("refunds.approve")
 def reject(
     refund_id: str, note: str = typer.Option(""), by: str = typer.Option("", "--by")
 ) -> None:
@@ -186,6 +196,7 @@ def reject(
 
 
 @refunds_app.command()
+@declares("refunds.approve")
 def retry(refund_id: str, by: str = typer.Option("", "--by")) -> None:
     """Try a failed refund again."""
     with domain_errors():

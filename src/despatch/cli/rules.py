@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares, local
 from despatch.cli.common import console, domain_errors, fail
 from despatch.services import rules
 
@@ -29,6 +30,7 @@ def _read(file: Path) -> str:
 
 
 @app.command("check")
+@local("checks a rule file; stores nothing")
 def check(file: Path = FILE) -> None:
     """Read a rule set and report every error with its line, without storing it."""
     with domain_errors():
@@ -37,6 +39,7 @@ def check(file: Path = FILE) -> None:
 
 
 @app.command("test")
+@declares("rules.manage")
 def test(
     file: Path = FILE,
     last: int = typer.Option(500, "--last", min=1, max=10000, help="replay the last N orders"),
@@ -65,6 +68,7 @@ def test(
 
 
 @app.command("load")
+@declares("rules.manage")
 def load(
     file: Path = FILE,
     activate: bool = typer.Option(False, "--activate", help="make it the active rule set"),
@@ -78,6 +82,7 @@ def load(
 
 
 @app.command("activate")
+@declares("rules.manage")
 def activate(version: int, by: str = BY) -> None:
     """Make VERSION the rule set applied to orders from now on."""
     with domain_errors():
@@ -86,6 +91,7 @@ def activate(version: int, by: str = BY) -> None:
 
 
 @app.command("deactivate")
+@declares("rules.manage")
 def deactivate(by: str = BY) -> None:
     """Apply no rule set from now on."""
     rules.deactivate(actor=f"user:{by or getpass.getuser()}")
@@ -93,6 +99,7 @@ def deactivate(by: str = BY) -> None:
 
 
 @app.command("list")
+@declares("rules.read")
 def list_versions() -> None:
     """Every version, newest first."""
     table = Table("version", "name", "rules", "active", "loaded", "by")
@@ -109,6 +116,7 @@ def list_versions() -> None:
 
 
 @app.command("show")
+@declares("rules.read")
 def show(version: int = typer.Argument(None, help="default: the active one")) -> None:
     """Print a version's YAML as it was loaded."""
     with domain_errors():

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain import tracking_numbers
 from despatch.domain.rates import Parcel, shop
@@ -30,6 +31,7 @@ def _date(value: str, option: str) -> date | None:
 
 
 @app.command("rate")
+@declares("catalogue.read")
 def rate(
     to: str = typer.Option(..., "--to", help="destination country, ISO 3166 alpha-2"),
     postcode: str = typer.Option("", help="destination postcode"),
@@ -76,6 +78,7 @@ def rate(
 
 
 @app.command("label")
+@declares("labels.print")
 def label(
     shipment_id: str,
     rates: Path | None = typer.Option(None, "--rates", help=RATES_HELP),
@@ -100,6 +103,7 @@ def label(
 
 
 @app.command("check-tracking")
+@declares("shipping.work")
 def check_tracking(numbers: list[str]) -> None:
     """Say which scheme each tracking number follows and whether its check digit is right."""
     bad = 0
@@ -113,6 +117,7 @@ def check_tracking(numbers: list[str]) -> None:
 
 
 @app.command("manifest")
+@declares("shipping.work")
 def manifest(
     carrier: str = typer.Option(..., "--carrier", help="carrier code from the rate card"),
     warehouse: str = typer.Option(..., "--warehouse", help="warehouse code"),
@@ -129,6 +134,7 @@ def manifest(
 
 
 @app.command("tracking-import")
+@declares("shipping.work")
 def tracking_import(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV file"),
     carrier: str = typer.Option(..., "--carrier", help="carrier code"),
@@ -147,6 +153,7 @@ def tracking_import(
 
 
 @app.command("intercept")
+@declares("shipping.work")
 def intercept(
     shipment_id: str,
     reason: str = typer.Option("customer_request", help="a cancel reason code"),
@@ -161,6 +168,7 @@ def intercept(
 
 
 @app.command("warn-late")
+@declares("shipping.work")
 def warn_late() -> None:
     """Find despatched parcels past their promised date (the worker does it every timer tick)."""
     late = tracking.warn_late()
@@ -168,6 +176,7 @@ def warn_late() -> None:
 
 
 @app.command("put-away")
+@declares("picking.work")
 def put_away(
     warehouse: str = typer.Option("", help="only this warehouse"),
     done: str = typer.Option("", help="mark this task done"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.inventory import MovementReason
 from despatch.services import inventory
@@ -13,6 +14,7 @@ app = typer.Typer(help="Stock levels and the movement ledger.", no_args_is_help=
 
 
 @app.command()
+@declares("stock.write")
 def receive(
     sku: str = typer.Option(..., help="SKU code"),
     warehouse: str = typer.Option(..., help="warehouse code"),
@@ -28,6 +30,7 @@ def receive(
 
 
 @app.command()
+@declares("stock.write")
 def adjust(
     sku: str = typer.Option(...),
     warehouse: str = typer.Option(...),
@@ -44,6 +47,7 @@ def adjust(
 
 
 @app.command()
+@declares("stock.read")
 def levels(
     sku: str = typer.Option(""), warehouse: str = typer.Option(""), limit: int = typer.Option(50)
 ) -> None:
@@ -62,6 +66,7 @@ def levels(
 
 
 @app.command()
+@declares("stock.write")
 def check(
     repair: bool = typer.Option(
         False,

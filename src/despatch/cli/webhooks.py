@@ -9,6 +9,7 @@ import typer
 from django.utils import timezone
 from rich.table import Table
 
+from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.webhooks import EVENT_TYPES
 from despatch.services import webhooks
@@ -24,6 +25,7 @@ def _actor(by: str) -> str:
 
 
 @app.command()
+@declares("webhooks.manage")
 def add(
     url: str,
     event: list[str] = typer.Option(
@@ -43,6 +45,7 @@ def add(
 
 
 @app.command("list")
+@declares("webhooks.manage")
 def list_subscriptions(
     all_: bool = typer.Option(False, "--all", help="include removed subscriptions"),
 ) -> None:
@@ -54,6 +57,7 @@ def list_subscriptions(
 
 
 @app.command()
+@declares("webhooks.manage")
 def remove(subscription_id: str, by: str = typer.Option("", "--by")) -> None:
     """Stop sending to a subscription (its delivery log is kept)."""
     with domain_errors():
@@ -62,6 +66,7 @@ def remove(subscription_id: str, by: str = typer.Option("", "--by")) -> None:
 
 
 @app.command()
+@declares("webhooks.manage")
 def deliveries(
     subscription: str = typer.Option("", help="only this subscription"),
     status: str = typer.Option("", help="pending, delivered, retrying or failed"),
@@ -86,6 +91,7 @@ def deliveries(
 
 
 @app.command()
+@declares("webhooks.manage")
 def replay(
     delivery_id: str = typer.Argument("", help="one delivery; or use --failed"),
     failed: bool = typer.Option(False, "--failed", help="every failed delivery"),

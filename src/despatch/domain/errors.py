@@ -9,6 +9,7 @@
     ├── Invalid                       the input itself is wrong
     │   └── ValidationFailed          one or more fields are wrong (carries field errors)
     ├── Unauthorized                  a signature or credential does not check out
+    ├── Forbidden                     the caller lacks the permission or scope (names it)
     └── Unavailable                   a platform we depend on failed or refused, after retries
 
 Each class has a stable ``code`` that the API puts in its problem body and the CLI prints.
@@ -123,6 +124,17 @@ class ValidationFailed(Invalid):
 class Unauthorized(DomainError):
     code = "unauthorized"
     title = "Not authenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    title = "Not allowed"
+
+    def __init__(self, permission: str, actor: str = "", why: str = "") -> None:
+        detail = why or f"this needs the permission {permission!r}"
+        if why:
+            detail = f"{why} (permission {permission!r})"
+        super().__init__(detail, permission=permission)
 
 
 class Unavailable(DomainError):

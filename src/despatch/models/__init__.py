@@ -19,7 +19,7 @@ from despatch.models.payments import PaymentEvent
 from despatch.models.picking import PickList, PickTask, PutAwayTask, SkuLocation
 from despatch.models.returns import Refund, ReturnLine, ReturnRequest
 from despatch.models.rules import RuleSetVersion
-from despatch.models.tokens import ApiToken
+from despatch.models.tokens import ApiToken, StaffAccess
 from despatch.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "ShipmentLine",
     "Sku",
     "SkuLocation",
+    "StaffAccess",
     "StockLevel",
     "StockMovement",
     "TrackingEvent",

@@ -1,47 +1,116 @@
-"""API tokens and users: issue a token once, keep only its hash, check it per request."""
+"""API tokens, users and what they may do: issue a token once and keep only its hash, check
+it per request, and turn a user (and token) into an ``Access``: permissions and scope."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from despatch.domain.errors import NotFound
-from despatch.models import ApiToken
+from despatch.domain.errors import FieldError, NotFound, ValidationFailed
+from despatch.domain.permissions import ROLE_NAMES, Access, Scope, permissions_of
+from despatch.models import ApiToken, StaffAccess
 
-ROLES = ("ops_manager", "order_ops", "picker", "packer", "shipping", "support", "integrator")
+ROLES = ROLE_NAMES
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(username: str, name: str = "default") -> str:
+def create_token(
+    username: str,
+    name: str = "default",
+    *,
+    scopes: tuple[str, ...] = (),
+    expires_in: timedelta | None = None,
+) -> str:
     """Issue a token for ``username``; the plain token is returned once and never stored."""
+    scope = Scope.parse(scopes)  # a bad scope is refused before anything is written
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound("user", username)
     token = "dsp_" + secrets.token_urlsafe(32)
+    now = timezone.now()
     ApiToken.objects.create(
-        name=name, prefix=token[:12], key_hash=_hash(token), user=user, created_at=timezone.now()
+        name=name,
+        prefix=token[:12],
+        key_hash=_hash(token),
+        user=user,
+        created_at=now,
+        scopes=scope.items(),
+        expires_at=now + expires_in if expires_in else None,
     )
     return token
 
 
-def authenticate(token: str) -> AbstractBaseUser | None:
+def _usable(token: str) -> ApiToken | None:
     row = ApiToken.objects.select_related("user").filter(key_hash=_hash(token)).first()
-    if row is None or not row.user.is_active:
+    now = timezone.now()
+    if row is None or not row.user.is_active or row.revoked_at is not None:
         return None
-    return row.user
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row
+
+
+def authenticate(token: str) -> AbstractBaseUser | None:
+    row = _usable(token)
+    return None if row is None else row.user
+
+
+def authenticate_access(token: str) -> tuple[User, Access] | None:
+    """The token's user and what they may do through this token; None if the token is
+    unknown, revoked or expired, or its user is inactive."""
+    row = _usable(token)
+    if row is None:
+        return None
+    return row.user, access_of(row.user, token_scope=Scope.parse(row.scopes))
+
+
+def access_of(
+    user: AbstractBaseUser | AnonymousUser, *, token_scope: Scope | None = None
+) -> Access:
+    """Permissions from the user's role groups (all for a superuser), scope from the user's
+    limits narrowed by the token's."""
+    if not user.is_authenticated:
+        return Access("anonymous", frozenset())
+    roles = list(User.objects.filter(pk=user.pk).values_list("groups__name", flat=True))
+    limits = StaffAccess.objects.filter(user_id=user.pk).first()
+    scope = Scope.parse(limits.scopes) if limits else Scope()
+    if token_scope is not None:
+        scope = scope.narrowed(token_scope)
+    return Access(
+        f"user:{user.get_username()}",
+        permissions_of([r for r in roles if r], superuser=getattr(user, "is_superuser", False)),
+        scope,
+        refund_limit=limits.refund_limit if limits else None,
+    )
+
+
+def access_of_username(username: str) -> Access:
+    """What a named (active) user may do: the CLI's ``--by USER``."""
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise NotFound("user", username)
+    return access_of(user)
 
 
 def ensure_user(
     username: str, password: str, *, roles: tuple[str, ...] = (), superuser: bool = False
 ) -> User:
-    """Create or update a user with a password and role groups."""
+    """Create or update a user with a password and role groups. No password rules here
+    (tests and the demo use short ones): the edges call ``check_password`` first."""
     with transaction.atomic():
         user = User.objects.filter(username=username).first() or User(username=username)
         user.set_password(password)
@@ -51,6 +120,77 @@ def ensure_user(
             group, _ = Group.objects.get_or_create(name=role)
             user.groups.add(group)
     return user
+
+
+def check_password(password: str, username: str = "") -> None:
+    """Django's password validators (settings.AUTH_PASSWORD_VALIDATORS), as a field error."""
+    try:
+        validate_password(password, User(username=username))
+    except DjangoValidationError as exc:
+        raise ValidationFailed(
+            [FieldError("password", message, "weak_password") for message in exc.messages]
+        ) from None
+
+
+def set_limits(
+    username: str, *, scopes: tuple[str, ...] | None = None, refund_limit: Decimal | None = None
+) -> StaffAccess:
+    """Limit a user to warehouses and channels, and/or set the most they may approve in one
+    refund (in the refund's currency)."""
+    scope = Scope.parse(scopes) if scopes is not None else None
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise NotFound("user", username)
+    limits, _ = StaffAccess.objects.get_or_create(user=user)
+    if scope is not None:
+        limits.scopes = scope.items()
+    if refund_limit is not None:
+        limits.refund_limit = refund_limit
+    limits.save()
+    return limits
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    user: str
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def list_tokens(username: str = "") -> list[TokenInfo]:
+    rows = ApiToken.objects.select_related("user").order_by("id")
+    if username:
+        rows = rows.filter(user__username=username)
+    return [
+        TokenInfo(
+            r.pk,
+            r.user.get_username(),
+            r.name,
+            r.prefix,
+            list(r.scopes),
+            r.created_at,
+            r.last_used_at,
+            r.expires_at,
+            r.revoked_at,
+        )
+        for r in rows
+    ]
+
+
+def revoke_token(token_id: int) -> None:
+    with transaction.atomic():
+        row = ApiToken.objects.select_for_update().filter(pk=token_id).first()
+        if row is None:
+            raise NotFound("token", str(token_id))
+        if row.revoked_at is None:
+            row.revoked_at = timezone.now()
+            row.save(update_fields=["revoked_at"])
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser, roles: tuple[str, ...]) -> bool:

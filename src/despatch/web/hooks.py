@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -11,17 +10,15 @@ from django.views.decorators.http import require_POST
 from despatch.domain.errors import DomainError
 from despatch.domain.notifications import MessageStatus
 from despatch.domain.webhooks import EVENT_TYPES, DeliveryStatus
-from despatch.services import notifications, tokens, webhooks
-
-ADMIN_ROLES = ("ops_manager",)
-SUPPORT_ROLES = ("ops_manager", "order_ops", "support")
+from despatch.services import notifications, webhooks
+from despatch.web.access import requires
 
 
 def _actor(request: HttpRequest) -> str:
     return f"user:{request.user.get_username()}"
 
 
-@login_required
+@requires("webhooks.manage")
 def webhook_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     try:
@@ -38,12 +35,9 @@ def webhook_list(request: HttpRequest) -> HttpResponse:
     return render(request, "despatch/webhooks.html", context)
 
 
-@login_required
+@requires("webhooks.manage")
 @require_POST
 def webhook_subscribe(request: HttpRequest) -> HttpResponse:
-    if not tokens.has_role(request.user, ADMIN_ROLES):
-        flash.error(request, "subscribing needs the role ops_manager")
-        return redirect("webhooks")
     try:
         sub = webhooks.subscribe(
             url=request.POST.get("url", "").strip(),
@@ -57,12 +51,9 @@ def webhook_subscribe(request: HttpRequest) -> HttpResponse:
     return redirect("webhooks")
 
 
-@login_required
+@requires("webhooks.manage")
 @require_POST
 def webhook_remove(request: HttpRequest, subscription_id: str) -> HttpResponse:
-    if not tokens.has_role(request.user, ADMIN_ROLES):
-        flash.error(request, "removing needs the role ops_manager")
-        return redirect("webhooks")
     try:
         webhooks.unsubscribe(subscription_id, actor=_actor(request))
         flash.success(request, "subscription removed")
@@ -71,12 +62,9 @@ def webhook_remove(request: HttpRequest, subscription_id: str) -> HttpResponse:
     return redirect("webhooks")
 
 
-@login_required
+@requires("webhooks.manage")
 @require_POST
 def webhook_replay(request: HttpRequest, delivery_id: str) -> HttpResponse:
-    if not tokens.has_role(request.user, SUPPORT_ROLES):
-        flash.error(request, "replaying needs one of the roles " + ", ".join(SUPPORT_ROLES))
-        return redirect("webhooks")
     try:
         delivery = webhooks.replay(delivery_id, actor=_actor(request))
         flash.success(request, f"{delivery.id} queued again")
@@ -85,7 +73,7 @@ def webhook_replay(request: HttpRequest, delivery_id: str) -> HttpResponse:
     return redirect("webhooks")
 
 
-@login_required
+@requires("messages.read")
 def message_log(request: HttpRequest) -> HttpResponse:
     status, order_id = request.GET.get("status", ""), request.GET.get("order", "").strip()
     try:
@@ -97,12 +85,9 @@ def message_log(request: HttpRequest) -> HttpResponse:
     return render(request, "despatch/messages.html", context)
 
 
-@login_required
+@requires("messages.resend")
 @require_POST
 def message_resend(request: HttpRequest, message_id: str) -> HttpResponse:
-    if not tokens.has_role(request.user, SUPPORT_ROLES):
-        flash.error(request, "resending needs one of the roles " + ", ".join(SUPPORT_ROLES))
-        return redirect("messages")
     try:
         message = notifications.resend(message_id, actor=_actor(request))
         flash.success(request, f"{message.id} to {message.recipient} queued again")

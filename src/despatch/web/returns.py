@@ -5,17 +5,14 @@ from __future__ import annotations
 import io
 
 from django.contrib import messages as flash
-from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.returns import Grade, ReturnReason
-from despatch.services import refunds, returns, tokens
-
-DESK_ROLES = ("ops_manager", "order_ops", "support", "warehouse", "packer")
-MONEY_ROLES = ("ops_manager", "order_ops", "support")
+from despatch.services import refunds, returns
+from despatch.web.access import public, requires
 
 
 def _said(exc: DomainError) -> list[str]:
@@ -24,6 +21,7 @@ def _said(exc: DomainError) -> list[str]:
     return [exc.detail]
 
 
+@public("a customer finds their order by its number and email")
 def customer_page(request: HttpRequest) -> HttpResponse:
     """Public: find the order with its number and email or postcode, choose lines, get a label."""
     errors: list[str] = []
@@ -59,6 +57,7 @@ def customer_page(request: HttpRequest) -> HttpResponse:
     return render(request, "despatch/returns_customer.html", context)
 
 
+@public("shows only the return made in this browser session")
 def customer_done(request: HttpRequest) -> HttpResponse:
     rma_id = request.session.get("returns_rma", "")
     if not rma_id:
@@ -66,6 +65,7 @@ def customer_done(request: HttpRequest) -> HttpResponse:
     return render(request, "despatch/returns_done.html", {"rma": returns.get_return(rma_id)})
 
 
+@public("serves only the return made in this browser session")
 def customer_label(request: HttpRequest, rma_id: str) -> FileResponse:
     if request.session.get("returns_rma") != rma_id:
         raise Http404("no such return in this session")
@@ -76,7 +76,7 @@ def customer_label(request: HttpRequest, rma_id: str) -> FileResponse:
     )
 
 
-@login_required
+@requires("returns.read")
 def desk(request: HttpRequest) -> HttpResponse:
     """Scan an RMA, grade each unit, see where it went; pending refunds to approve."""
     scanned = request.GET.get("rma", "").strip()
@@ -96,12 +96,9 @@ def desk(request: HttpRequest) -> HttpResponse:
     return render(request, "despatch/returns_desk.html", context)
 
 
-@login_required
+@requires("returns.receive")
 @require_POST
 def desk_receive(request: HttpRequest, rma_id: str) -> HttpResponse:
-    if not tokens.has_role(request.user, DESK_ROLES):
-        flash.error(request, "receiving needs a warehouse or support role")
-        return redirect("returns-desk")
     grades: dict[str, list[str]] = {}
     for key in request.POST:
         if key.startswith("grade-"):
@@ -118,12 +115,9 @@ def desk_receive(request: HttpRequest, rma_id: str) -> HttpResponse:
     return redirect(f"/returns-desk/?rma={rma_id}")
 
 
-@login_required
+@requires("refunds.request")
 @require_POST
 def desk_refund(request: HttpRequest, rma_id: str) -> HttpResponse:
-    if not tokens.has_role(request.user, MONEY_ROLES):
-        flash.error(request, "refunds need the role ops_manager, order_ops or support")
-        return redirect(f"/returns-desk/?rma={rma_id}")
     try:
         rma = returns.get_return(rma_id)
         lines = {
@@ -146,12 +140,9 @@ def desk_refund(request: HttpRequest, rma_id: str) -> HttpResponse:
     return redirect(f"/returns-desk/?rma={rma_id}")
 
 
-@login_required
+@requires("refunds.approve")
 @require_POST
 def refund_decide(request: HttpRequest, refund_id: str, decision: str) -> HttpResponse:
-    if not tokens.has_role(request.user, MONEY_ROLES):
-        flash.error(request, "approving needs the role ops_manager, order_ops or support")
-        return redirect("returns-desk")
     who = f"user:{request.user.get_username()}"
     try:
         if decision == "approve":

@@ -2,10 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from despatch.web import hooks, returns, views
+from despatch.web.access import public
+
+SIGN_IN = public("the sign-in page")(
+    auth_views.LoginView.as_view(template_name="despatch/login.html")
+)
+SIGN_OUT = public("signing out ends the caller's own session")(auth_views.LogoutView.as_view())
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="despatch/login.html"), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", SIGN_IN, name="login"),
+    path("logout/", SIGN_OUT, name="logout"),
     path("", views.inbox, name="inbox"),
     path("orders/<str:order_id>/", views.order_detail, name="order"),
     path("orders/<str:order_id>/<str:action>/", views.order_action, name="order-action"),
