@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 import pytest
 from playwright.sync_api import expect
 
+from tests.e2e import test_browser
 from tests.e2e.conftest import DESPATCH, Server, _free_port
-from tests.e2e.test_browser import page  # noqa: F401  (a fixture)
+
+page = test_browser.page  # the Chromium fixture
 
 
 @dataclass
@@ -91,7 +93,7 @@ def demo(tmp_path_factory):
         proc.stdout.close()
 
 
-def _log_in(page, demo: Demo) -> None:  # noqa: F811
+def _log_in(page, demo: Demo) -> None:
     page.goto(demo.url)
     expect(page).to_have_url(re.compile(r"/login/"))
     page.fill("input[name=username]", demo.username)
@@ -101,7 +103,7 @@ def _log_in(page, demo: Demo) -> None:  # noqa: F811
 
 
 @pytest.mark.browser
-def test_the_printed_login_opens_every_page_in_the_navigation(demo, page):  # noqa: F811
+def test_the_printed_login_opens_every_page_in_the_navigation(demo, page):
     _log_in(page, demo)
     links = page.locator("header nav a")
     targets = [
@@ -144,3 +146,63 @@ def test_an_order_posted_with_the_printed_token_moves_on(demo):
         "the demo's worker thread moving the order past received",
     )
     assert moved["status"] in {"allocated", "backordered", "on_hold"}, moved["status"]
+
+
+def _swap(page, selector: str, act) -> None:
+    """Do ``act`` and wait until htmx has replaced ``selector`` with the answer."""
+    old = page.locator(selector).element_handle()
+    act()
+    page.wait_for_function("el => !el.isConnected", arg=old)
+
+
+def _pick_the_first_list(page, demo: Demo) -> list[str]:
+    page.goto(demo.url + "pick/")
+    page.locator("#pick-lists tbody a").first.click()
+    for _ in range(100):  # each pass scans one unit: the bin, then the item
+        if page.locator("#pick-done").is_visible():
+            break
+        page.fill("#scan-location", page.locator("#task-bin").inner_text())
+        page.fill("#scan-item", page.locator("#task-sku").inner_text())
+        _swap(page, "#pick-panel", page.get_by_role("button", name="Pick", exact=True).click)
+        expect(page.locator("#pick-message")).to_contain_text("OK:")
+    expect(page.locator("#pick-done")).to_contain_text("Pick list complete")
+    return page.locator("#pick-parcels a").all_inner_texts()
+
+
+def _pack_and_label(page, demo: Demo, parcel: str) -> str:
+    page.goto(demo.url + "pack/")
+    page.fill("#scan-shipment", parcel)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name=parcel)).to_be_visible()
+    for row in page.locator("#pack-items tbody tr").all():
+        sku, want = (
+            row.locator("td").nth(0).inner_text(),
+            int(row.locator("td").nth(1).inner_text()),
+        )
+        for n in range(1, want + 1):
+            page.fill("#scan-item", sku)
+            _swap(page, "#pack-panel", lambda: page.keyboard.press("Enter"))
+            expect(page.locator(f"#scanned-{sku}")).to_have_text(str(n))
+    expect(page.locator("#carton")).not_to_have_text("-")
+    page.fill("#weight", "1")  # no scale here: the weight gate says what it expects
+    _swap(page, "#pack-panel", lambda: page.keyboard.press("Enter"))
+    expect(page.locator("#pack-message")).to_contain_text("expected")
+    expected = re.search(r"expected (\d+) g", page.locator("#pack-message").inner_text())
+    page.fill("#weight", expected.group(1))
+    _swap(page, "#pack-panel", lambda: page.keyboard.press("Enter"))
+    expect(page.locator("#pack-message")).to_contain_text("Packed")
+    page.click("#buy-label")
+    expect(page.locator("#label-done")).to_be_visible()
+    return page.locator("#label-done").inner_text()
+
+
+@pytest.mark.browser
+def test_a_newcomer_picks_packs_and_labels_a_parcel_of_the_demo_wave(demo, page):
+    _log_in(page, demo)
+    parcels = _pick_the_first_list(page, demo)
+    assert parcels, "the finished pick list names no parcels to pack"
+    label = _pack_and_label(page, demo, parcels[0])
+    assert re.search(r"(royalmail|ups) \S+", label), label
+    response = page.goto(demo.url + f"pack/{parcels[0]}/label.pdf")
+    assert response is not None and response.status == 200
+    assert response.headers["content-type"] == "application/pdf"

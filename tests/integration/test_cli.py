@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 from typer.testing import CliRunner
@@ -75,12 +76,17 @@ def test_errors_are_precise_and_exit_non_zero():
 
 
 @pytest.mark.django_db
-def test_demo_runs_the_pipeline_and_reports_no_oversell():
+def test_demo_runs_the_pipeline_and_reports_no_oversell(settings, tmp_path):
+    settings.HOME = tmp_path  # the demo writes its cartons and rate card there
     result = invoke("demo", "--orders", "80", "--no-serve")
     assert result.exit_code == 0, result.output
     assert "oversells: 0 · ledger breaks: 0" in result.output
     assert "received → allocated: p50" in result.output
-    assert orders.list_orders().count() == 80
+    assert orders.list_orders().count() == 80 + 3  # and three orders a person must look at
+    assert orders.list_orders(status="on_hold").count() >= 3
+    assert "  picker / orchid-trolley-18  (role picker)" in result.output
+    assert re.search(r"wave wav_\w+ released: \d+ pick lists at /pick/", result.output)
+    assert {p.name for p in tmp_path.iterdir()} >= {"cartons.csv", "rates.json"}
     assert orders.list_orders(status="received").count() == 0
 
 

@@ -1,14 +1,13 @@
 """Every same-site link of the logged-in app, followed to depth 2 from the home page on the
 demo's business (small), answers 200: no page of the ops UI is a dead end or a server error."""
 
-import random
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from despatch import worker
-from despatch.services import demo, orders, tokens
+from despatch.services import tokens
+from tests.integration.demo_business import CRAWLER, demo_business  # noqa: F401 (a fixture)
 
 # links that change something when followed (none should: changes are POSTs), or leave the app
 SKIPPED = ("/logout/", "/static/")
@@ -40,21 +39,8 @@ def same_site_links(page_url: str, html: str) -> list[str]:
     return found
 
 
-@pytest.fixture
-def demo_business(db):
-    rng = random.Random(3)
-    shop = demo.seed(rng, sku_count=30, expected_orders=60)
-    worker.drain()
-    for draft in demo.orders(rng, shop, 60, prefix="CRAWL-"):
-        orders.receive_order(draft, actor=f"channel:{draft.channel}")
-    worker.drain()
-    demo.work_the_floor(rng, 0.7)
-    worker.drain()
-    tokens.ensure_user("crawler", "crawl-the-app", roles=("ops_manager",), superuser=True)
-
-
-def test_every_link_to_depth_two_answers_200(demo_business, client):
-    client.login(username="crawler", password="crawl-the-app")
+def test_every_link_to_depth_two_answers_200(demo_business, client):  # noqa: F811
+    client.login(username=CRAWLER[0], password=CRAWLER[1])
     seen, failures = {"/"}, []
     frontier = ["/"]
     for depth in range(3):  # the home page, its links, and theirs
@@ -75,10 +61,11 @@ def test_every_link_to_depth_two_answers_200(demo_business, client):
     assert len(seen) > 60, sorted(seen)  # the crawl reached the orders, not just the menu
     for page in ("/messages/", "/webhooks/", "/stock/", "/exceptions/", "/pick/", "/pack/"):
         assert page in seen
+    assert f"/pick/{demo_business.pick_lists[0]}/" in seen  # the demo's wave
 
 
-def test_a_stock_search_by_sku_or_name_answers(demo_business, client):
-    client.login(username="crawler", password="crawl-the-app")
+def test_a_stock_search_by_sku_or_name_answers(demo_business, client):  # noqa: F811
+    client.login(username=CRAWLER[0], password=CRAWLER[1])
     by_code = client.get("/stock/", {"q": "SKU-0001"})
     assert by_code.status_code == 200
     assert b"SKU-0001" in by_code.content and b"SKU-0002" not in by_code.content
@@ -91,8 +78,8 @@ def test_a_stock_search_by_sku_or_name_answers(demo_business, client):
 @pytest.mark.parametrize("page", ["/messages/", "/webhooks/"])
 @pytest.mark.parametrize("status", ["", "failed", "nonsense"])
 def test_the_message_and_webhook_logs_answer_with_any_status_filter(db, client, page, status):
-    tokens.ensure_user("crawler", "crawl-the-app", roles=("ops_manager",), superuser=True)
-    client.login(username="crawler", password="crawl-the-app")
+    tokens.ensure_user(*CRAWLER, roles=("ops_manager",), superuser=True)
+    client.login(username=CRAWLER[0], password=CRAWLER[1])
     response = client.get(page, {"status": status})
     assert response.status_code == 200
     assert b">failed</option>" in response.content

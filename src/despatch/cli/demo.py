@@ -11,8 +11,8 @@ from rich.table import Table
 from despatch.cli.common import console, err, progress_bar
 from despatch.domain.errors import DomainError
 from despatch.services import demo as business
+from despatch.services import demo_floor, reports, tokens
 from despatch.services import orders as order_service
-from despatch.services import reports, tokens
 
 DEMO_USER, DEMO_PASSWORD = "demo", "despatch-demo"
 
@@ -45,6 +45,8 @@ def demo(
     else:
         shop = business.seed(random.Random(seed), reference="demo-restock", expected_orders=orders)
     tokens.ensure_user(DEMO_USER, DEMO_PASSWORD, roles=("ops_manager",), superuser=True)
+    demo_floor.set_up_floor([code for code, *_ in business.WAREHOUSES], shop.skus)
+    users = demo_floor.role_users()
     worker.drain()
     prefix = f"D{int(time.time())}-"
     started = time.perf_counter()
@@ -57,21 +59,41 @@ def demo(
             advance(1)
             if n % 25 == 0:  # the inline worker keeps up in small batches, as a live one would
                 worker.drain()
+        for draft in demo_floor.problem_orders("shopify-uk", "GBP", shop.skus[0], prefix):
+            order_service.receive_order(draft, actor=f"channel:{draft.channel}")
         worker.drain()
     elapsed = time.perf_counter() - started
     with progress_bar("working the warehouse floor", business.allocated_shipments()) as advance:
         business.work_the_floor(rng, floor, progress=advance)
+    wave = _release_wave()
     worker.drain()
     _print_summary(orders, elapsed)
-    token = tokens.create_token(DEMO_USER, "demo")
-    console.print(
-        f"\nlog in at [bold]http://127.0.0.1:{port}/[/] as [bold]{DEMO_USER}[/] / "
-        f"[bold]{DEMO_PASSWORD}[/]\nAPI token: [bold]{token}[/]  (docs: /api/docs)"
-    )
+    if wave:
+        console.print(f"wave {wave.wave} released: {len(wave.pick_lists)} pick lists at /pick/")
+    _print_logins(port, users, tokens.create_token(DEMO_USER, "demo"))
     if sock is not None:
         _start_worker_thread()
         console.print("a worker runs inside this process: orders posted to the API move on")
         server.run("127.0.0.1", port, threads=8, workers=1, sock=sock)
+
+
+def _release_wave() -> demo_floor.Wave | None:
+    try:
+        return demo_floor.release_wave("LON", actor="user:demo-floor")
+    except DomainError as exc:  # e.g. nothing allocated is left in London
+        console.print(f"[yellow]no wave released: {exc.detail}[/]")
+        return None
+
+
+def _print_logins(port: int, users: list[tuple[str, str, str]], token: str) -> None:
+    console.print(
+        f"\nlog in at [bold]http://127.0.0.1:{port}/[/] as [bold]{DEMO_USER}[/] / "
+        f"[bold]{DEMO_PASSWORD}[/]  (every role)\nor as one role:",
+        soft_wrap=True,
+    )
+    for username, password, role in users:
+        console.print(f"  {username} / {password}  (role {role})", soft_wrap=True)
+    console.print(f"API token: [bold]{token}[/]  (docs: /api/docs)", soft_wrap=True)
 
 
 def _start_worker_thread() -> None:

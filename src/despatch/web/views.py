@@ -210,6 +210,7 @@ def pick_screen(request: HttpRequest, pick_list_id: str) -> HttpResponse:
         "task": picking.current_task(pick_list),
         "done": pick_list.tasks.exclude(status="open").count(),
         "total": pick_list.tasks.count(),
+        "parcels": sorted(set(pick_list.tasks.values_list("shipment_id", flat=True))),
         "message": message,
         "wrong": wrong,
     }
