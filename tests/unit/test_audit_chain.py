@@ -177,3 +177,23 @@ def test_a_bad_moment_names_the_field():
     with pytest.raises(ValidationFailed) as caught:
         chain.parse_moment("yesterday", "as_of")
     assert caught.value.errors[0].field == "as_of"
+
+
+def test_secrets_are_fingerprinted_at_any_depth_and_passwords_hidden():
+    shown = chain.redact(
+        {"name": "Shop", "webhook_secret": "s3cret", "settings": {"api_key": "k", "n": 1}}
+        | {"password": "hunter2", "token": ""}
+    )
+    assert shown["name"] == "Shop" and shown["settings"]["n"] == 1
+    assert shown["webhook_secret"] == chain.fingerprint("webhook_secret", "s3cret")
+    assert shown["webhook_secret"].startswith("*** sha256:") and "s3cret" not in str(shown)
+    assert shown["settings"]["api_key"].startswith("*** sha256:")
+    assert (shown["password"], shown["token"]) == ("***", "")
+
+
+def test_a_change_keeps_only_the_fields_that_differ():
+    before = {"name": "A", "weight_g": 1, "secret": "x"}
+    assert chain.changes(before, dict(before)) == (None, None)
+    assert chain.changes(before, {**before, "weight_g": 2}) == ({"weight_g": 1}, {"weight_g": 2})
+    created = chain.changes(None, before)
+    assert created[0] is None and created[1]["secret"].startswith("***")

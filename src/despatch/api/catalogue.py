@@ -112,7 +112,7 @@ def list_warehouses(request: HttpRequest) -> Any:
     auth=needs("warehouses.manage"),
 )
 def put_warehouse(request: HttpRequest, code: str, body: WarehouseIn) -> Any:
-    return catalogue.upsert_warehouse(**{**body.dict(), "code": code})
+    return catalogue.upsert_warehouse(**{**body.dict(), "code": code}, actor=actor(request))
 
 
 @router.get("skus", response=list[SkuOut], auth=needs("catalogue.read"))
@@ -132,5 +132,5 @@ def get_sku(request: HttpRequest, code: str) -> Any:
 def put_sku(request: HttpRequest, code: str, body: SkuIn) -> Any:
     data = body.dict()
     data["code"], data["flags"] = code, tuple(data["flags"])
-    catalogue.upsert_skus([catalogue.SkuRow(**data)])
+    catalogue.upsert_skus([catalogue.SkuRow(**data)], actor=actor(request))
     return catalogue.get_sku(code)

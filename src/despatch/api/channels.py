@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from despatch.api.auth import needs, public
+from despatch.api.auth import actor, needs, public
 from despatch.api.pages import Pages
 from despatch.services import catalogue, channels, listings
 
@@ -79,7 +79,7 @@ def list_channels(request: HttpRequest) -> Any:
     auth=needs("channels.manage"),
 )
 def put_channel(request: HttpRequest, code: str, body: ChannelIn) -> Any:
-    return channels.configure_channel(code=code, **body.dict())
+    return channels.configure_channel(code=code, **body.dict(), actor=actor(request))
 
 
 @router.post(

@@ -133,7 +133,7 @@ class BinIn(Schema):
     auth=needs("warehouses.manage"),
 )
 def put_layout(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
-    picking.set_layout(code, body)
+    picking.set_layout(code, body, actor=actor(request))
     return body
 
 
@@ -144,7 +144,8 @@ def put_layout(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> A
     auth=needs("warehouses.manage"),
 )
 def put_locations(request: HttpRequest, code: str, body: Body[list[BinIn]]) -> Any:
-    return {"saved": picking.set_locations(code, [(b.sku, b.location) for b in body])}
+    rows = [(b.sku, b.location) for b in body]
+    return {"saved": picking.set_locations(code, rows, actor=actor(request))}
 
 
 class PutAwayOut(Schema):

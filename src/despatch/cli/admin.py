@@ -39,7 +39,9 @@ def import_skus(
     with progress_bar(f"importing {path.name}", len(records)) as advance:
         for start in range(0, len(records), batch):
             chunk = records[start : start + batch]
-            c, u = catalogue.upsert_skus(catalogue.SkuRow(**r.__dict__) for r in chunk)
+            c, u = catalogue.upsert_skus(
+                (catalogue.SkuRow(**r.__dict__) for r in chunk), actor="cli"
+            )
             created, updated = created + c, updated + u
             advance(len(chunk))
     for e in errors:
@@ -77,7 +79,7 @@ def add_warehouse(
     """Create or update a warehouse."""
     with domain_errors():
         catalogue.upsert_warehouse(
-            code=code, name=name, time_zone=tz, country=country, priority=priority
+            code=code, name=name, time_zone=tz, country=country, priority=priority, actor="cli"
         )
     console.print(f"warehouse {code} saved")
 
@@ -92,7 +94,7 @@ def set_layout(
     from despatch.cli.picking import read_json
 
     with domain_errors():
-        layout = picking.set_layout(code, read_json(file, "--file"))
+        layout = picking.set_layout(code, read_json(file, "--file"), actor="cli")
     console.print(
         f"{code}: {len(layout.aisle_x)} aisles x {layout.bins_per_side} bins a side, "
         f"depot at ({layout.depot_x:g}, {layout.depot_y:g})"
@@ -162,7 +164,7 @@ def set_locations(
             fail(f"{file}: the header must name the columns sku and location", 2)
         rows = [((r["sku"] or "").strip(), (r["location"] or "").strip()) for r in reader]
     with domain_errors():
-        count = picking.set_locations(code, rows)
+        count = picking.set_locations(code, rows, actor="cli")
     console.print(f"{count} bins saved for {code}")
 
 

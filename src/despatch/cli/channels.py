@@ -47,6 +47,7 @@ def add(
             token=token,
             warehouses=[w.strip() for w in warehouses.split(",") if w.strip()],
             settings=settings,
+            actor="cli",
         )
     console.print(f"channel {code} ({type}) saved; webhooks go to /api/channels/{code}/webhooks")
 

@@ -46,6 +46,55 @@ def format_at(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# --- what a change looks like in the trail: before -> after, secrets redacted ---------------
+
+SECRET_WORDS = ("secret", "password", "token", "api_key", "apikey", "key_hash", "credential")
+
+
+def is_secret(key: str) -> bool:
+    return any(word in key.lower() for word in SECRET_WORDS)
+
+
+def fingerprint(key: str, value: Any) -> str:
+    """What the trail shows of a secret: ``***`` and, for a key (not a password), the first 8
+    hex digits of its SHA-256, so a change is visible and a known secret can be matched. An
+    empty secret stays empty."""
+    if value in (None, ""):
+        return ""
+    if "password" in key.lower():
+        return "***"
+    return "*** sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:8]
+
+
+def redact(value: Any, key: str = "") -> Any:
+    """``value`` with every secret (by its key, at any depth) replaced by its fingerprint."""
+    if key and is_secret(key) and not isinstance(value, dict | list):
+        return fingerprint(key, value)
+    if isinstance(value, dict):
+        return {k: redact(v, str(k)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v, key) for v in value]
+    return value
+
+
+def changes(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any] | None
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The fields that differ, before and after, redacted; (None, None) when nothing changed.
+    A creation (``before`` None) or a deletion (``after`` None) keeps every field."""
+    if before is None or after is None:
+        return (None if before is None else redact(dict(before))), (
+            None if after is None else redact(dict(after))
+        )
+    keys = [k for k in {**before, **after} if before.get(k) != after.get(k)]
+    if not keys:
+        return None, None
+    return (
+        redact({k: before.get(k) for k in keys}),
+        redact({k: after.get(k) for k in keys}),
+    )
+
+
 def parse_moment(text: str, field: str) -> datetime:
     """A date (``2026-05-01``, midnight UTC) or an ISO 8601 time (``2026-05-01T12:00Z``; UTC
     when it names no zone). A bad one is refused naming ``field``."""

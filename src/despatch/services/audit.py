@@ -57,6 +57,26 @@ class Trail:
             )
         )
 
+    def change(
+        self,
+        subject_type: str,
+        subject_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        action: str = "",
+        **detail: Any,
+    ) -> bool:
+        """Record a change of configuration: only the fields that differ, before -> after,
+        with secrets shown as fingerprints. Nothing is recorded when nothing changed."""
+        shown_before, shown_after = chain.changes(before, after)
+        if shown_before is None and shown_after is None:
+            return False
+        default = "created" if before is None else "deleted" if after is None else "changed"
+        verb = action or f"{subject_type}_{default}"
+        self.add(subject_type, subject_id, verb, before=shown_before, after=shown_after, **detail)
+        return True
+
     def save(self) -> None:
         """Append the entries to the chain: one head lock, one insert, one head update."""
         if not self.entries:
@@ -98,6 +118,17 @@ def _seal(entry: AuditEntry, seq: int, prev_hash: str) -> None:
 
 def _content(entry: AuditEntry) -> dict[str, Any]:
     return {name: getattr(entry, name) for name in chain.FIELDS}
+
+
+def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A model row's fields as plain JSON values, to compare before and after a change."""
+    out = {}
+    for name in fields:
+        value = getattr(row, name)
+        out[name] = (
+            value if value is None or isinstance(value, str | int | list | dict) else str(value)
+        )
+    return out
 
 
 def timeline(order_id: str) -> list[AuditEntry]:

@@ -82,13 +82,15 @@ def set_location(code: str, data: Any, *, actor: str) -> Warehouse:
         "costs": {str(k).upper(): str(v) for k, v in costs.items()},
     }
     with transaction.atomic():
-        updated = Warehouse.objects.filter(code=code).update(location=clean)
-        if not updated:
+        warehouse = Warehouse.objects.select_for_update().filter(code=code).first()
+        if warehouse is None:
             raise NotFound("warehouse", code)
+        before, warehouse.location = warehouse.location, clean
+        warehouse.save(update_fields=["location"])
         trail = Trail(actor)
-        trail.add("warehouse", code, "location_changed", after=clean)
+        trail.add("warehouse", code, "location_changed", before=before, after=clean)
         trail.save()
-    return Warehouse.objects.get(code=code)
+    return warehouse
 
 
 def promise_from(code: str, ready_at: datetime, service: str) -> Promise:

@@ -12,6 +12,20 @@ from django.db.models import QuerySet
 from despatch.domain.errors import FieldError, NotFound, ValidationFailed
 from despatch.integrations.channels.base import Connection
 from despatch.models import Channel, Sku, Warehouse
+from despatch.services.audit import Trail, snapshot
+
+SKU_FIELDS = ("name", "gtin", "length_mm", "width_mm", "height_mm", "weight_g", "flags")
+WAREHOUSE_FIELDS = ("name", "time_zone", "country", "priority")
+CHANNEL_FIELDS = (
+    "name",
+    "type",
+    "warehouses",
+    "active",
+    "webhook_secret",
+    "api_url",
+    "token",
+    "settings",
+)
 
 
 @dataclass(frozen=True)
@@ -26,31 +40,32 @@ class SkuRow:
     flags: tuple[str, ...] = ()
 
 
-def upsert_skus(rows: Iterable[SkuRow]) -> tuple[int, int]:
-    """Create or update SKUs by code; returns (created, updated)."""
+def upsert_skus(rows: Iterable[SkuRow], *, actor: str = "system") -> tuple[int, int]:
+    """Create or update SKUs by code; returns (created, updated). Each SKU created or changed
+    is audited with the fields that changed."""
     rows = list(rows)
+    trail = Trail(actor)
     with transaction.atomic():
-        existing = set(
-            Sku.objects.filter(code__in=[r.code for r in rows]).values_list("code", flat=True)
-        )
+        existing = {
+            sku.code: snapshot(sku, SKU_FIELDS)
+            for sku in Sku.objects.filter(code__in=[r.code for r in rows])
+        }
         for r in rows:
-            Sku.objects.update_or_create(
-                code=r.code,
-                defaults=dict(
-                    name=r.name,
-                    gtin=r.gtin,
-                    length_mm=r.length_mm,
-                    width_mm=r.width_mm,
-                    height_mm=r.height_mm,
-                    weight_g=r.weight_g,
-                    flags=list(r.flags),
-                ),
-            )
+            values = {name: getattr(r, name) for name in SKU_FIELDS} | {"flags": list(r.flags)}
+            Sku.objects.update_or_create(code=r.code, defaults=values)
+            trail.change("sku", r.code, existing.get(r.code), values)
+        trail.save()
     return len(rows) - len(existing), len(existing)
 
 
 def upsert_warehouse(
-    *, code: str, name: str, time_zone: str = "UTC", country: str = "GB", priority: int = 100
+    *,
+    code: str,
+    name: str,
+    time_zone: str = "UTC",
+    country: str = "GB",
+    priority: int = 100,
+    actor: str = "system",
 ) -> Warehouse:
     errors = []
     try:
@@ -61,24 +76,42 @@ def upsert_warehouse(
         errors.append(FieldError("code", "is required", "required"))
     if errors:
         raise ValidationFailed(errors)
-    warehouse, _ = Warehouse.objects.update_or_create(
-        code=code,
-        defaults=dict(name=name, time_zone=time_zone, country=country.upper(), priority=priority),
-    )
+    values = dict(name=name, time_zone=time_zone, country=country.upper(), priority=priority)
+    with transaction.atomic():
+        old = Warehouse.objects.select_for_update().filter(code=code).first()
+        before = snapshot(old, WAREHOUSE_FIELDS) if old else None
+        warehouse, _ = Warehouse.objects.update_or_create(code=code, defaults=values)
+        trail = Trail(actor)
+        trail.change("warehouse", code, before, values)
+        trail.save()
     return warehouse
 
 
-def upsert_channel(
-    *, code: str, name: str, type: str = "api", warehouses: list[str] | None = None
-) -> Channel:
+def check_warehouses(warehouses: list[str] | None) -> None:
     unknown = set(warehouses or []) - set(Warehouse.objects.values_list("code", flat=True))
     if unknown:
         raise ValidationFailed.single(
             "warehouses", f"unknown warehouse(s): {', '.join(sorted(unknown))}", "unknown_warehouse"
         )
-    channel, _ = Channel.objects.update_or_create(
-        code=code, defaults=dict(name=name, type=type, warehouses=list(warehouses or []))
-    )
+
+
+def upsert_channel(
+    *,
+    code: str,
+    name: str,
+    type: str = "api",
+    warehouses: list[str] | None = None,
+    actor: str = "system",
+) -> Channel:
+    check_warehouses(warehouses)
+    values = dict(name=name, type=type, warehouses=list(warehouses or []))
+    with transaction.atomic():
+        old = Channel.objects.select_for_update().filter(code=code).first()
+        before = snapshot(old, CHANNEL_FIELDS) if old else None
+        channel, _ = Channel.objects.update_or_create(code=code, defaults=values)
+        trail = Trail(actor)
+        trail.change("channel", code, before, snapshot(channel, CHANNEL_FIELDS))
+        trail.save()
     return channel
 
 

@@ -39,7 +39,7 @@ from despatch.integrations.channels import ADAPTERS, adapter_for
 from despatch.integrations.channels.base import ChannelOrder, Fulfilment
 from despatch.models import Channel, ChannelDelivery, Order, OutboxEvent, Shipment
 from despatch.services import cancellations, catalogue, leases, listings, orders, outbox
-from despatch.services.audit import Trail
+from despatch.services.audit import Trail, snapshot
 from despatch.services.catalogue import connection as connection
 from despatch.services.catalogue import get_channel as get_channel
 
@@ -418,9 +418,11 @@ def configure_channel(
     api_url: str | None = None,
     token: str | None = None,
     settings: dict[str, Any] | None = None,
+    actor: str = "system",
 ) -> Channel:
     """Create or update a channel; secrets left as None keep their stored value; ``settings``
-    keys replace the stored ones of the same name (a None value removes the key)."""
+    keys replace the stored ones of the same name (a None value removes the key). The change
+    is audited, secrets as fingerprints."""
     if type not in TYPES:
         raise ValidationFailed.single("type", f"{type!r} is not one of: {', '.join(TYPES)}", "type")
     if settings and settings.get("availability") is not None:
@@ -436,18 +438,23 @@ def configure_channel(
         if not isinstance(settings["sourcing"], dict):
             raise ValidationFailed.single("sourcing", "must be an object", "sourcing")
         read_sourcing(settings["sourcing"])
-    channel = catalogue.upsert_channel(code=code, name=name, type=type, warehouses=warehouses)
+    catalogue.check_warehouses(warehouses)
     updates: dict[str, Any] = {
         k: v
         for k, v in (("webhook_secret", webhook_secret), ("api_url", api_url), ("token", token))
         if v is not None
     }
-    if settings:
-        merged = {**channel.settings, **settings}
-        updates["settings"] = {k: v for k, v in merged.items() if v is not None}
-    if updates:
-        Channel.objects.filter(code=code).update(**updates)
-        channel.refresh_from_db()
+    with transaction.atomic():
+        old = Channel.objects.select_for_update().filter(code=code).first()
+        before = snapshot(old, catalogue.CHANNEL_FIELDS) if old else None
+        if settings:
+            merged = {**(old.settings if old else {}), **settings}
+            updates["settings"] = {k: v for k, v in merged.items() if v is not None}
+        row = dict(name=name, type=type, warehouses=list(warehouses or []), **updates)
+        channel, _ = Channel.objects.update_or_create(code=code, defaults=row)
+        trail = Trail(actor)
+        trail.change("channel", code, before, snapshot(channel, catalogue.CHANNEL_FIELDS))
+        trail.save()
     _CHANNELS.pop(code, None)
     return channel
 

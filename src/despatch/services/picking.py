@@ -74,14 +74,23 @@ def plan_routes(layout_data: Any, picks_data: Any, method: str = "best") -> list
 # --- the floor: layouts, bins, and scan-verified picking --------------------------------------
 
 
-def set_layout(warehouse_code: str, data: Any) -> Layout:
+def set_layout(warehouse_code: str, data: Any, *, actor: str = "system") -> Layout:
     layout = Layout.from_json(data)  # names every wrong key before anything is stored
-    if not Warehouse.objects.filter(code=warehouse_code).update(layout=data):
-        raise NotFound("warehouse", warehouse_code)
+    with transaction.atomic():
+        warehouse = Warehouse.objects.select_for_update().filter(code=warehouse_code).first()
+        if warehouse is None:
+            raise NotFound("warehouse", warehouse_code)
+        before, warehouse.layout = warehouse.layout, data
+        warehouse.save(update_fields=["layout"])
+        trail = Trail(actor)
+        trail.add("warehouse", warehouse_code, "layout_changed", before=before, after=data)
+        trail.save()
     return layout
 
 
-def set_locations(warehouse_code: str, rows: list[tuple[str, str]]) -> int:
+def set_locations(
+    warehouse_code: str, rows: list[tuple[str, str]], *, actor: str = "system"
+) -> int:
     """Bins from (sku, location) rows; every unknown SKU or bad location is named by row."""
     warehouse = Warehouse.objects.filter(code=warehouse_code).first()
     if warehouse is None:
@@ -99,10 +108,19 @@ def set_locations(warehouse_code: str, rows: list[tuple[str, str]]) -> int:
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
+        old = dict(
+            SkuLocation.objects.filter(warehouse=warehouse, sku_id__in=known).values_list(
+                "sku_id", "location"
+            )
+        )
         for sku, code in rows:
             SkuLocation.objects.update_or_create(
                 warehouse=warehouse, sku_id=sku, defaults={"location": code.strip()}
             )
+        new = {**old, **{sku: code.strip() for sku, code in rows}}
+        trail = Trail(actor)
+        trail.change("warehouse", warehouse_code, old, new, action="locations_changed")
+        trail.save()
     return len(rows)
 
 

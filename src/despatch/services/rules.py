@@ -55,7 +55,13 @@ def load(text: str, *, actor: str, activate: bool = False) -> RuleSetVersion:
                     created_at=timezone.now(),
                 )
                 trail = Trail(actor)
-                trail.add("rule_set", str(number), "loaded", rules=[r.id for r in rule_set.rules])
+                trail.add(
+                    "rule_set",
+                    str(number),
+                    "loaded",
+                    after={"name": rule_set.name, "checksum": checksum, "source": text},
+                    rules=[r.id for r in rule_set.rules],
+                )
                 trail.save()
             break
         except IntegrityError:  # another load took the number: read again
@@ -93,7 +99,7 @@ def deactivate(*, actor: str) -> None:
     with transaction.atomic():
         for version in RuleSetVersion.objects.filter(active=True).values_list("version", flat=True):
             trail = Trail(actor)
-            trail.add("rule_set", str(version), "deactivated")
+            trail.add("rule_set", str(version), "deactivated", before=version, after=None)
             trail.save()
         RuleSetVersion.objects.filter(active=True).update(active=False)
 

@@ -68,7 +68,8 @@ def subscribe(
             created_at=timezone.now(),
         )
         trail = Trail(actor)
-        trail.add("webhook", sub.id, "subscribed", after=sub.events, url=url)
+        shown = {"url": url, "events": sub.events, "description": sub.description}
+        trail.change("webhook", sub.id, None, shown | {"secret": sub.secret}, action="subscribed")
         trail.save()
     return sub
 
@@ -79,7 +80,14 @@ def unsubscribe(subscription_id: str, *, actor: str) -> WebhookSubscription:
         sub.active = False
         sub.save(update_fields=["active"])
         trail = Trail(actor)
-        trail.add("webhook", sub.id, "unsubscribed", url=sub.url)
+        trail.add(
+            "webhook",
+            sub.id,
+            "unsubscribed",
+            before={"active": True},
+            after={"active": False},
+            url=sub.url,
+        )
         trail.save()
     return sub
 
