@@ -153,3 +153,27 @@ def test_a_chain_rewritten_after_a_kept_anchor_fails_against_the_anchor(shop):
     assert "not the anchored hash" in result.output
     bad = runner.invoke(app, ["audit", "verify", "--anchor", "12:nothex"])
     assert bad.exit_code == 1 and "anchor" in bad.output
+
+
+def test_the_api_verifies_and_names_a_break_for_ops_managers_only(shop, client):
+    from despatch.services import tokens
+
+    traffic()
+    tokens.ensure_user("boss", "pw", roles=("ops_manager",))
+    tokens.ensure_user("pat", "pw", roles=("picker",))
+    boss = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('boss')}"}
+    picker = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('pat')}"}
+
+    head = client.get("/api/audit/head", **boss).json()
+    assert head == {"seq": audit.head().seq, "hash": audit.head().hash}
+    fine = client.get("/api/audit/verify", **boss).json()
+    assert fine["ok"] and fine["checked"] == head["seq"] and fine["broken"] is None
+    victim = AuditEntry.objects.get(seq=2)
+    sql("UPDATE despatch_auditentry SET action = 'nothing' WHERE id = %s", victim.id)
+    found = client.get("/api/audit/verify", {"anchor": f"{head['seq']}:{head['hash']}"}, **boss)
+    assert found.status_code == 200 and not found.json()["ok"]
+    assert found.json()["broken"] | {"problem": ""} == {"seq": 2, "id": victim.id, "problem": ""}
+    bad = client.get("/api/audit/verify", {"since": "soon"}, **boss)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
+    assert client.get("/api/audit/verify", **picker).status_code == 403
+    assert client.get("/api/audit/head", **picker).status_code == 403

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from despatch.api import (
+    audit,
     catalogue,
     channels,
     exceptions,
@@ -31,6 +32,7 @@ api = NinjaAPI(
 )
 problems.install(api)
 api.add_router("/orders", orders.router)
+api.add_router("/audit", audit.router)
 api.add_router("/stock", stock.router)
 api.add_router("/shipments", shipments.router)
 api.add_router("/manifests", shipments.manifest_router)
