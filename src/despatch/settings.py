@@ -29,6 +29,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "despatch.api.outage.DatabaseUnavailable",
     "despatch.api.middleware.RejectNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,6 +77,9 @@ def database_config(url: str) -> dict[str, object]:
         config["TEST"] = {"NAME": f"test_despatch_{os.getpid()}"}
     return config
 
+
+# /readyz fails when the oldest due outbox event has waited longer than this (seconds).
+READY_MAX_LAG_SECONDS = int(os.environ.get("DESPATCH_READY_MAX_LAG", "300"))
 
 DATABASE_URL = os.environ.get("DESPATCH_DATABASE_URL", f"sqlite:///{HOME / 'despatch.sqlite3'}")
 DATABASES = {"default": database_config(DATABASE_URL)}

@@ -8,6 +8,7 @@ from despatch.api import (
     channels,
     exceptions,
     orders,
+    outage,
     payments,
     picking,
     problems,
@@ -31,6 +32,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 problems.install(api)
+outage.install(api)
 api.add_router("/orders", orders.router)
 api.add_router("/audit", audit.router)
 api.add_router("/stock", stock.router)

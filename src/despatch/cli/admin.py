@@ -205,9 +205,24 @@ def create_token(username: str, name: str = typer.Option("default")) -> None:
 @outbox_app.command("status")
 @declares("outbox.manage")
 def outbox_status() -> None:
-    """Events by status."""
-    for status, n in sorted(outbox.counts().items()):
-        console.print(f"{status:8} {n}")
+    """Events by status, the lag (how long the oldest due event has waited), the dead count
+    and the oldest pending event."""
+    counts = outbox.counts()
+    for status in ("pending", "done", "dead"):
+        console.print(f"{status:8} {counts.get(status, 0)}")
+    console.print(f"lag      {outbox.lag().total_seconds():.1f} s")
+    oldest = outbox.oldest_pending()
+    if oldest is None:
+        console.print("oldest pending: none")
+        return
+    console.print(
+        f"oldest pending: #{oldest.id} {oldest.topic} {oldest.key} "
+        f"created {oldest.created_at:%Y-%m-%d %H:%M:%S}, due {oldest.available_at:%H:%M:%S}, "
+        f"attempts {oldest.attempts}",
+        markup=False,
+    )
+    if oldest.last_error:
+        console.print(f"  last error: {oldest.last_error.strip().splitlines()[-1]}", markup=False)
 
 
 @outbox_app.command("dead")

@@ -94,6 +94,26 @@ def release(worker_id: str) -> int:
     )
 
 
+def oldest_due(now: datetime | None = None) -> OutboxEvent | None:
+    """The pending event that has waited longest since it became due (the one behind the lag)."""
+    due = OutboxEvent.objects.filter(
+        status=OutboxEvent.PENDING, available_at__lte=now or timezone.now()
+    )
+    return due.order_by("available_at", "id").first()
+
+
+def lag(now: datetime | None = None) -> timedelta:
+    """How long the oldest due pending event has waited: zero when the workers keep up."""
+    now = now or timezone.now()
+    oldest = oldest_due(now)
+    return max(now - oldest.available_at, timedelta(0)) if oldest else timedelta(0)
+
+
+def oldest_pending() -> OutboxEvent | None:
+    """The first pending event in the queue, due or waiting out a retry."""
+    return OutboxEvent.objects.filter(status=OutboxEvent.PENDING).order_by("id").first()
+
+
 def counts() -> dict[str, int]:
     rows = OutboxEvent.objects.values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
