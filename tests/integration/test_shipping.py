@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from despatch.cli.app import app
 from despatch.domain import tracking_numbers
 from despatch.domain.addresses import Address
-from despatch.domain.errors import Conflict
+from despatch.domain.errors import Conflict, ValidationFailed
 from despatch.models import Order, Sku
 from despatch.services import audit, fulfillment, shipping, tokens
 from tests.integration.test_fulfillment import allocated
@@ -44,6 +44,21 @@ def test_a_label_is_the_cheapest_service_in_time_with_a_valid_number(rated):
     fulfillment.pack(shipment.id, actor="t")
     fulfillment.despatch(shipment.id, actor="t")  # keeps the label's carrier and number
     assert fulfillment.get_shipment(shipment.id).tracking_number == s.tracking_number
+
+
+def test_a_rate_card_whose_s10_country_is_no_country_is_named(rated, tmp_path, monkeypatch):
+    card = json.loads(RATES.read_text())
+    card["carriers"][0]["tracking"]["country"] = "XX"
+    (tmp_path / "rates.json").write_text(json.dumps(card))
+    monkeypatch.setenv("DESPATCH_RATES", str(tmp_path / "rates.json"))
+    order = allocated([("A", 1)])
+    (shipment,) = order.shipments.all()
+    with pytest.raises(ValidationFailed) as refused:
+        shipping.buy_label(shipment.id, actor="t")
+    (error,) = refused.value.errors
+    assert error.field == "carriers[royalmail].tracking"
+    assert error.message.endswith("XX is not an ISO 3166 country")
+    assert fulfillment.get_shipment(shipment.id).tracking_number == ""
 
 
 def test_tracking_numbers_never_repeat(rated):

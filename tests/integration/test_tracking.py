@@ -87,16 +87,72 @@ def test_warnings_are_written_for_a_person_and_files_report_each_row(despatched,
     csv_file.write_text(
         "tracking_number,status,occurred_at,location\n"
         "RR123456785GB,out for delivery,2026-11-25T07:00:00Z,Leeds DO\n"
-        "RR999999999GB,delivered,2026-11-25T07:00:00Z,\n"
+        "RR999999995GB,delivered,2026-11-25T07:00:00Z,\n"
         "RR123456785GB,delivered,2026-11-25T11:00:00Z,Leeds\n"
+        "rr 999 999 999 gb,delivered,2026-11-25T07:00:00Z,\n"
     )
     result = CliRunner().invoke(
         app, ["shipping", "tracking-import", str(csv_file), "--carrier", "royalmail"]
     )
     assert result.exit_code == 1
     assert "row 2: out_for_delivery" in result.output
-    assert "row 3: error: tracking number 'RR999999999GB' does not exist" in result.output
+    assert "row 3: error: tracking number 'RR999999995GB' does not exist" in result.output
     assert "row 4: delivered" in result.output
+    wrong = "row 5: error: tracking_number: 'RR999999999GB': check digit should be 5"
+    assert wrong in result.output
     assert orders.get_order(order.id).status == "delivered"
     case.refresh_from_db()
     assert (case.status, case.resolution, case.note) == ("resolved", "auto", "delivered")
+
+
+def test_incoming_numbers_are_normalised_and_checked_before_anything_is_recorded(
+    despatched, client
+):
+    _, shipment = despatched
+    event = {"status": "in transit", "occurred_at": "2026-11-24T10:15:00Z"}
+    written = post(client, {"events": [{**event, "tracking_number": "rr 123-456-785 gb"}]})
+    assert written.status_code == 200, written.content
+    assert written.json()[0]["shipment_id"] == shipment.id
+    events = [
+        {**event, "tracking_number": "RR123456786GB"},
+        {**event, "tracking_number": "RB123456785XX"},
+        {**event, "tracking_number": "RR123456785GB", "status": "delivered"},
+    ]
+    refused = post(client, {"events": events})
+    assert refused.status_code == 422
+    assert {e["field"]: e["message"] for e in refused.json()["errors"]} == {
+        "events[0].tracking_number": "'RR123456786GB': check digit should be 5",
+        "events[1].tracking_number": "'RB123456785XX': XX is not an ISO 3166 country",
+    }
+    assert fulfillment.get_shipment(shipment.id).tracking.count() == 1  # nothing of the batch
+
+
+def test_check_tracking_names_the_scheme_and_why_a_number_is_wrong():
+    runner = CliRunner()
+    good = ["3318810025", "9400 1112 0108 0805 4830 16", "0414-4176-0228-964", "986578788855"]
+    result = runner.invoke(app, ["shipping", "check-tracking", *good, "1z5r89390357567127"])
+    assert result.exit_code == 0, result.output
+    for line in (
+        "3318810025: dhl_express, valid",
+        "9400111201080805483016: usps_impb, valid",
+        "041441760228964: fedex_ground, valid",
+        "986578788855: fedex_express, valid",
+        "1Z5R89390357567127: ups, valid",
+    ):
+        assert line in result.output
+    bad = runner.invoke(app, ["shipping", "check-tracking", "RB123456785XX", "--json"])
+    assert bad.exit_code == 1
+    assert json.loads(bad.output) == [
+        {
+            "number": "RB123456785XX",
+            "scheme": "s10",
+            "valid": False,
+            "reason": "XX is not an ISO 3166 country",
+            "name": "UPU S10 postal item",
+        }
+    ]
+    wrong = runner.invoke(app, ["shipping", "check-tracking", "--carrier", "fedex", "3318810025"])
+    assert wrong.exit_code == 1
+    assert "invalid: a DHL Express waybill number, not FedEx Express or FedEx Ground" in (
+        wrong.output
+    )

@@ -12,7 +12,6 @@ from rich.table import Table
 
 from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
-from despatch.domain import tracking_numbers
 from despatch.domain.rates import Parcel, shop
 from despatch.services import cancellations, manifests, shipping, tracking
 
@@ -104,15 +103,26 @@ def label(
 
 @app.command("check-tracking")
 @declares("shipping.work")
-def check_tracking(numbers: list[str]) -> None:
-    """Say which scheme each tracking number follows and whether its check digit is right."""
-    bad = 0
-    for number in numbers:
-        result = tracking_numbers.check(number)
-        verdict = "valid" if result.valid else f"invalid: {result.reason}"
-        console.print(f"{result.number}: {result.scheme}, {verdict}")
-        bad += not result.valid
-    if bad:
+def check_tracking(
+    numbers: list[str] = typer.Argument(..., help="tracking numbers (spaces and hyphens allowed)"),
+    carrier: str = typer.Option(
+        "", "--carrier", help="dhl, fedex, usps or ups: only that carrier's schemes"
+    ),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """Say which scheme each tracking number follows (DHL Express, FedEx Express or Ground,
+    USPS IMpb, UPS 1Z, UPU S10) and whether its check digit (and an S10 number's country) is
+    right. Exits 1 when any number is wrong, naming why."""
+    results = [tracking.check_number(number, carrier) for number in numbers]
+    if as_json:
+        print(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        for result in results:
+            verdict = "valid" if result.valid else f"invalid: {result.reason}"
+            console.print(
+                f"{result.number}: {result.scheme}, {verdict}", highlight=False, soft_wrap=True
+            )
+    if not all(r.valid for r in results):
         raise typer.Exit(1)
 
 

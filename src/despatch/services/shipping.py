@@ -30,7 +30,7 @@ from despatch.domain.rates import Parcel, Service, Shopping, read_rate_card, sho
 from despatch.domain.shipments import ShipmentStatus
 from despatch.integrations import labels
 from despatch.models import Shipment, Sku, TrackingSerial
-from despatch.services import outbox
+from despatch.services import outbox, tracking
 from despatch.services.audit import Trail
 from despatch.services.fulfillment import lock_shipment
 
@@ -67,20 +67,25 @@ def next_serial(name: str) -> int:
 
 
 def issue_tracking_number(service: Service) -> str:
-    """The carrier's next number in its scheme (``tracking`` in the rate card)."""
+    """The carrier's next number in its scheme (``tracking`` in the rate card), checked as an
+    incoming number would be: an S10 country that is no country is named."""
     scheme = service.tracking.get("scheme", "")
+    where = f"carriers[{service.carrier}].tracking"
+    if scheme not in ("s10", "ups"):
+        raise ValidationFailed.single(f"{where}.scheme", f"{scheme!r} is not s10 or ups")
     serial = next_serial(f"{service.carrier}:{scheme}")
     if scheme == "s10":
-        return tracking_numbers.s10(
+        number = tracking_numbers.s10(
             service.tracking.get("service", "RR"), serial, service.tracking.get("country", "GB")
         )
-    if scheme == "ups":
-        return tracking_numbers.ups(
+    else:
+        number = tracking_numbers.ups(
             service.tracking.get("shipper", "000000"), service.tracking.get("service", "01"), serial
         )
-    raise ValidationFailed.single(
-        f"carriers[{service.carrier}].tracking.scheme", f"{scheme!r} is not s10 or ups"
-    )
+    checked = tracking.check_number(number)
+    if not checked.valid:
+        raise ValidationFailed.single(where, f"{number}: {checked.reason}", "invalid_tracking")
+    return number
 
 
 def parcel_of(shipment: Shipment, extra_weight_g: int = 0) -> Parcel:

@@ -18,12 +18,14 @@ from datetime import date, datetime
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from despatch.domain import tracking_numbers
 from despatch.domain.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
 from despatch.domain.shipments import ShipmentStatus
 from despatch.domain.signatures import hex_hmac_matches, secret_variable
 from despatch.domain.tracking import WARNINGS, TrackingStatus, normalise
+from despatch.integrations.regions import country_codes
 from despatch.models import Shipment, TrackingEvent
 from despatch.services import exceptions, fulfillment, outbox
 from despatch.services.audit import Trail
@@ -40,6 +42,28 @@ def verify(carrier: str, body: bytes, signature: str) -> None:
     """Hex HMAC-SHA256 of the raw body with the carrier's secret."""
     if not hex_hmac_matches(secret_for(carrier), body, signature):
         raise Unauthorized(f"the signature does not match {carrier}'s tracking secret")
+
+
+def check_number(number: str, carrier: str = "") -> tracking_numbers.TrackingCheck:
+    """The scheme of a tracking number and whether it is right (S10 countries looked up)."""
+    return tracking_numbers.check(number, carrier, country_codes())
+
+
+def number_problem(number: str, carrier: str, where: str) -> FieldError | None:
+    """Why an incoming number cannot be right: a known scheme with a wrong check digit or
+    country, or no scheme of a carrier whose schemes are known. Other carriers' own formats
+    pass."""
+    found = check_number(number, carrier)
+    known_carrier = carrier.strip().lower() in tracking_numbers.CARRIER_SCHEMES
+    if found.valid or (found.scheme == "unknown" and not known_carrier and found.number):
+        return None
+    return FieldError(where, f"{found.number or number!r}: {found.reason}", "invalid_tracking")
+
+
+def find_shipment(number: str) -> Shipment | None:
+    """The shipment of a tracking number, written any way (spaces, hyphens, lower case)."""
+    forms = {number.strip().upper(), tracking_numbers.normalise(number)}
+    return Shipment.objects.filter(tracking_number__in=forms).first()
 
 
 @dataclass(frozen=True)
@@ -59,8 +83,11 @@ def record(
     source: str = "webhook",
 ) -> Recorded:
     code = normalise(status)
-    shipment = Shipment.objects.filter(tracking_number=tracking_number.strip().upper()).first()
+    shipment = find_shipment(tracking_number)
     if shipment is None:
+        problem = number_problem(tracking_number, carrier, "tracking_number")
+        if problem:
+            raise ValidationFailed([problem])
         raise NotFound("tracking number", tracking_number)
     try:
         with transaction.atomic():
@@ -207,6 +234,11 @@ def record_payload(carrier: str, payload: object) -> list[Recorded]:
             errors.append(FieldError(where, "expected an object"))
             continue
         status = str(event.get("status") or "")
+        number = str(event.get("tracking_number") or "")
+        if find_shipment(number) is None and (
+            problem := number_problem(number, carrier, f"{where}.tracking_number")
+        ):
+            errors.append(problem)
         try:
             normalise(status, f"{where}.status")
         except ValidationFailed as exc:
@@ -216,9 +248,7 @@ def record_payload(carrier: str, payload: object) -> list[Recorded]:
         except ValidationFailed as exc:
             errors += exc.errors
             continue
-        parsed.append(
-            (str(event.get("tracking_number") or ""), status, at, str(event.get("location") or ""))
-        )
+        parsed.append((number, status, at, str(event.get("location") or "")))
     if errors:
         raise ValidationFailed(errors)
     return [record(carrier, number, raw, at, location=place) for number, raw, at, place in parsed]
