@@ -1,7 +1,7 @@
 from django.urls import include, path
 
-from despatch.api import health
 from despatch.api.app import api
+from despatch.web import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),

@@ -10,27 +10,31 @@ from datetime import timedelta
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
-from despatch.api.problems import problem
 from despatch.services import health
+from despatch.web.access import public
 
 
+@public("says only that the process answers")
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
+@public("names its checks and whether they pass, nothing of the data or the database")
 def readyz(request: HttpRequest) -> HttpResponse:
     checks = health.readiness(timedelta(seconds=settings.READY_MAX_LAG_SECONDS))
     body = {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}
     failing = [c for c in checks if not c.ok]
     if not failing:
         return JsonResponse({"status": "ready", "checks": body})
-    response = problem(
-        503,
-        "not_ready",
-        "Not ready",
-        "; ".join(f"{c.name}: {c.detail}" for c in failing),
-        failing=[c.name for c in failing],
-        checks=body,
-    )
+    problem = {
+        "type": "https://despatch.dev/problems/not_ready",
+        "title": "Not ready",
+        "status": 503,
+        "detail": "; ".join(f"{c.name}: {c.detail}" for c in failing),
+        "code": "not_ready",
+        "failing": [c.name for c in failing],
+        "checks": body,
+    }
+    response = JsonResponse(problem, status=503, content_type="application/problem+json")
     response["Retry-After"] = "5"
     return response
