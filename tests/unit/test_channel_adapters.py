@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from despatch.domain.money import Money
 from despatch.domain.orders import PaymentStatus
 from despatch.integrations.channels import shopify, woocommerce
-from despatch.integrations.channels.base import lines_for_total, sign_base64
+from despatch.integrations.channels.base import line_for_total, sign_base64
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "channels"
 
@@ -91,10 +91,9 @@ def test_signatures_are_checked_against_the_raw_body():
 def test_woocommerce_order_reconciles_with_fees_coupons_and_an_uneven_line():
     parsed = woocommerce.parse(load("woocommerce_order.json"), "woo-fr")
     d = parsed.draft
-    assert [(li.sku, li.quantity, li.unit_price.amount) for li in d.lines] == [
-        ("SKU-0001", 1, Decimal("3.34")),
-        ("SKU-0001", 2, Decimal("3.33")),
-        ("SKU-0002", 1, Decimal("15.50")),
+    assert [(li.sku, li.quantity, li.unit_price.amount, li.total.amount) for li in d.lines] == [
+        ("SKU-0001", 3, Decimal("3.33"), Decimal("10.00")),
+        ("SKU-0002", 1, Decimal("15.50"), Decimal("15.50")),
     ]
     assert d.fee_total == Money(Decimal("2.00"), "EUR")
     assert d.total == parsed.platform_total == Money(Decimal("37.13"), "EUR")
@@ -108,11 +107,11 @@ def test_woocommerce_order_reconciles_with_fees_coupons_and_an_uneven_line():
 
 
 @given(st.integers(0, 10**7), st.integers(1, 50))
-def test_a_line_total_always_survives_being_split_into_unit_prices(minor, quantity):
+def test_a_line_known_by_its_total_stays_one_line_with_its_exact_total(minor, quantity):
     total = Money.from_minor(minor, "EUR")
-    lines = lines_for_total("X", quantity, total, "x")
-    assert sum(li.quantity for li in lines) == quantity and len(lines) <= 2
-    assert sum((li.unit_price * li.quantity).minor for li in lines) == total.minor
+    line = line_for_total("X", quantity, total, "x", 42)
+    assert line.quantity == quantity and line.total == total and line.external_line_id == "42"
+    assert abs((line.unit_price * quantity - total).minor) <= quantity
 
 
 def test_ebay_order_reconciles_and_keeps_the_buyers_details():
@@ -177,13 +176,14 @@ def test_bigcommerce_order_reconciles_and_reads_rfc2822_dates_and_4_decimal_mone
     parsed = bigcommerce.parse(load("bigcommerce_order.json"), "bc")
     d = parsed.draft
     assert (d.external_id, d.currency, d.requested_service) == ("250", "GBP", "DHL Paket")
+    # read with tax in each amount: total_inc_tax is after the discount and the coupon
     assert [(li.sku, li.quantity, li.unit_price.amount) for li in d.lines] == [
-        ("SKU-0001", 2, Decimal("12.00")),
-        ("SKU-0002", 1, Decimal("15.50")),
+        ("SKU-0001", 2, Decimal("14.40")),
+        ("SKU-0002", 1, Decimal("18.60")),
     ]
-    assert d.discount_total == Money(Decimal("3.50"), "GBP")
-    assert d.fee_total == Money(Decimal("1.00"), "GBP")
-    assert d.total == parsed.platform_total == Money(Decimal("50.40"), "GBP")
+    assert d.discount_total == Money(Decimal("3.50"), "GBP") and d.taxes_included
+    assert d.fee_total == Money(Decimal("1.20"), "GBP")
+    assert d.total == parsed.platform_total == Money(Decimal("51.10"), "GBP")
     assert parsed.updated_at.isoformat() == "2026-11-20T09:20:41+00:00"
     address = d.shipping_address
     assert (address.name, address.company) == ("Jürgen Müller-Lüdenscheidt", "Bäckerei Müller")

@@ -26,6 +26,7 @@ class Kind(StrEnum):
     OVERSOLD = "oversold"
     COMPLIANCE = "compliance"
     NO_ROUTE = "no_route"
+    TOTAL_MISMATCH = "total_mismatch"  # the platform's total differs from the order's parts
     MANUAL = "manual"
     SHORT_PICK = "short_pick"
     WEIGHT_MISMATCH = "weight_mismatch"
@@ -56,6 +57,7 @@ ORDER_HOLDS = frozenset(
         Kind.OVERSOLD,
         Kind.COMPLIANCE,
         Kind.NO_ROUTE,
+        Kind.TOTAL_MISMATCH,
         Kind.MANUAL,
     }
 )
@@ -106,6 +108,9 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
         "compliance", "group:compliance", 2, timedelta(hours=8), _MANAGERS, _HOLD
     ),
     Kind.NO_ROUTE: Policy("stock", "group:order-ops", 2, timedelta(hours=4), _MANAGERS, _HOLD),
+    Kind.TOTAL_MISMATCH: Policy(
+        "finance", "group:finance", 2, timedelta(hours=8), _MANAGERS, _HOLD
+    ),
     Kind.MANUAL: Policy("manual", "group:order-ops", 3, timedelta(hours=24), _MANAGERS, _HOLD),
     Kind.SHORT_PICK: Policy(
         "floor",

@@ -155,6 +155,7 @@ class HoldReason(StrEnum):
     FRAUD_REVIEW = "fraud_review"  # the fraud rules scored it at or above the threshold
     COMPLIANCE = "compliance"  # a rule: restricted goods, destination, export
     NO_ROUTE = "no_route"  # rules left no warehouse that may ship it
+    TOTAL_MISMATCH = "total_mismatch"  # the platform's total differs from its parts
     MANUAL = "manual"
 
 
@@ -164,6 +165,12 @@ class LineDraft:
     quantity: int
     unit_price: Money
     name: str = ""
+    line_total: Money | None = None  # exact, when the platform states the line by its total
+    external_line_id: str = ""  # the platform's own ID of the line, for write-back
+
+    @property
+    def total(self) -> Money:
+        return self.line_total if self.line_total is not None else self.unit_price * self.quantity
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,7 @@ class OrderDraft:
     fee_total: Money | None = None
     taxes_included: bool = True
     presentment_total: Money | None = None  # what the shopper saw, when another currency
+    stated_total: Money | None = None  # the platform's own grand total (what was paid)
     extra: dict[str, str] = field(default_factory=dict)
     customer_tags: tuple[str, ...] = ()  # as the channel knows the customer (VIP, wholesale)
 
@@ -223,7 +231,7 @@ class OrderDraft:
         """Lines less discounts, plus shipping and fees, plus tax unless prices include it."""
         amount = Money.zero(self.currency)
         for line in self.lines:
-            amount = amount + line.unit_price * line.quantity
+            amount = amount + line.total
         amount = amount - self._amount(self.discount_total) + self._amount(self.shipping_price)
         amount = amount + self._amount(self.fee_total)
         return amount if self.taxes_included else amount + self._amount(self.tax_total)

@@ -15,7 +15,18 @@ class Order(models.Model):
         max_length=24, choices=[(s.value, s.value) for s in PaymentStatus]
     )
     currency = models.CharField(max_length=3)
-    total_amount = models.DecimalField(max_digits=18, decimal_places=4)
+    total_amount = models.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        help_text="what the customer paid, as the platform states it",
+    )
+    computed_total = models.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="the order's parts added up, when the platform states a total to check",
+    )
     shipping_amount = models.DecimalField(max_digits=18, decimal_places=4, default=0)
     discount_amount = models.DecimalField(max_digits=18, decimal_places=4, default=0)
     tax_amount = models.DecimalField(max_digits=18, decimal_places=4, default=0)
@@ -70,6 +81,16 @@ class OrderLine(models.Model):
     name = models.CharField(max_length=300, blank=True, default="")
     quantity = models.PositiveIntegerField()
     unit_price = models.DecimalField(max_digits=18, decimal_places=4)
+    line_total = models.DecimalField(
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="exact, when the platform gives the line by its total (18.33 for 2)",
+    )
+    external_line_id = models.CharField(
+        max_length=64, blank=True, default="", help_text="the platform's own ID of the line"
+    )
     backordered = models.PositiveIntegerField(default=0)
     cancelled = models.PositiveIntegerField(default=0, help_text="units cancelled before picking")
 

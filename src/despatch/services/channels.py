@@ -12,7 +12,7 @@ import json
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import ModuleType
 from typing import Any
@@ -273,7 +273,7 @@ def _settle(
 
 def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order]:
     """Create the order, or bring the stored one up to date; returns (outcome, order)."""
-    draft = parsed.draft
+    draft = replace(parsed.draft, stated_total=parsed.platform_total)
     existing = Order.objects.filter(channel=draft.channel, external_id=draft.external_id).first()
     if existing is None:
         try:
@@ -288,7 +288,9 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
                 orders.mark_fulfilled_by_channel(
                     order.id, actor=actor, reason="fulfilled_by_channel"
                 )
+                orders.check_total(order.id, draft, actor=actor, hold=False)
                 return "created_fulfilled_by_channel", order
+            orders.check_total(order.id, draft, actor=actor)
             outcome = _update(order, parsed, actor, new=True)
             return (
                 "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"

@@ -4,8 +4,11 @@ A payload is ``{"order": <getOrder response>, "items": [<getOrderItems response>
 (each response as the API returns it, with its ``payload``); pages follow ``NextToken``.
 ``FulfillmentChannel`` AFN orders are Amazon's to ship: recorded, never fulfilled here.
 ``Pending`` orders (payment not yet authorised) wait on hold until an update says otherwise.
-``ItemPrice`` and ``ShippingPrice`` are line totals; the order reconciles as
-items + shipping + item and shipping tax - promotion and shipping discounts = ``OrderTotal``.
+``ItemPrice`` and ``ShippingPrice`` are line totals (price x quantity). Where the marketplace
+quotes prices with VAT (UK, EU and the rest), they already contain ``ItemTax`` and
+``ShippingTax``; only where it quotes prices without tax (US, CA: :data:`TAX_ON_TOP`) is the
+tax added on top. The order reconciles as items + shipping - shipping discount - promotion
+discount + COD fee (+ item and shipping tax on US/CA marketplaces) = ``OrderTotal``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from despatch.integrations.channels.base import (
     Connection,
     StockUpdate,
     keyed_money,
-    lines_for_total,
+    line_for_total,
     no_delivery_ids,
     no_webhooks,
     phone,
@@ -49,6 +52,10 @@ PAYMENT = {
     "Canceled": PaymentStatus.VOIDED,
     "Unfulfillable": PaymentStatus.PAID,
 }
+
+# Marketplaces that quote prices without tax (Amazon.com, Amazon.ca): tax comes on top.
+TAX_ON_TOP = frozenset({"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"})
+TAX_ON_TOP_CURRENCIES = frozenset({"USD", "CAD"})  # when the order names no marketplace
 
 verify = no_webhooks
 delivery = no_delivery_ids
@@ -92,6 +99,21 @@ def _items(pages: list[dict[str, Any]], order_id: str) -> list[dict[str, Any]]:
     return items
 
 
+def _lines(items: list[dict[str, Any]], currency: str) -> list[LineDraft]:
+    lines: list[LineDraft] = []
+    for i, item in enumerate(items):
+        where = f"items.OrderItems[{i}]"
+        count = quantity(item.get("QuantityOrdered"), f"{where}.QuantityOrdered", minimum=0)
+        if count == 0:  # a cancelled line: nothing to ship
+            continue
+        price = _money(item.get("ItemPrice"), currency, f"{where}.ItemPrice")
+        sku = (item.get("SellerSKU") or "").strip()
+        lines.append(
+            line_for_total(sku, count, price, item.get("Title") or "", item.get("OrderItemId"))
+        )
+    return lines
+
+
 def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     order = (require(payload, "order").get("payload")) or {}
     order_id = str(require(order, "AmazonOrderId", "order.payload."))
@@ -107,17 +129,9 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     def sum_of(field: str) -> Money:
         return total([_money(i.get(field), currency, f"items.{field}") for i in items], currency)
 
-    lines: list[LineDraft] = []
-    for i, item in enumerate(items):
-        count = quantity(
-            item.get("QuantityOrdered"), f"items.OrderItems[{i}].QuantityOrdered", minimum=0
-        )
-        if count == 0:  # a cancelled line: nothing to ship
-            continue
-        price = _money(item.get("ItemPrice"), currency, f"items.OrderItems[{i}].ItemPrice")
-        lines += lines_for_total(
-            (item.get("SellerSKU") or "").strip(), count, price, item.get("Title") or ""
-        )
+    lines = _lines(items, currency)
+    marketplace = str(order.get("MarketplaceId") or "")
+    tax_on_top = marketplace in TAX_ON_TOP if marketplace else currency in TAX_ON_TOP_CURRENCIES
     status = str(order.get("OrderStatus") or "Unshipped")
     payment = PAYMENT.get(status, PaymentStatus.PENDING)
     buyer = order.get("BuyerInfo") or {}
@@ -134,9 +148,10 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         requested_service=order.get("ShipServiceLevel") or "standard",
         shipping_price=sum_of("ShippingPrice") - sum_of("ShippingDiscount"),
         discount_total=sum_of("PromotionDiscount"),
+        fee_total=sum_of("CODFee") - sum_of("CODFeeDiscount"),
         tax_total=sum_of("ItemTax") + sum_of("ShippingTax"),
-        taxes_included=False,
-        extra={"marketplace": str(order.get("MarketplaceId") or "")},
+        taxes_included=not tax_on_top,
+        extra={"marketplace": marketplace},
     )
     return ChannelOrder(
         draft=draft,

@@ -139,16 +139,15 @@ def require(payload: Mapping[str, Any], key: str, where: str = "") -> Any:
     return value
 
 
-def lines_for_total(sku: str, quantity: int, line_total: Money, name: str) -> list[LineDraft]:
-    """Unit prices for a line known by its total: one line when it divides evenly, else two
-    lines (some units a minor unit dearer) so the line total stays exact to the cent."""
-    units = line_total.allocate([1] * quantity)
-    prices: dict[Money, int] = {}
-    for unit in units:
-        prices[unit] = prices.get(unit, 0) + 1
-    return [
-        LineDraft(sku, count, price, name) for price, count in sorted(prices.items(), reverse=True)
-    ]
+def line_for_total(
+    sku: str, quantity: int, line_total: Money, name: str, line_id: Any = ""
+) -> LineDraft:
+    """A line the platform states by its total (18.33 for 2 units) stays one line: the unit
+    price is the total divided (rounded to the minor unit, for display) and the exact line total
+    is kept when it does not divide evenly. ``line_id`` is the platform's ID of the line."""
+    unit = Money(line_total.amount / quantity, line_total.currency)
+    exact = None if unit * quantity == line_total else line_total
+    return LineDraft(sku, quantity, unit, name, exact, str(line_id or ""))
 
 
 def timestamp(value: Any, where: str, *, naive_is_utc: bool = True) -> datetime | None:

@@ -10,9 +10,14 @@ then fetches ``/v2/orders/{id}``, ``/v2/orders/{id}/products`` and
 header ``X-Auth-Token``).
 
 An exported or fetched order is ``{"order": {...}, "products": [...], "shipping_addresses":
-[...]}``. Money comes as 4-decimal strings, dates as RFC 2822. Prices are taken without tax:
-the order reconciles as sum(product ``total_ex_tax``) - ``discount_amount`` -
-``coupon_discount`` + ``shipping_cost_ex_tax`` + handling and wrapping ex tax + ``total_tax`` =
+[...]}``. Money comes as 4-decimal strings, dates as RFC 2822.
+
+Amounts are in the transactional currency ``default_currency_code`` (what the shopper pays
+in); ``currency_code`` is only the display currency, and the display total is ``total_inc_tax
+x currency_exchange_rate`` (kept as the presentment figure). ``total_inc_tax`` is what was
+paid, already after ``discount_amount`` and ``coupon_discount``; the order is read with tax in
+each amount, so it reconciles as sum(product ``total_inc_tax``) + ``shipping_cost_inc_tax`` +
+handling and wrapping with tax + fees with tax - ``discount_amount`` - ``coupon_discount`` =
 ``total_inc_tax``.
 """
 
@@ -21,13 +26,14 @@ from __future__ import annotations
 import hmac
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import DomainError, ValidationFailed
-from despatch.domain.money import Money
+from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
@@ -36,7 +42,7 @@ from despatch.integrations.channels.base import (
     Delivery,
     Refund,
     StockUpdate,
-    lines_for_total,
+    line_for_total,
     money,
     phone,
     quantity,
@@ -114,11 +120,34 @@ def _lines(products: list[dict[str, Any]], currency: str) -> list[LineDraft]:
     for i, item in enumerate(products):
         where = f"products[{i}]"
         count = quantity(item.get("quantity"), f"{where}.quantity")
-        line_total = money(item.get("total_ex_tax"), currency, f"{where}.total_ex_tax")
-        lines += lines_for_total(
-            (item.get("sku") or "").strip(), count, line_total, item.get("name") or ""
-        )
+        line_total = money(item.get("total_inc_tax"), currency, f"{where}.total_inc_tax")
+        sku = (item.get("sku") or "").strip()
+        lines.append(line_for_total(sku, count, line_total, item.get("name") or "", item.get("id")))
     return lines
+
+
+def _fees(order: dict[str, Any], currency: str) -> Money:
+    fees: list[dict[str, Any]] = order.get("fees") or []
+    return total(
+        [
+            money(f.get("cost_inc_tax"), currency, f"order.fees[{i}].cost_inc_tax")
+            for i, f in enumerate(fees)
+        ],
+        currency,
+    )
+
+
+def _presentment(order: dict[str, Any], currency: str) -> Money | None:
+    """The display currency's total, when the shopper saw another currency."""
+    shown = str(order.get("currency_code") or "").upper()
+    if not shown or shown == currency:
+        return None
+    try:
+        rate = Decimal(str(order.get("currency_exchange_rate") or 1))
+    except InvalidOperation:
+        raise ValidationFailed.single("order.currency_exchange_rate", "is not a number") from None
+    paid = money(order.get("total_inc_tax"), currency, "order.total_inc_tax")
+    return money(paid.amount * rate, shown, "order.currency_code")
 
 
 def _refunds(
@@ -142,9 +171,9 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     order = require(payload, "order")
     if not isinstance(order, dict):
         raise ValidationFailed.single("order", "expected the V2 order object")
-    currency = str(order.get("currency_code") or order.get("default_currency_code") or "").upper()
+    currency = str(order.get("default_currency_code") or order.get("currency_code") or "").upper()
     if not currency:
-        raise ValidationFailed.single("order.currency_code", "is required", "required")
+        raise ValidationFailed.single("order.default_currency_code", "is required", "required")
     products = require(payload, "products")
     if not isinstance(products, list):
         raise ValidationFailed.single("products", "expected the order's products (a list)")
@@ -173,11 +202,14 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         requested_service=(ship_to.get("shipping_method") or "standard")
         if addresses
         else "standard",
-        shipping_price=part("shipping_cost_ex_tax"),
+        shipping_price=part("shipping_cost_inc_tax"),
         discount_total=part("discount_amount") + part("coupon_discount"),
         tax_total=part("total_tax"),
-        fee_total=part("handling_cost_ex_tax") + part("wrapping_cost_ex_tax"),
-        taxes_included=False,
+        fee_total=part("handling_cost_inc_tax")
+        + part("wrapping_cost_inc_tax")
+        + _fees(order, currency),
+        taxes_included=True,
+        presentment_total=_presentment(order, currency),
         extra={"customer_message": str(order.get("customer_message") or "")},
     )
     return ChannelOrder(

@@ -1,9 +1,12 @@
 """eBay: the Sell Fulfillment API v1 order (``getOrder``, and each order of ``getOrders``).
 
 eBay sends no order webhooks here: orders come by file import (and, later, by pulling). Line
-``lineItemCost`` is the line total before discounts; ``appliedPromotions`` carry line discounts.
-The order reconciles as ``pricingSummary``: priceSubtotal + priceDiscount (negative) +
-deliveryCost + deliveryDiscount (negative) + fee + adjustment + tax = total. The address is
+``lineItemCost`` is the line total before discounts (unit price x quantity); its
+``appliedPromotions`` carry the line's discounts as positive ``discountAmount``s, and the
+line's own ``total`` is already net of them (and holds its delivery cost and tax). The order
+reconciles as ``pricingSummary``: sum(``lineItemCost``) - promotions (or the negative
+``priceDiscount``) + ``deliveryCost`` + ``deliveryDiscount`` (negative) + ``fee`` +
+``adjustment`` + ``tax`` = ``total``, what the buyer paid. The address is
 ``fulfillmentStartInstructions[0].shippingStep.shipTo``.
 """
 
@@ -25,7 +28,7 @@ from despatch.integrations.channels.base import (
     Refund,
     StockUpdate,
     keyed_money,
-    lines_for_total,
+    line_for_total,
     no_delivery_ids,
     no_webhooks,
     phone,
@@ -77,22 +80,32 @@ def _ship_to(payload: dict[str, Any]) -> Address:
 
 
 def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Money]:
+    """The lines at ``lineItemCost``, and their promotions added up (a positive amount)."""
     lines: list[LineDraft] = []
     discounts: list[Money] = []
     for i, item in enumerate(require(payload, "lineItems")):
         where = f"lineItems[{i}]"
         count = quantity(item.get("quantity"), f"{where}.quantity")
         cost = _amount(item.get("lineItemCost"), currency, f"{where}.lineItemCost")
-        lines += lines_for_total(
-            (item.get("sku") or "").strip(), count, cost, item.get("title") or ""
+        sku = (item.get("sku") or "").strip()
+        lines.append(
+            line_for_total(sku, count, cost, item.get("title") or "", item.get("lineItemId"))
         )
         discounts += [
-            -_amount(
-                p.get("discountAmount"), currency, f"{where}.appliedPromotions[{j}].discountAmount"
+            abs_money(
+                _amount(
+                    p.get("discountAmount"),
+                    currency,
+                    f"{where}.appliedPromotions[{j}].discountAmount",
+                )
             )
             for j, p in enumerate(item.get("appliedPromotions") or [])
         ]
     return lines, total(discounts, currency)
+
+
+def abs_money(amount: Money) -> Money:
+    return -amount if amount.amount < 0 else amount
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
@@ -116,8 +129,8 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     def part(name: str) -> Money:
         return _amount(summary.get(name), currency, f"pricingSummary.{name}")
 
-    # priceDiscount covers the line promotions; take the order figure, which is what was paid.
-    discount = -part("priceDiscount") if summary.get("priceDiscount") else line_discounts
+    # priceDiscount (negative) covers the line promotions and any order discount.
+    discount = abs_money(part("priceDiscount")) if summary.get("priceDiscount") else line_discounts
     shipping = part("deliveryCost") + part("deliveryDiscount")
     payment = PAYMENT.get(str(payload.get("orderPaymentStatus") or "PAID"), PaymentStatus.PENDING)
     address = _ship_to(payload)

@@ -5,9 +5,13 @@ app's client secret. ``X-Shopify-Webhook-Id`` names the delivery (retries repeat
 ``X-Shopify-Event-Id`` names the event (several subscriptions may deliver one event).
 
 Money comes as strings in the shop's currency (``currency``); ``*_set`` objects carry the
-shop and presentment amounts. An order reconciles as: sum(price x quantity) - line discount
-allocations + shipping lines' discounted prices + total tax (unless ``taxes_included``) =
-``total_price``.
+shop and presentment amounts. Line ``discount_allocations`` carry every discount on the line,
+order-level ones included (``total_discounts`` is their sum); a shipping line's
+``discounted_price`` is after its shipping discounts. With ``taxes_included`` the prices
+already hold the tax. An order reconciles as: sum(price x quantity) - line discount
+allocations + shipping lines' discounted prices + tips + duties + ``total_tax`` (unless
+``taxes_included``) = ``total_price``, what the customer paid in the shop's ``currency``;
+``total_price_set.presentment_money`` is the same in the currency the customer saw.
 """
 
 from __future__ import annotations
@@ -103,12 +107,23 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
         count = quantity(item.get("quantity"), f"{where}quantity")
         price = money(item.get("price"), currency, f"{where}price")
         name = " - ".join(p for p in (item.get("title"), item.get("variant_title")) if p)
-        lines.append(LineDraft((item.get("sku") or "").strip(), count, price, name))
+        sku = (item.get("sku") or "").strip()
+        lines.append(LineDraft(sku, count, price, name, external_line_id=str(item.get("id") or "")))
         discounts += [
             money(d.get("amount"), currency, f"{where}discount_allocations[{j}].amount")
             for j, d in enumerate(item.get("discount_allocations") or [])
         ]
     return lines, total(discounts, currency)
+
+
+def _extras(payload: dict[str, Any], currency: str) -> Money:
+    """Tips and duties: in ``total_price`` but in no line."""
+    duties = ((payload.get("original_total_duties_set") or {}).get("shop_money") or {}).get(
+        "amount"
+    )
+    return money(payload.get("total_tip_received"), currency, "total_tip_received") + money(
+        duties, currency, "original_total_duties_set.shop_money.amount"
+    )
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
@@ -168,6 +183,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         shipping_price=shipping,
         discount_total=discount,
         tax_total=money(payload.get("total_tax"), currency, "total_tax"),
+        fee_total=_extras(payload, currency),
         taxes_included=bool(payload.get("taxes_included")),
         presentment_total=_presentment(payload, currency),
         extra={"name": str(payload.get("name") or "")},

@@ -3,9 +3,16 @@
 
 Signature: ``X-WC-Webhook-Signature`` is the base64 HMAC-SHA256 of the raw body keyed with the
 webhook's secret; ``X-WC-Webhook-Delivery-ID`` names the delivery; ``X-WC-Webhook-Topic``
-the topic. Line ``subtotal`` is before discounts and ``total`` after, both without tax; the
-order reconciles as: sum(line subtotal) - ``discount_total`` + ``shipping_total`` + fee lines +
-``total_tax`` (unless ``prices_include_tax``) = ``total``.
+the topic. Every amount of the REST order is without tax, whatever the shop's setting: line
+``subtotal`` is before discounts and ``total`` after, ``discount_total``, ``shipping_total``
+and fee ``total`` have their tax beside them (``subtotal_tax``, ``discount_tax``,
+``shipping_tax``, fee ``total_tax``). ``total`` is what the customer paid, tax included.
+
+With ``prices_include_tax: false`` the order is read as the shop showed it, without tax, and
+the tax is added on top: sum(line subtotal) - ``discount_total`` + ``shipping_total`` + fees +
+``total_tax`` = ``total``. With ``prices_include_tax: true`` the shop showed prices with tax,
+so each amount is read with its tax (``subtotal + subtotal_tax`` and so on) and the tax is
+already in them: the same sum, ``total``.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from urllib.parse import urlencode
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import DomainError
-from despatch.domain.money import total
+from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
@@ -29,7 +36,7 @@ from despatch.integrations.channels.base import (
     Refund,
     StockUpdate,
     hmac_base64_matches,
-    lines_for_total,
+    line_for_total,
     money,
     phone,
     quantity,
@@ -81,11 +88,43 @@ def _address(data: dict[str, Any], fallback_phone: str) -> Address:
     )
 
 
-def _lines(item: dict[str, Any], i: int, currency: str) -> list[LineDraft]:
+def _with_tax(data: dict[str, Any], amount: str, tax: str, currency: str, where: str) -> Money:
+    return money(data.get(amount), currency, f"{where}{amount}") + money(
+        data.get(tax), currency, f"{where}{tax}"
+    )
+
+
+def _line(item: dict[str, Any], i: int, currency: str, inc_tax: bool) -> LineDraft:
     where = f"line_items[{i}]."
     count = quantity(item.get("quantity"), f"{where}quantity")
-    subtotal = money(item.get("subtotal"), currency, f"{where}subtotal")
-    return lines_for_total((item.get("sku") or "").strip(), count, subtotal, item.get("name") or "")
+    subtotal = (
+        _with_tax(item, "subtotal", "subtotal_tax", currency, where)
+        if inc_tax
+        else money(item.get("subtotal"), currency, f"{where}subtotal")
+    )
+    sku = (item.get("sku") or "").strip()
+    return line_for_total(sku, count, subtotal, item.get("name") or "", item.get("id"))
+
+
+def _amounts(payload: dict[str, Any], currency: str, inc_tax: bool) -> tuple[Money, ...]:
+    """(shipping, discount, fees), each with its tax when the shop's prices include tax."""
+    fees = enumerate(payload.get("fee_lines") or [])
+    if inc_tax:
+        return (
+            _with_tax(payload, "shipping_total", "shipping_tax", currency, ""),
+            _with_tax(payload, "discount_total", "discount_tax", currency, ""),
+            total(
+                [_with_tax(f, "total", "total_tax", currency, f"fee_lines[{i}].") for i, f in fees],
+                currency,
+            ),
+        )
+    return (
+        money(payload.get("shipping_total"), currency, "shipping_total"),
+        money(payload.get("discount_total"), currency, "discount_total"),
+        total(
+            [money(f.get("total"), currency, f"fee_lines[{i}].total") for i, f in fees], currency
+        ),
+    )
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
@@ -102,18 +141,11 @@ def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
 
 def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     currency = str(require(payload, "currency")).upper()
+    inc_tax = payload.get("prices_include_tax") is True
     lines = [
-        line
-        for i, item in enumerate(require(payload, "line_items"))
-        for line in _lines(item, i, currency)
+        _line(item, i, currency, inc_tax) for i, item in enumerate(require(payload, "line_items"))
     ]
-    fees = total(
-        [
-            money(f.get("total"), currency, f"fee_lines[{i}].total")
-            for i, f in enumerate(payload.get("fee_lines") or [])
-        ],
-        currency,
-    )
+    shipping_price, discount, fees = _amounts(payload, currency, inc_tax)
     billing = payload.get("billing") or {}
     shipping = payload.get("shipping") or {}
     address = _address(
@@ -134,11 +166,11 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         ),
         payment_status=payment,
         requested_service=method or "standard",
-        shipping_price=money(payload.get("shipping_total"), currency, "shipping_total"),
-        discount_total=money(payload.get("discount_total"), currency, "discount_total"),
         tax_total=money(payload.get("total_tax"), currency, "total_tax"),
+        taxes_included=inc_tax,
+        shipping_price=shipping_price,
+        discount_total=discount,
         fee_total=fees,
-        taxes_included=bool(payload.get("prices_include_tax")),
         extra={"number": str(payload.get("number") or "")},
     )
     return ChannelOrder(

@@ -1,0 +1,148 @@
+"""Each platform's documented example order, through every way in it offers (webhook, file, pull):
+Despatch's total is the total the platform states, read from its parts without a difference;
+an inconsistent payload is held ``total_mismatch`` in the finance queue, naming both amounts."""
+
+import copy
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from despatch import worker
+from despatch.services import channels, exceptions, orders
+from tests.integration.fake_platforms import fake_platform
+from tests.integration.test_three_ways_in import (
+    SECRET,
+    _amazon,
+    _webhook_headers,
+    _woocommerce,
+    stocked,  # noqa: F401  (a fixture)
+)
+
+DOCUMENTED = Path(__file__).parents[1] / "fixtures" / "channels" / "documented"
+
+
+def load(name):
+    return json.loads((DOCUMENTED / name).read_text())
+
+
+def stated_total(kind, payload):
+    """The grand total as the platform states it, read straight from the payload."""
+    if kind == "woocommerce":
+        return Decimal(payload["total"]), payload["currency"]
+    if kind == "amazon":
+        total = payload["order"]["payload"]["OrderTotal"]
+        return Decimal(total["Amount"]), total["CurrencyCode"]
+    raise AssertionError(kind)
+
+
+# (platform, fixture, fake server route, taxes included, tax total)
+CASES = [
+    ("woocommerce", "woocommerce_order_727.json", _woocommerce, False, "1.35"),
+    ("woocommerce", "woocommerce_order_prices_include_tax.json", _woocommerce, True, "6.25"),
+    ("amazon", "amazon_order_us.json", _amazon, False, "1.01"),
+    ("amazon", "amazon_order_uk.json", _amazon, True, "6.39"),
+]
+WEBHOOKS = ("shopify", "woocommerce", "bigcommerce")
+
+
+def _by_webhook(client, kind, body, code="by-hook"):
+    answer = client.post(
+        f"/api/channels/{code}/webhooks",
+        body,
+        content_type="application/json",
+        **_webhook_headers(kind, body, 1),
+    )
+    assert answer.status_code == 202, answer.content
+    worker.drain("w")
+    (order,) = orders.list_orders(channel=code)
+    return order
+
+
+def _every_way_in(client, kind, payload, route):
+    """The order as stored by each way in: file, webhook (where the platform sends them), pull."""
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    channels.configure_channel(code="by-file", name="file", type=kind)
+    delivery, _ = channels.import_payload("by-file", body, name="order.json")
+    assert delivery.status == "processed", delivery.error
+    stored = {"file": orders.get_order(delivery.order_id)}
+    with fake_platform(route=route(payload)) as api:
+        if kind in WEBHOOKS:
+            channels.configure_channel(
+                code="by-hook", name="hook", type=kind, webhook_secret=SECRET, api_url=api.url
+            )
+            stored["webhook"] = _by_webhook(client, kind, body)
+        channels.configure_channel(
+            code="by-pull",
+            name="pull",
+            type=kind,
+            api_url=api.url,
+            settings={"marketplace_ids": ["ATVPDKIKX0DER"]},
+        )
+        assert channels.pull("by-pull").fetched == 1
+        worker.drain("w")
+        (stored["pull"],) = orders.list_orders(channel="by-pull")
+    return {way: orders.get_order(order.id) for way, order in stored.items()}
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "route", "included", "tax"), CASES, ids=[c[1] for c in CASES]
+)
+def test_the_documented_order_total_is_the_platforms_own(
+    stocked,  # noqa: F811
+    client,
+    kind,
+    name,
+    route,
+    included,
+    tax,
+):
+    payload = load(name)
+    amount, currency = stated_total(kind, payload)
+    for way, order in _every_way_in(client, kind, payload, route).items():
+        assert order.hold_reason != "total_mismatch", (way, order.hold_detail)
+        assert (order.total_amount, order.currency) == (amount, currency), way
+        assert order.computed_total == amount, way
+        assert (order.taxes_included, order.tax_amount) == (included, Decimal(tax)), way
+        lines = sum(li.line_total or li.unit_price * li.quantity for li in order.lines.all())
+        assert lines > 0 and all(li.external_line_id for li in order.lines.all()), way
+
+
+def test_a_line_known_by_its_total_stays_one_line_with_its_platform_id(stocked, client):  # noqa: F811
+    payload = load("amazon_order_uk.json")
+    order = _every_way_in(client, "amazon", payload, _amazon)["file"]
+    first = order.lines.get(sku="SKU-0001")
+    assert order.lines.filter(sku="SKU-0001").count() == 1
+    assert (first.quantity, first.line_total, first.external_line_id) == (
+        2,
+        Decimal("18.33"),
+        "05015851154159",
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "route"), [c[:3] for c in CASES], ids=[c[1] for c in CASES]
+)
+def test_an_inconsistent_payload_is_held_total_mismatch_naming_both_amounts(
+    stocked,  # noqa: F811
+    client,
+    kind,
+    name,
+    route,
+):
+    payload = copy.deepcopy(load(name))
+    amount, currency = stated_total(kind, payload)
+    wrong = amount + Decimal("1.00")
+    if kind == "woocommerce":
+        payload["total"] = f"{wrong:.2f}"
+    else:
+        payload["order"]["payload"]["OrderTotal"]["Amount"] = f"{wrong:.2f}"
+    for way, order in _every_way_in(client, kind, payload, route).items():
+        assert (order.status, order.hold_reason) == ("on_hold", "total_mismatch"), way
+        assert (order.total_amount, order.computed_total) == (wrong, amount), way
+        (case,) = exceptions.list_cases(order_id=order.id)
+        assert (case.kind, case.queue) == ("total_mismatch", "finance"), way
+        assert (
+            f"{wrong:.2f} {currency}" in case.summary and f"{amount:.2f} {currency}" in case.summary
+        )
