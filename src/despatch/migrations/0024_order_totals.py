@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("despatch", "0018_pick_task_cancelled")]
+    dependencies = [("despatch", "0020_permissions")]
 
     operations = [
         migrations.AddField(
