@@ -128,3 +128,33 @@ def test_the_api_audits_a_channel_change_as_the_caller(shop, client):
     (created,) = entries("channel", "shop")
     assert created.actor == "user:lead" and created.after["webhook_secret"].startswith("***")
     assert_no_secret_in_the_trail(*SECRETS)
+
+
+def test_users_roles_limits_and_tokens_are_audited_without_passwords_or_tokens(shop):
+    from decimal import Decimal
+
+    tokens.ensure_user("sam", "first-pass-phrase", roles=("picker",), actor="user:boss")
+    tokens.ensure_user("sam", "second-pass-phrase", roles=("packer",), actor="user:boss")
+    tokens.set_limits(
+        "sam", scopes=("warehouse:LON",), refund_limit=Decimal("20"), actor="user:boss"
+    )
+    plain = tokens.create_token("sam", "bench", actor="user:boss")
+    (issued,) = tokens.list_tokens("sam")
+    tokens.revoke_token(issued.id, actor="user:boss")
+
+    created, changed, limited = entries("user", "sam")
+    assert created.action == "user_created" and created.after["roles"] == ["picker"]
+    assert created.after["password"] == "***"
+    assert changed.before == {"roles": ["picker"], "password": "***"}
+    assert changed.after == {"roles": ["packer", "picker"], "password": "***"}
+    assert limited.action == "user_limits_changed"
+    assert limited.after == {"scopes": ["warehouse:LON"], "refund_limit": "20.00"}
+    made, revoked = entries("token", str(issued.id))
+    assert made.action == "token_created" and made.after["prefix"] == plain[:12]
+    assert (revoked.action, revoked.actor, revoked.before) == (
+        "token_revoked",
+        "user:boss",
+        {"revoked_at": None},
+    )
+    assert_no_secret_in_the_trail(plain, "first-pass-phrase", "second-pass-phrase")
+    assert audit.verify().ok

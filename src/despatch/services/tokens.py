@@ -18,6 +18,7 @@ from django.utils import timezone
 from despatch.domain.errors import FieldError, NotFound, ValidationFailed
 from despatch.domain.permissions import ROLE_NAMES, Access, Scope, permissions_of
 from despatch.models import ApiToken, StaffAccess
+from despatch.services.audit import Trail
 
 ROLES = ROLE_NAMES
 
@@ -32,24 +33,35 @@ def create_token(
     *,
     scopes: tuple[str, ...] = (),
     expires_in: timedelta | None = None,
+    actor: str = "system",
 ) -> str:
-    """Issue a token for ``username``; the plain token is returned once and never stored."""
+    """Issue a token for ``username``; the plain token is returned once and never stored.
+    The audit trail shows its prefix, scopes and expiry, never the token."""
     scope = Scope.parse(scopes)  # a bad scope is refused before anything is written
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound("user", username)
     token = "dsp_" + secrets.token_urlsafe(32)
     now = timezone.now()
-    ApiToken.objects.create(
-        name=name,
-        prefix=token[:12],
-        key_hash=_hash(token),
-        user=user,
-        created_at=now,
-        scopes=scope.items(),
-        expires_at=now + expires_in if expires_in else None,
-    )
+    with transaction.atomic():
+        row = ApiToken.objects.create(
+            name=name,
+            prefix=token[:12],
+            key_hash=_hash(token),
+            user=user,
+            created_at=now,
+            scopes=scope.items(),
+            expires_at=now + expires_in if expires_in else None,
+        )
+        shown = {"user": username, "name": name, "prefix": row.prefix, "scopes": row.scopes}
+        trail = Trail(actor)
+        trail.change("token", str(row.pk), None, shown | {"expires_at": _iso(row.expires_at)})
+        trail.save()
     return token
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _usable(token: str) -> ApiToken | None:
@@ -107,19 +119,41 @@ def access_of_username(username: str) -> Access:
 
 
 def ensure_user(
-    username: str, password: str, *, roles: tuple[str, ...] = (), superuser: bool = False
+    username: str,
+    password: str,
+    *,
+    roles: tuple[str, ...] = (),
+    superuser: bool = False,
+    actor: str = "system",
 ) -> User:
     """Create or update a user with a password and role groups. No password rules here
-    (tests and the demo use short ones): the edges call ``check_password`` first."""
+    (tests and the demo use short ones): the edges call ``check_password`` first. Audited:
+    roles and superuser before -> after; the password only as ``***``."""
     with transaction.atomic():
-        user = User.objects.filter(username=username).first() or User(username=username)
+        found = User.objects.select_for_update().filter(username=username).first()
+        before = _user_shown(found) if found else None
+        user = found or User(username=username)
         user.set_password(password)
         user.is_staff = user.is_superuser = superuser
         user.save()
         for role in roles:
             group, _ = Group.objects.get_or_create(name=role)
             user.groups.add(group)
+        trail = Trail(actor)
+        trail.change("user", username, before, _user_shown(user))
+        trail.save()
     return user
+
+
+def _user_shown(user: User) -> dict[str, object]:
+    """What the trail records of a user; ``password`` is the hash, shown only as ``***``."""
+    roles = sorted(user.groups.values_list("name", flat=True))
+    return {
+        "roles": roles,
+        "superuser": user.is_superuser,
+        "active": user.is_active,
+        "password": user.password,
+    }
 
 
 def check_password(password: str, username: str = "") -> None:
@@ -133,7 +167,11 @@ def check_password(password: str, username: str = "") -> None:
 
 
 def set_limits(
-    username: str, *, scopes: tuple[str, ...] | None = None, refund_limit: Decimal | None = None
+    username: str,
+    *,
+    scopes: tuple[str, ...] | None = None,
+    refund_limit: Decimal | None = None,
+    actor: str = "system",
 ) -> StaffAccess:
     """Limit a user to warehouses and channels, and/or set the most they may approve in one
     refund (in the refund's currency)."""
@@ -141,13 +179,26 @@ def set_limits(
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound("user", username)
-    limits, _ = StaffAccess.objects.get_or_create(user=user)
-    if scope is not None:
-        limits.scopes = scope.items()
-    if refund_limit is not None:
-        limits.refund_limit = refund_limit
-    limits.save()
+    with transaction.atomic():
+        limits, _ = StaffAccess.objects.select_for_update().get_or_create(user=user)
+        before = _limits_shown(limits)
+        if scope is not None:
+            limits.scopes = scope.items()
+        if refund_limit is not None:
+            limits.refund_limit = refund_limit
+        limits.save()
+        trail = Trail(actor)
+        trail.change("user", username, before, _limits_shown(limits), action="user_limits_changed")
+        trail.save()
     return limits
+
+
+def _limits_shown(limits: StaffAccess) -> dict[str, object]:
+    limit = limits.refund_limit
+    return {
+        "scopes": list(limits.scopes),
+        "refund_limit": None if limit is None else f"{limit:.2f}",
+    }
 
 
 @dataclass(frozen=True)
@@ -183,7 +234,7 @@ def list_tokens(username: str = "") -> list[TokenInfo]:
     ]
 
 
-def revoke_token(token_id: int) -> None:
+def revoke_token(token_id: int, *, actor: str = "system") -> None:
     with transaction.atomic():
         row = ApiToken.objects.select_for_update().filter(pk=token_id).first()
         if row is None:
@@ -191,6 +242,16 @@ def revoke_token(token_id: int) -> None:
         if row.revoked_at is None:
             row.revoked_at = timezone.now()
             row.save(update_fields=["revoked_at"])
+            trail = Trail(actor)
+            trail.add(
+                "token",
+                str(token_id),
+                "token_revoked",
+                before={"revoked_at": None},
+                after={"revoked_at": _iso(row.revoked_at)},
+                prefix=row.prefix,
+            )
+            trail.save()
 
 
 def has_role(user: AbstractBaseUser | AnonymousUser, roles: tuple[str, ...]) -> bool:
