@@ -241,6 +241,5 @@ def dead(limit: int = 20) -> None:
 def retry(event_id: int) -> None:
     """Send a dead event round again."""
     if not outbox.retry_dead(event_id):
-        err.print(f"[red]event {event_id} is not dead[/]")
-        raise typer.Exit(1)
+        fail(f"event {event_id} is not dead (or does not exist): see despatch outbox dead")
     console.print(f"event {event_id} queued again")
