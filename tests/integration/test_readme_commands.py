@@ -130,6 +130,7 @@ class Filler:
             ("packing pack", "N"): self.weight,
             ("shipping rate", "N"): "900",
             ("shipping label", "SHIPMENT_ID"): lambda: self.packed,
+            ("shipping check-tracking", "NUMBER..."): self.tracking_number,
             ("shipping intercept", "SHIPMENT_ID"): self.despatched_shipment,
             ("exceptions assign", "ID..."): self.open_case,
             ("exceptions resolve", "ID..."): self.open_case,
@@ -222,8 +223,11 @@ class Filler:
         line = OrderLine.objects.filter(order_id=self.despatched_order, line_no=1).first()
         return line.sku if line else "SKU-0001"
 
+    def tracking_number(self) -> str:
+        return Shipment.objects.get(id=self.packed).tracking_number
+
     def events(self) -> str:
-        number = Shipment.objects.get(id=self.packed).tracking_number
+        number = self.tracking_number()
         return self.file(
             "events.csv",
             f"tracking_number,status,occurred_at\n{number},in_transit,2026-11-30T09:00:00Z\n",
