@@ -2,7 +2,9 @@
 
 ``auth=needs("orders.read")`` on a route authenticates the bearer token, then checks the
 permission before the operation parses or looks up anything, so a forbidden caller gets 403
-and learns nothing. ``auth=public("why")`` declares an operation that needs no token (its
+and learns nothing. A caller limited to some channels or warehouses then gets 404 for any row
+named in the path that lies outside them (services/scopes.py), as if it did not exist.
+``auth=public("why")`` declares an operation that needs no token (its
 caller proves itself another way, e.g. a signed webhook). An operation that declares neither
 gets the API's default, which refuses every call (tests/unit/test_declared_permissions.py fails
 on it first).
@@ -15,7 +17,7 @@ from ninja.security import HttpBearer
 
 from despatch.domain.errors import Forbidden
 from despatch.domain.permissions import Access, check_permission
-from despatch.services import tokens
+from despatch.services import scopes, tokens
 
 
 class TokenAuth(HttpBearer):
@@ -37,6 +39,9 @@ class TokenAuth(HttpBearer):
                 "(none declared)", access.actor, "this operation declares no permission"
             )
         access.require(self.permission)
+        match = request.resolver_match
+        if match is not None:  # rows named in the path must be in the caller's scope
+            scopes.check_path(match.route.removeprefix("api/"), match.kwargs, access.scope)
         return user  # ninja keeps the user as request.auth
 
 

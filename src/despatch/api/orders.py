@@ -8,13 +8,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor, needs
+from despatch.api.auth import access, actor, needs
 from despatch.api.pages import Pages
 from despatch.domain.addresses import Address
 from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
-from despatch.services import audit, cancellations, orders
+from despatch.services import audit, cancellations, orders, scopes
 
 router = Router(tags=["orders"])
 
@@ -157,7 +157,9 @@ def shipment_out(s: Any) -> dict[str, Any]:
     }
 
 
-def summary_out(o: Any) -> dict[str, Any]:
+def summary_out(o: Any, *, personal: bool = True) -> dict[str, Any]:
+    """``personal=False`` (no ``customers.read``: pickers, packers) leaves out who the
+    customer is and where they live; the label and packing slip still carry it."""
     return {
         "id": o.id,
         "channel": o.channel,
@@ -166,13 +168,13 @@ def summary_out(o: Any) -> dict[str, Any]:
         "payment_status": o.payment_status,
         "currency": o.currency,
         "total": str(Money(o.total_amount, o.currency).amount),
-        "customer_name": o.customer_name,
+        "customer_name": o.customer_name if personal else "",
         "hold_reason": o.hold_reason,
         "created_at": o.created_at,
     }
 
 
-def order_out(o: Any) -> dict[str, Any]:
+def order_out(o: Any, *, personal: bool = True) -> dict[str, Any]:
     lines = [
         {
             "id": li.id,
@@ -186,9 +188,9 @@ def order_out(o: Any) -> dict[str, Any]:
         for li in o.lines.all()
     ]
     return {
-        **summary_out(o),
-        "customer_email": o.customer_email,
-        "shipping_address": o.shipping_address,
+        **summary_out(o, personal=personal),
+        "customer_email": o.customer_email if personal else "",
+        "shipping_address": o.shipping_address if personal else _country_only(o),
         "requested_service": o.requested_service,
         "priority": o.priority,
         "hold_detail": o.hold_detail,
@@ -200,6 +202,14 @@ def order_out(o: Any) -> dict[str, Any]:
         "lines": lines,
         "shipments": [shipment_out(s) for s in o.shipments.all()],
     }
+
+
+def _country_only(o: Any) -> dict[str, Any]:
+    return {"country": (o.shipping_address or {}).get("country", "")}
+
+
+def _out(request: HttpRequest, o: Any) -> dict[str, Any]:
+    return order_out(o, personal=access(request).can("customers.read"))
 
 
 def draft_from(body: OrderIn, external_id: str) -> OrderDraft:
@@ -246,10 +256,11 @@ def create_order(
         raise ValidationFailed(
             [FieldError("external_id", "send external_id or an Idempotency-Key header", "required")]
         )
+    access(request).require_channel(body.channel, "orders.capture")
     order, created = orders.receive_order(draft_from(body, external_id), actor=actor(request))
     if not created:
         response["Idempotent-Replayed"] = "true"
-    return Status(201 if created else 200, order_out(orders.get_order(order.id)))
+    return Status(201 if created else 200, _out(request, orders.get_order(order.id)))
 
 
 class OrderFilters(Schema):
@@ -265,7 +276,9 @@ class OrderFilters(Schema):
 )
 @paginate(Pages)
 def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
-    return _Lazy(orders.list_orders(**filters.dict()), summary_out)
+    rows = scopes.orders_in(orders.list_orders(**filters.dict()), access(request).scope)
+    personal = access(request).can("customers.read")
+    return _Lazy(rows, lambda o: summary_out(o, personal=personal))
 
 
 class _Lazy:
@@ -286,7 +299,7 @@ class _Lazy:
 
 @router.get("/{order_id}", response=OrderOut, auth=needs("orders.read"))
 def get_order(request: HttpRequest, order_id: str) -> Any:
-    return order_out(orders.get_order(order_id))
+    return _out(request, orders.get_order(order_id))
 
 
 @router.post(
@@ -297,7 +310,7 @@ def get_order(request: HttpRequest, order_id: str) -> Any:
 )
 def cancel_order(request: HttpRequest, order_id: str, body: Reason) -> Any:
     cancellations.cancel_order(order_id, actor=actor(request), reason=body.reason, note=body.note)
-    return order_out(orders.get_order(order_id))
+    return _out(request, orders.get_order(order_id))
 
 
 @router.post(
@@ -313,19 +326,19 @@ def cancel_lines(request: HttpRequest, order_id: str, body: LinesCancel) -> Any:
     cancellations.cancel_lines(
         order_id, cuts, actor=actor(request), reason=body.reason, note=body.note
     )
-    return order_out(orders.get_order(order_id))
+    return _out(request, orders.get_order(order_id))
 
 
 @router.post("/{order_id}/hold", response=OrderOut, auth=needs("orders.write"))
 def hold_order(request: HttpRequest, order_id: str, body: Note) -> Any:
     orders.place_hold(order_id, actor=actor(request), note=body.note)
-    return order_out(orders.get_order(order_id))
+    return _out(request, orders.get_order(order_id))
 
 
 @router.post("/{order_id}/release", response=OrderOut, auth=needs("orders.write"))
 def release_order(request: HttpRequest, order_id: str, body: Note) -> Any:
     orders.release_order(order_id, actor=actor(request), note=body.note)
-    return order_out(orders.get_order(order_id))
+    return _out(request, orders.get_order(order_id))
 
 
 @router.get(

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Body, Field, Router, Schema
 
-from despatch.api.auth import actor, needs
+from despatch.api.auth import access, actor, needs
 from despatch.services import cancellations, picking, waves
 
 router = Router(tags=["picking"])
@@ -84,6 +84,7 @@ class ShortIn(Schema):
     auth=needs("picking.release"),
 )
 def release(request: HttpRequest, body: WaveIn) -> Any:
+    access(request).require_warehouse(body.warehouse, "picking.release")
     return waves.release(body.warehouse, actor=actor(request), **body.dict(exclude={"warehouse"}))
 
 
@@ -174,7 +175,9 @@ class PutAwayDone(Schema):
     auth=needs("picking.work"),
 )
 def put_away_tasks(request: HttpRequest, warehouse: str = "", status: str = "open") -> Any:
-    return cancellations.put_away_tasks(warehouse=warehouse, status=status)
+    allowed = access(request).may_warehouse
+    rows = cancellations.put_away_tasks(warehouse=warehouse, status=status)
+    return [task for task in rows if allowed(task.warehouse_id)]
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from despatch.api.auth import actor, needs
+from despatch.api.auth import access, actor, needs
 from despatch.api.picking import pdf_response
 from despatch.services import refunds, returns
 
@@ -232,12 +232,14 @@ def get_refund(request: HttpRequest, refund_id: str) -> Any:
     auth=needs("refunds.approve"),
 )
 def approve(request: HttpRequest, refund_id: str) -> Any:
-    return refunds.approve(refund_id, actor=actor(request))
+    return refunds.approve(refund_id, actor=actor(request), limit=access(request).refund_limit)
 
 
 @refund_router.post("{refund_id}/reject", response=RefundOut, auth=needs("refunds.approve"))
 def reject(request: HttpRequest, refund_id: str, body: Note) -> Any:
-    return refunds.reject(refund_id, actor=actor(request), note=body.note)
+    return refunds.reject(
+        refund_id, actor=actor(request), note=body.note, limit=access(request).refund_limit
+    )
 
 
 @refund_router.post(

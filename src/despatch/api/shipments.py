@@ -6,11 +6,11 @@ from django.http import FileResponse, HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor, needs
+from despatch.api.auth import access, actor, needs
 from despatch.api.orders import ShipmentOut, shipment_out
 from despatch.api.pages import Pages
 from despatch.api.picking import pdf_response
-from despatch.services import cancellations, fulfillment, manifests, packing, shipping
+from despatch.services import cancellations, fulfillment, manifests, packing, scopes, shipping
 
 router = Router(tags=["shipments"])
 
@@ -31,7 +31,9 @@ class DespatchIn(Schema):
 def list_shipments(request: HttpRequest, filters: Query[ShipmentFilters]) -> Any:
     return [
         shipment_out(s)
-        for s in fulfillment.list_shipments(**filters.dict()).prefetch_related("lines")
+        for s in scopes.shipments_in(
+            fulfillment.list_shipments(**filters.dict()), access(request).scope
+        ).prefetch_related("lines")
     ]
 
 
@@ -187,6 +189,7 @@ manifest_router = Router(tags=["shipments"])
     auth=needs("shipping.work"),
 )
 def close_manifest(request: HttpRequest, body: ManifestIn) -> Any:
+    access(request).require_warehouse(body.warehouse, "shipping.work")
     closed = manifests.close(body.carrier, body.warehouse, actor=actor(request))
     return {
         "id": closed.manifest.id,

@@ -7,10 +7,10 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor, needs
+from despatch.api.auth import access, actor, needs
 from despatch.api.pages import Pages
 from despatch.domain.inventory import MovementReason
-from despatch.services import inventory
+from despatch.services import inventory, scopes
 
 router = Router(tags=["stock"])
 
@@ -73,13 +73,14 @@ class AdjustIn(Schema):
 )
 @paginate(Pages)
 def levels(request: HttpRequest, filters: Query[StockFilters]) -> Any:
-    return inventory.levels(**filters.dict())
+    return scopes.levels_in(inventory.levels(**filters.dict()), access(request).scope)
 
 
 @router.post(
     "/receive", response={201: LevelOut}, summary="Book goods in", auth=needs("stock.write")
 )
 def receive(request: HttpRequest, body: ReceiveIn) -> Any:
+    access(request).require_warehouse(body.warehouse, "stock.write")
     return Status(201, inventory.receive_stock(actor=actor(request), **body.dict()))
 
 
@@ -90,6 +91,7 @@ def receive(request: HttpRequest, body: ReceiveIn) -> Any:
     auth=needs("stock.write"),
 )
 def adjust(request: HttpRequest, body: AdjustIn) -> Any:
+    access(request).require_warehouse(body.warehouse, "stock.write")
     return inventory.adjust_stock(actor=actor(request), **body.dict())
 
 
@@ -101,7 +103,7 @@ def adjust(request: HttpRequest, body: AdjustIn) -> Any:
 )
 @paginate(Pages)
 def movements(request: HttpRequest, filters: Query[StockFilters]) -> Any:
-    return inventory.movements(**filters.dict())
+    return scopes.by_warehouse(inventory.movements(**filters.dict()), access(request).scope)
 
 
 def _breaks() -> list[dict[str, str]]:

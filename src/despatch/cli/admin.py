@@ -1,4 +1,4 @@
-"""Catalogue, users, tokens and the outbox."""
+"""Catalogue, warehouses and the outbox."""
 
 from __future__ import annotations
 
@@ -13,16 +13,12 @@ from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.integrations import catalogue_csv
 from despatch.services import calendars, catalogue, outbox, picking
-from despatch.services import tokens as token_service
 
 skus = typer.Typer(help="The SKU catalogue.", no_args_is_help=True)
 warehouses = typer.Typer(help="Warehouses.", no_args_is_help=True)
-users = typer.Typer(help="Users of the web UI and their roles.", no_args_is_help=True)
-tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 outbox_app = typer.Typer(
     help="The event outbox: status, dead events, retries.", no_args_is_help=True
 )
-tokens = tokens_app
 
 
 @skus.command("import")
@@ -175,31 +171,6 @@ def list_warehouses() -> None:
     for w in catalogue.warehouses():
         table.add_row(w.code, w.name, w.time_zone, w.country, str(w.priority))
     console.print(table)
-
-
-@users.command("create")
-@declares("users.manage")
-def create_user(
-    username: str,
-    password: str = typer.Option(..., prompt=True, hide_input=True),
-    role: list[str] = typer.Option([], help=f"one of {', '.join(token_service.ROLES)}"),
-    admin: bool = typer.Option(False, help="superuser"),
-) -> None:
-    """Create a user (or reset their password) with role groups."""
-    unknown = set(role) - set(token_service.ROLES)
-    if unknown:
-        err.print(f"[red]unknown role(s): {', '.join(sorted(unknown))}[/]")
-        raise typer.Exit(2)
-    token_service.ensure_user(username, password, roles=tuple(role), superuser=admin)
-    console.print(f"user {username} saved")
-
-
-@tokens_app.command("create")
-@declares("users.manage")
-def create_token(username: str, name: str = typer.Option("default")) -> None:
-    """Issue an API token for a user; it is printed once and only its hash is kept."""
-    with domain_errors():
-        print(token_service.create_token(username, name))
 
 
 @outbox_app.command("status")

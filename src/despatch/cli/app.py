@@ -19,6 +19,7 @@ from despatch.cli import (
     rules,
     shipping,
     stock,
+    users,
     webhooks,
 )
 from despatch.cli.access import local
@@ -46,8 +47,8 @@ app.add_typer(packing.app, name="packing")
 app.add_typer(shipping.app, name="shipping")
 app.add_typer(admin.skus, name="skus")
 app.add_typer(admin.warehouses, name="warehouses")
-app.add_typer(admin.users, name="users")
-app.add_typer(admin.tokens, name="tokens")
+app.add_typer(users.users, name="users")
+app.add_typer(users.tokens, name="tokens")
 app.add_typer(admin.outbox_app, name="outbox")
 app.add_typer(audit.app, name="audit")
 app.command()(local("seeds a demo business, then serves it with the usual checks")(demo.demo))

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from despatch.cli.access import declares
+from despatch.cli.access import acting, declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.services import refunds, returns
 
@@ -17,6 +17,9 @@ app = typer.Typer(
     help="Returns (RMA): request, label, receive and grade, QC.", no_args_is_help=True
 )
 refunds_app = typer.Typer(help="Refunds behind the approval matrix.", no_args_is_help=True)
+
+
+BY_HELP = "the user deciding: they need the permission refunds.approve (finance, ops_manager)"
 
 
 def _actor(by: str) -> str:
@@ -176,10 +179,12 @@ def list_refunds(status: str = typer.Option(""), order: str = typer.Option("")) 
 
 @refunds_app.command()
 @declares("refunds.approve")
-def approve(refund_id: str, by: str = typer.Option("", "--by")) -> None:
-    """Approve a refund (never one you requested)."""
+def approve(refund_id: str, by: str = typer.Option(..., "--by", help=BY_HELP)) -> None:
+    """Approve a refund as a finance user or ops manager (never one you requested), up to
+    that user's approval limit."""
     with domain_errors():
-        refund = refunds.approve(refund_id, actor=_actor(by))
+        who = acting(by, "refunds.approve")
+        refund = refunds.approve(refund_id, actor=who.actor, limit=who.refund_limit)
     console.print(
         f"{refund.id}: {refund.status} ({len(refund.approved_by)}/{refund.approvals_needed})"
     )
@@ -188,17 +193,22 @@ def approve(refund_id: str, by: str = typer.Option("", "--by")) -> None:
 @refunds_app.command()
 @declares("refunds.approve")
 def reject(
-    refund_id: str, note: str = typer.Option(""), by: str = typer.Option("", "--by")
+    refund_id: str,
+    note: str = typer.Option(""),
+    by: str = typer.Option(..., "--by", help=BY_HELP),
 ) -> None:
+    """Reject a refund as a finance user or ops manager, up to that user's approval limit."""
     with domain_errors():
-        refund = refunds.reject(refund_id, actor=_actor(by), note=note)
+        who = acting(by, "refunds.approve")
+        refund = refunds.reject(refund_id, actor=who.actor, note=note, limit=who.refund_limit)
     console.print(f"{refund.id}: {refund.status}")
 
 
 @refunds_app.command()
 @declares("refunds.approve")
-def retry(refund_id: str, by: str = typer.Option("", "--by")) -> None:
-    """Try a failed refund again."""
+def retry(refund_id: str, by: str = typer.Option(..., "--by", help=BY_HELP)) -> None:
+    """Try a failed refund again (a finance user or ops manager)."""
     with domain_errors():
-        refund = refunds.retry(refund_id, actor=_actor(by))
+        who = acting(by, "refunds.approve")
+        refund = refunds.retry(refund_id, actor=who.actor)
     console.print(f"{refund.id}: queued again")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from despatch.domain.errors import Forbidden, ValidationFailed
@@ -134,7 +135,9 @@ ROLES: dict[str, frozenset[str]] = {
             "messages.resend",
         }
     ),
-    "integrator": frozenset({"orders.capture", "orders.read", "stock.read", "catalogue.read"}),
+    "integrator": frozenset(
+        {"orders.capture", "orders.read", "customers.read", "stock.read", "catalogue.read"}
+    ),
 }
 
 ROLE_NAMES = tuple(ROLES)
@@ -232,6 +235,23 @@ class Access:
     def require_warehouse(self, code: str, permission: str) -> None:
         if not self.may_warehouse(code):
             raise Forbidden(permission, self.actor, f"warehouse {code!r} is outside this scope")
+
+
+_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_lifetime(text: str) -> timedelta:
+    """``90d``, ``12h`` or ``2w``: how long a token lives (at most ten years)."""
+    value = text.strip().lower()
+    number, unit = value[:-1], value[-1:]
+    if unit not in _UNITS or not number.isdigit() or int(number) == 0:
+        raise ValidationFailed.single(
+            "expires", f"{text!r} is not a lifetime such as 90d, 12h or 2w", "bad_lifetime"
+        )
+    seconds = int(number) * _UNITS[unit]
+    if seconds > 3650 * 86400:
+        raise ValidationFailed.single("expires", "at most ten years (3650d)", "too_long")
+    return timedelta(seconds=seconds)
 
 
 def markdown_table() -> str:

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from despatch.domain.errors import Conflict, FieldError, ValidationFailed
+from despatch.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
 
 
 class ReturnReason(StrEnum):
@@ -178,6 +178,20 @@ def read_limits(raw: str) -> ApprovalLimits:
     if not Decimal(0) <= low <= high:
         raise ValidationFailed.single("DESPATCH_REFUND_LIMITS", "needs 0 <= automatic <= dual")
     return ApprovalLimits(low, high)
+
+
+def check_approval_limit(
+    refund_id: str, amount: Decimal, currency: str, approver: str, limit: Decimal | None
+) -> None:
+    """A person approves or rejects only up to their own limit (in the refund's currency);
+    None means no personal limit (the approval matrix still applies)."""
+    if limit is not None and amount > limit:
+        raise Forbidden(
+            "refunds.approve",
+            approver,
+            f"refund {refund_id} of {amount:.2f} {currency} is above {approver}'s approval "
+            f"limit of {limit:.2f}",
+        )
 
 
 def check_approver(approver: str, requested_by: str, approved_by: Sequence[str]) -> None:

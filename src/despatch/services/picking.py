@@ -131,8 +131,11 @@ def get_pick_list(pick_list_id: str) -> PickList:
     return found
 
 
-def open_lists(warehouse: str = "") -> list[PickList]:
+def open_lists(warehouse: str = "", *, warehouses: frozenset[str] | None = None) -> list[PickList]:
+    """Open pick lists, of one warehouse or of those in ``warehouses`` (None: every one)."""
     rows = PickList.objects.filter(status=PickList.OPEN)
+    if warehouses is not None:
+        rows = rows.filter(warehouse_id__in=warehouses)
     return list(rows.filter(warehouse_id=warehouse) if warehouse else rows)
 
 

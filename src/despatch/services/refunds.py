@@ -28,6 +28,7 @@ from despatch.domain.returns import (
     ApprovalLimits,
     RefundKind,
     RefundStatus,
+    check_approval_limit,
     check_approver,
     read_limits,
     refund_amount,
@@ -184,11 +185,14 @@ def _lock(refund_id: str) -> Refund:
     return refund
 
 
-def approve(refund_id: str, *, actor: str) -> Refund:
+def approve(refund_id: str, *, actor: str, limit: Decimal | None = None) -> Refund:
+    """One approval by ``actor``; the edge has checked they hold ``refunds.approve`` and
+    passes their personal limit (None: no limit beyond the approval matrix)."""
     with transaction.atomic():
         refund = _lock(refund_id)
         if refund.status != RefundStatus.REQUESTED:
             raise Conflict(f"refund {refund.id} is {refund.status}")
+        check_approval_limit(refund.id, refund.amount, refund.currency, actor, limit)
         check_approver(actor, refund.requested_by, refund.approved_by)
         refund.approved_by = [*refund.approved_by, actor]
         trail = Trail(actor)
@@ -231,11 +235,12 @@ def approve(refund_id: str, *, actor: str) -> Refund:
     return refund
 
 
-def reject(refund_id: str, *, actor: str, note: str = "") -> Refund:
+def reject(refund_id: str, *, actor: str, note: str = "", limit: Decimal | None = None) -> Refund:
     with transaction.atomic():
         refund = _lock(refund_id)
         if refund.status != RefundStatus.REQUESTED:
             raise Conflict(f"refund {refund.id} is {refund.status}")
+        check_approval_limit(refund.id, refund.amount, refund.currency, actor, limit)
         if actor == refund.requested_by:
             raise Conflict(f"{actor} requested this refund and cannot decide it")
         refund.status, refund.decided_by, refund.updated_at = (

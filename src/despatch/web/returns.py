@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.returns import Grade, ReturnReason
 from despatch.services import refunds, returns
-from despatch.web.access import public, requires
+from despatch.web.access import access, public, requires
 
 
 def _said(exc: DomainError) -> list[str]:
@@ -146,9 +146,14 @@ def refund_decide(request: HttpRequest, refund_id: str, decision: str) -> HttpRe
     who = f"user:{request.user.get_username()}"
     try:
         if decision == "approve":
-            refund = refunds.approve(refund_id, actor=who)
+            refund = refunds.approve(refund_id, actor=who, limit=access(request).refund_limit)
         elif decision == "reject":
-            refund = refunds.reject(refund_id, actor=who, note=request.POST.get("note", ""))
+            refund = refunds.reject(
+                refund_id,
+                actor=who,
+                note=request.POST.get("note", ""),
+                limit=access(request).refund_limit,
+            )
         else:
             raise Http404(decision)
         flash.success(request, f"refund {refund.id}: {refund.status}")

@@ -29,13 +29,22 @@ from despatch.services import (
     picking,
     resolutions,
     rules,
+    scopes,
     shipping,
 )
-from despatch.web.access import requires
+from despatch.web.access import access, requires
 
 
 def _actor(request: HttpRequest) -> str:
     return f"user:{request.user.get_username()}"
+
+
+def _in_scope(request: HttpRequest, param: str, value: str, route: str = "") -> None:
+    """404 for a row outside the user's warehouses or channels, as for one that is not there."""
+    try:
+        scopes.check(param, value, access(request).scope, route)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc
 
 
 @requires("orders.read")
@@ -43,7 +52,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     status, q = request.GET.get("status", ""), request.GET.get("q", "").strip()
     if status not in OrderStatus.__members__.values():
         status = ""
-    rows = orders.list_orders(status=status, q=q)
+    rows = scopes.orders_in(orders.list_orders(status=status, q=q), access(request).scope)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -51,6 +60,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "q": q,
         "statuses": list(OrderStatus),
         "counts": orders.status_counts(),
+        "personal": access(request).can("customers.read"),
     }
     template = (
         "despatch/_inbox_rows.html" if request.headers.get("HX-Request") else "despatch/inbox.html"
@@ -61,6 +71,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @requires("orders.read")
 def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
     try:
+        scopes.check("order_id", order_id, access(request).scope)
         order = orders.get_order(order_id)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
@@ -72,6 +83,7 @@ def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
             "timeline": audit.timeline(order.id),
             "reservations": orders.reservations_of(order.id),
             "cancel_reasons": [r.value for r in CancelReason],
+            "personal": access(request).can("customers.read"),
         },
     )
 
@@ -90,6 +102,7 @@ ACTIONS = {
 def order_action(request: HttpRequest, order_id: str, action: str) -> HttpResponse:
     if action not in ACTIONS:
         raise Http404(f"unknown action {action!r}")
+    _in_scope(request, "order_id", order_id)
     try:
         ACTIONS[action](order_id, _actor(request), request.POST.get("note", "").strip())
         messages.success(request, f"{action}: done")
@@ -174,13 +187,15 @@ def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 @requires("picking.work")
 def pick_lists(request: HttpRequest) -> HttpResponse:
-    return render(request, "despatch/pick_lists.html", {"lists": picking.open_lists()})
+    lists = picking.open_lists(warehouses=access(request).warehouses())
+    return render(request, "despatch/pick_lists.html", {"lists": lists})
 
 
 @requires("picking.work")
 def pick_screen(request: HttpRequest, pick_list_id: str) -> HttpResponse:
     """The picker's screen: the next bin and item; scan the bin, then the item (a scanner
     types the code and presses Enter). A wrong scan is refused loudly."""
+    _in_scope(request, "pick_list_id", pick_list_id)
     try:
         pick_list = picking.get_pick_list(pick_list_id)
     except NotFound as exc:
@@ -188,6 +203,7 @@ def pick_screen(request: HttpRequest, pick_list_id: str) -> HttpResponse:
     message, wrong = "", False
     if request.method == "POST":
         task_id = int(request.POST.get("task") or 0)
+        _in_scope(request, "task_id", str(task_id), "pick-tasks")
         try:
             if request.POST.get("action") == "short":
                 task = picking.short(task_id, actor=_actor(request), note="short at the bin")
@@ -247,6 +263,7 @@ def _scanned(raw: str) -> dict[str, int]:
 @requires("packing.work")
 def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
     """Scan every item against the shipment, see the carton, weigh, pack, buy the label."""
+    _in_scope(request, "shipment_id", shipment_id)
     try:
         shipment = fulfillment.get_shipment(shipment_id)
     except NotFound as exc:
@@ -306,6 +323,7 @@ def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
 
 @requires("labels.print")
 def label_file(request: HttpRequest, shipment_id: str, kind: str) -> FileResponse:
+    _in_scope(request, "shipment_id", shipment_id)
     try:
         path, media = shipping.label_file(shipment_id, kind)
     except NotFound as exc:
