@@ -73,13 +73,13 @@ def main() -> None:
             timed("receive", lambda d: orders.receive_order(d, actor="bench"), draft)
             if n % pipeline.BATCH == 0 or n == len(drafts):
                 while events := timed("claim", outbox.claim, "bd", 100):
-                    facts = [e.id for e in events if handlers.handler_for(e.topic) is None]
+                    facts = [e.id for e in events if handlers.route_for(e.topic) is None]
                     if facts:
                         timed("facts", outbox.settle_done, facts, "bd")
                     for e in events:
-                        handler = handlers.handler_for(e.topic)
-                        if handler:
-                            timed("handle", outbox.run_handler, e, handler, "bd")
+                        route = handlers.route_for(e.topic)
+                        if route:
+                            timed("handle", handlers.run, e, route, "bd")
     total = sum(seconds.values())
     rate = args.orders / total
     print(f"{connection.vendor}: {args.orders} orders, {rate:.0f} orders/s with the query log on")

@@ -23,9 +23,11 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from types import FrameType
 
 from django.db import close_old_connections
+from django.utils import timezone
 
 from despatch.domain.events import reconnect_delay
 from despatch.services import (
@@ -61,20 +63,40 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+@dataclass
+class Lease:
+    """Keeps the batch in hand leased to this worker. Before each event it is renewed if what
+    is left could run out during that event: a handler that talks to another server needs
+    outbox.CALL_LEASE, any other half of outbox.LEASE."""
+
+    worker_id: str
+    ids: list[int]
+    until: datetime = field(default_factory=lambda: timezone.now() + outbox.LEASE)
+
+    def keep(self, event_id: int, *, calls_out: bool) -> None:
+        need = outbox.CALL_LEASE if calls_out else outbox.LEASE / 2
+        now = timezone.now()
+        if self.until - now < need:
+            self.until = now + max(need, outbox.LEASE)
+            outbox.extend(self.ids[self.ids.index(event_id) :], self.worker_id, self.until)
+
+
 def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
     """Claim one batch and process it; returns what happened."""
     stats = DrainStats()
     events = outbox.claim(worker_id, batch)
-    facts = [e.id for e in events if pipeline.handler_for(e.topic) is None]
+    routes = {e.id: pipeline.route_for(e.topic) for e in events}
+    facts = [e.id for e in events if routes[e.id] is None]
     if facts:
         stats.settled = outbox.settle_done(facts, worker_id)
+    lease = Lease(worker_id, [e.id for e in events if routes[e.id] is not None])
     for event in events:
-        handler = pipeline.handler_for(event.topic)
-        if handler is None:
+        route = routes[event.id]
+        if route is None:
             continue
         try:
-            wrapped = event.topic not in pipeline.UNWRAPPED
-            outbox.run_handler(event, handler, worker_id, atomic=wrapped)
+            lease.keep(event.id, calls_out=not route.transactional)
+            pipeline.run(event, route, worker_id)
             stats.handled += 1
             stats.handled_ids.append(event.id)
         except Exception as exc:  # the worker loop is the one place that catches everything

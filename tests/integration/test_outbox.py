@@ -19,7 +19,7 @@ def make_due():
 
 
 def test_a_failing_handler_is_retried_with_backoff_then_parked_dead(monkeypatch):
-    monkeypatch.setitem(pipeline.HANDLERS, "test.boom", boom)
+    monkeypatch.setitem(pipeline.HANDLERS, "test.boom", pipeline.Registration(boom))
     outbox.save([outbox.emit("test.boom", "k1")])
     stats = worker.drain_once("w1")
     event = OutboxEvent.objects.get()
@@ -39,7 +39,7 @@ def test_a_dead_event_can_be_sent_round_again(monkeypatch):
     outbox.save([outbox.emit("test.flaky", "k2")])
     OutboxEvent.objects.update(status="dead", attempts=6)
     calls = []
-    monkeypatch.setitem(pipeline.HANDLERS, "test.flaky", calls.append)
+    monkeypatch.setitem(pipeline.HANDLERS, "test.flaky", pipeline.Registration(calls.append))
     assert outbox.retry_dead(OutboxEvent.objects.get().id)
     worker.drain("w1")
     assert len(calls) == 1 and OutboxEvent.objects.get().status == "done"
@@ -50,7 +50,7 @@ def test_a_handlers_changes_roll_back_when_it_fails(monkeypatch):
         outbox.save([outbox.emit("test.side_effect", "x")])
         raise ValueError("failed after writing")
 
-    monkeypatch.setitem(pipeline.HANDLERS, "test.half", half_done)
+    monkeypatch.setitem(pipeline.HANDLERS, "test.half", pipeline.Registration(half_done))
     outbox.save([outbox.emit("test.half", "k3")])
     worker.drain_once("w1")
     assert not OutboxEvent.objects.filter(topic="test.side_effect").exists()

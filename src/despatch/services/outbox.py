@@ -17,10 +17,16 @@ from django.db.models import Count
 from django.utils import timezone
 
 from despatch.domain.events import Topic, backoff_after
+from despatch.integrations.channels import http
 from despatch.models import OutboxEvent
 
 Handler = Callable[[OutboxEvent], None]
 LEASE = timedelta(seconds=60)
+# Before a handler that talks to another server runs, the worker leases the rest of its batch
+# for longer than that handler's calls can take: a platform API call lasts at most
+# http.LONGEST_CALL (270 s) and a handler makes at most three (BigCommerce's fetch), so no
+# other worker picks up an event while its call is still in flight.
+CALL_LEASE = timedelta(seconds=3 * http.LONGEST_CALL + 60)
 
 
 def emit(topic: Topic | str, key: str, now: datetime | None = None, **payload: Any) -> OutboxEvent:
@@ -72,18 +78,11 @@ def settle_failed(event: OutboxEvent, worker_id: str, error: str) -> str:
     return status
 
 
-def run_handler(
-    event: OutboxEvent, handler: Handler, worker_id: str, *, atomic: bool = True
-) -> None:
-    """Run one handler and mark its event done in the same transaction (or, for a handler
-    that talks to another server, run it outside one and mark the event done after)."""
-    if not atomic:
-        handler(event)
-        settle_done([event.id], worker_id)
-        return
-    with transaction.atomic():
-        handler(event)
-        settle_done([event.id], worker_id)
+def extend(event_ids: list[int], worker_id: str, until: datetime) -> int:
+    """Keep this worker's lease on the events it still holds until ``until``."""
+    return OutboxEvent.objects.filter(
+        id__in=event_ids, locked_by=worker_id, status=OutboxEvent.PENDING
+    ).update(locked_until=until)
 
 
 def release(worker_id: str) -> int:

@@ -290,7 +290,12 @@ def process(refund_id: str, attempt: int) -> str:
             sort_keys=True,
         ).encode()
         try:
-            answer = hooks.post(url, body, os.environ.get("DESPATCH_REFUND_WEBHOOK_SECRET", ""))
+            answer = hooks.post(
+                url,
+                body,
+                os.environ.get("DESPATCH_REFUND_WEBHOOK_SECRET", ""),
+                headers={"Idempotency-Key": f"refund-{refund.id}"},  # the same on every retry
+            )
         except Unavailable as exc:
             _failed_attempt(refund, attempt, exc.detail)
             raise

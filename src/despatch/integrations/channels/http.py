@@ -21,6 +21,9 @@ from despatch.domain.errors import Unavailable
 ATTEMPTS = 5
 BACKOFF = (0.5, 1.0, 2.0, 4.0)
 MAX_RETRY_AFTER = 30.0
+TIMEOUT = 30.0
+# The longest one call can take: every attempt timing out, the longest wait between them.
+LONGEST_CALL = ATTEMPTS * TIMEOUT + (ATTEMPTS - 1) * MAX_RETRY_AFTER
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ def call(
     for attempt in range(attempts):
         wait = BACKOFF[min(attempt, len(BACKOFF) - 1)]
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
                 raw = response.read()
                 return Response(
                     response.status,

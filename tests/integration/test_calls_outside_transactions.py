@@ -1,0 +1,126 @@
+"""No call to another server is made while a database transaction is open (ARCHITECTURE.md §9
+rule 4): every outgoing TCP connection is watched, and one made inside ``transaction.atomic``
+is recorded. Also: an event whose handler calls out stays leased to its worker meanwhile."""
+
+import socket
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from despatch import worker
+from despatch.domain.events import Topic
+from despatch.models import OutboxEvent
+from despatch.services import channels, fulfillment, orders, outbox, pipeline, refunds
+from tests.conftest import make_draft
+from tests.integration.fake_platforms import fake_platform
+from tests.integration.test_channels import _bigcommerce_store, fixture, post_bigcommerce
+from tests.integration.test_floor_end_to_end import platform_route
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    """Every outgoing connection as (address, whether a transaction was open on that thread)."""
+    seen = []
+    real = socket.create_connection
+
+    def watched(address, *args, **kwargs):
+        seen.append((address, connection.in_atomic_block))
+        return real(address, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "create_connection", watched)
+    return seen
+
+
+def despatched(channel: str, external_id: str) -> None:
+    order, _ = orders.receive_order(
+        make_draft([("A", 1)], channel=channel, external_id=external_id), actor="t"
+    )
+    worker.drain("t")
+    for shipment in orders.get_order(order.id).shipments.all():
+        fulfillment.start_picking(shipment.id, actor="t")
+        fulfillment.pack(shipment.id, actor="t")
+        fulfillment.despatch(shipment.id, actor="t", carrier="dpd", tracking_number="")
+
+
+def test_telling_the_channel_of_a_despatch_opens_no_transaction_around_the_call(shop, calls):
+    with fake_platform(route=platform_route) as platform:
+        channels.configure_channel(
+            code="shop-de", name="Shop", type="shopify", api_url=platform.url, token="shpat"
+        )
+        despatched("shop-de", "5001")
+        worker.drain("t")
+    assert platform.calls("POST")  # the channel was told
+    assert calls and [inside for _, inside in calls] == [False] * len(calls)
+
+
+def test_fetching_a_thin_bigcommerce_order_opens_no_transaction(shop, client, calls):
+    from despatch.services import catalogue
+
+    catalogue.upsert_skus(catalogue.SkuRow(code, code) for code in ("SKU-0001", "SKU-0002"))
+    with fake_platform(route=_bigcommerce_store({"250": fixture("bigcommerce_order.json")})) as bc:
+        channels.configure_channel(
+            code="bc-uk",
+            name="BigCommerce",
+            type="bigcommerce",
+            webhook_secret="bc-token",
+            api_url=bc.url,
+            token="xat-1",
+        )
+        assert post_bigcommerce(client, 250).status_code == 202
+        worker.drain("t")
+    assert orders.find_order("bc-uk", "250") is not None and bc.requests
+    assert calls and not any(inside for _, inside in calls)
+
+
+def test_the_refund_service_is_called_with_no_transaction_open(shop, receiver, calls, monkeypatch):
+    monkeypatch.setenv("DESPATCH_REFUND_WEBHOOK_URL", receiver.url + "/refunds")
+    despatched("web", "R-1")
+    refund = refunds.request_refund(
+        orders.find_order("web", "R-1").id, amount=Decimal("2"), actor="user:support"
+    )
+    worker.drain("t")
+    refund.refresh_from_db()
+    assert refund.status == "succeeded" and len(receiver.requests) == 1
+    assert receiver.requests[0][1]["Idempotency-Key"] == f"refund-{refund.id}"
+    assert calls and not any(inside for _, inside in calls)
+
+
+def test_a_handler_registered_as_transactional_that_calls_out_is_caught(shop, calls, monkeypatch):
+    topic = Topic.SHIPMENT_DESPATCHED.value
+    wrapped = pipeline.Registration(pipeline.HANDLERS[topic].handler, transactional=True)
+    monkeypatch.setitem(pipeline.HANDLERS, topic, wrapped)
+    with fake_platform(route=platform_route) as platform:
+        channels.configure_channel(
+            code="shop-de", name="Shop", type="shopify", api_url=platform.url, token="shpat"
+        )
+        despatched("shop-de", "5002")
+        worker.drain("t")
+    assert platform.calls("POST") and any(inside for _, inside in calls)  # the guard works
+
+
+def test_an_event_whose_handler_is_calling_out_is_not_claimed_by_another_worker(shop):
+    seen_by_another = []
+
+    def slow_platform(method, path, body):
+        # while this call is in flight, another worker looks well past the ordinary lease
+        later = timezone.now() + outbox.LEASE + timedelta(seconds=5)
+        seen_by_another.extend(e.topic for e in outbox.claim("other-worker", now=later))
+        connection.close()  # this server thread's own connection
+        return platform_route(method, path, body)
+
+    with fake_platform(route=slow_platform) as platform:
+        channels.configure_channel(
+            code="shop-de", name="Shop", type="shopify", api_url=platform.url, token="shpat"
+        )
+        despatched("shop-de", "5003")
+        worker.drain("t")
+    assert platform.calls("POST")
+    assert Topic.SHIPMENT_DESPATCHED.value not in seen_by_another
+    told = OutboxEvent.objects.get(topic=Topic.SHIPMENT_DESPATCHED.value)
+    assert (told.status, told.locked_by) == ("done", "t")
+    assert timedelta(seconds=3 * 270) < outbox.CALL_LEASE  # three calls that all time out
