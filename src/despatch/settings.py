@@ -52,6 +52,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "despatch.web.context.outbox_lag",
             ],
         },
     }
@@ -77,6 +78,9 @@ def database_config(url: str) -> dict[str, object]:
         config["TEST"] = {"NAME": f"test_despatch_{os.getpid()}"}
     return config
 
+
+# Every page warns that no worker is running when the oldest due outbox event has waited longer.
+LAG_WARNING_SECONDS = int(os.environ.get("DESPATCH_LAG_WARNING", "60"))
 
 # /readyz fails when the oldest due outbox event has waited longer than this (seconds).
 READY_MAX_LAG_SECONDS = int(os.environ.get("DESPATCH_READY_MAX_LAG", "300"))
