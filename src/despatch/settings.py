@@ -30,6 +30,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "despatch.api.outage.DatabaseUnavailable",
+    "despatch.api.middleware.ApiProblems",
+    "despatch.api.middleware.GuardBodies",
     "despatch.api.middleware.RejectNulCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -115,6 +117,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = False
 
 NINJA_PAGINATION_PER_PAGE = 50
+
+# The largest request body accepted (bytes); a larger one is answered 413 problem+json.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("DESPATCH_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
 
 LOGGING = {
     "version": 1,

@@ -1,4 +1,10 @@
-"""Schemathesis generates requests from the OpenAPI schema, valid and not: none may be a 500."""
+"""Schemathesis generates requests from the whole OpenAPI schema, valid and not: none may be
+a 500. The caller is a superuser ``ops_manager``, so no operation hides behind a 403, and the
+path parameters are often the IDs of seeded records (an allocated and a despatched order, their
+shipments, a return, a refund, a webhook delivery), so the handlers run past their lookups.
+The ``db`` fixture rolls each operation's changes back: every operation starts from the seed."""
+
+import itertools
 
 import pytest
 import schemathesis
@@ -6,19 +12,51 @@ from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
 
-from despatch.services import catalogue, inventory, tokens
+from despatch import worker
+from despatch.services import (
+    catalogue,
+    fulfillment,
+    inventory,
+    orders,
+    refunds,
+    returns,
+    tokens,
+    webhooks,
+)
+from tests.conftest import make_draft
 
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
+SEEDED: dict[str, list[str]] = {}  # path parameter -> IDs of the seed, filled per test
+
+
+@schema.hook
+def flatmap_path_parameters(context, path_parameters):
+    """Half the time, swap each generated ID for one that exists."""
+    if not isinstance(path_parameters, dict):
+        return st.just(path_parameters)
+    path = context.operation.path if context.operation else ""
+    known = {}
+    for name in path_parameters:
+        key = f"{name}@{path.split('/')[1]}" if name == "code" else name
+        if SEEDED.get(key):
+            known[name] = st.sampled_from(SEEDED[key])
+    if not known:
+        return st.just(path_parameters)
+    real = st.fixed_dictionaries({**{k: st.just(v) for k, v in path_parameters.items()}, **known})
+    return st.one_of(st.just(path_parameters), real)
 
 
 @pytest.fixture
-def token(db):
+def token(db, monkeypatch):
+    monkeypatch.setenv("DESPATCH_WEBHOOK_ALLOW_PRIVATE", "1")
     # As Django's test client does: keep the test's connection open across requests.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield _seed()
+    SEEDED.clear()
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
@@ -26,9 +64,43 @@ def token(db):
 def _seed() -> str:
     catalogue.upsert_warehouse(code="LON", name="London")
     catalogue.upsert_skus([catalogue.SkuRow("A", "Apple")])
-    inventory.receive_stock(sku="A", warehouse="LON", quantity=5, actor="fuzz")
-    tokens.ensure_user("fuzzer", "pw", roles=("integrator",))
+    catalogue.upsert_channel(code="web", name="Web shop", warehouses=["LON"])
+    inventory.receive_stock(sku="A", warehouse="LON", quantity=50, actor="fuzz")
+    tokens.ensure_user("fuzzer", "pw", roles=("ops_manager",), superuser=True)
+    webhooks.subscribe(
+        url="http://127.0.0.1:9/hook", events=["*"], secret="s", description="", actor="fuzz"
+    )
+    allocated, _ = orders.receive_order(make_draft([("A", 2)]), actor="fuzz")
+    despatched, _ = orders.receive_order(make_draft([("A", 2)]), actor="fuzz")
+    worker.drain("fuzz")
+    shipments = {
+        o.id: list(orders.get_order(o.id).shipments.all()) for o in (allocated, despatched)
+    }
+    (out,) = shipments[despatched.id]
+    for step in (fulfillment.start_picking, fulfillment.pack):
+        step(out.id, actor="fuzz")
+    fulfillment.despatch(out.id, actor="fuzz", carrier="dpd", tracking_number="DPD1")
+    rma = returns.request_return(despatched.id, {1: (1, "damaged")}, actor="fuzz")
+    refund = refunds.request_refund(despatched.id, actor="fuzz", lines={1: 1}, reason="late")
+    worker.drain("fuzz")
+    _remember(allocated.id, despatched.id, shipments, rma.id, refund.id)
     return tokens.create_token("fuzzer")
+
+
+def _remember(allocated, despatched, shipments, rma_id, refund_id) -> None:
+    SEEDED.update(
+        {
+            "order_id": [allocated, despatched],
+            "shipment_id": [s.id for s in itertools.chain(*shipments.values())],
+            "rma_id": [rma_id],
+            "refund_id": [refund_id],
+            "delivery_id": [d.id for d in webhooks.deliveries(limit=5)],
+            "subscription_id": [s.id for s in webhooks.subscriptions()],
+            "code@warehouses": ["LON"],
+            "code@skus": ["A"],
+            "code@channels": ["web"],
+        }
+    )
 
 
 @schema.parametrize()

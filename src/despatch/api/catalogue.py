@@ -15,11 +15,10 @@ router = Router(tags=["catalogue"])
 
 
 class WarehouseIn(Schema):
-    code: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1, max_length=200)
-    time_zone: str = "UTC"
+    time_zone: str = Field("UTC", max_length=64)
     country: str = Field("GB", min_length=2, max_length=2)
-    priority: int = Field(100, ge=0, le=1_000_000)
+    priority: int = Field(strict=True, default=100, ge=0, le=1_000_000)
 
 
 class WarehouseOut(Schema):
@@ -46,10 +45,10 @@ class SkuIn(Schema):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=300)
     gtin: str = Field("", max_length=14, pattern=r"^\d*$")
-    length_mm: int = Field(0, ge=0, le=100_000)
-    width_mm: int = Field(0, ge=0, le=100_000)
-    height_mm: int = Field(0, ge=0, le=100_000)
-    weight_g: int = Field(0, ge=0, le=10_000_000)
+    length_mm: int = Field(strict=True, default=0, ge=0, le=100_000)
+    width_mm: int = Field(strict=True, default=0, ge=0, le=100_000)
+    height_mm: int = Field(strict=True, default=0, ge=0, le=100_000)
+    weight_g: int = Field(strict=True, default=0, ge=0, le=10_000_000)
     flags: list[str] = []
 
 

@@ -16,8 +16,10 @@ router = Router(tags=["channels"])
 
 class ChannelIn(Schema):
     name: str = Field(min_length=1, max_length=200)
-    type: str = Field("api", description=f"one of {', '.join(channels.TYPES)}")
-    warehouses: list[str] = Field([], description="warehouse codes in priority order")
+    type: str = Field("api", max_length=32, description=f"one of {', '.join(channels.TYPES)}")
+    warehouses: list[str] = Field(
+        [], max_length=100, description="warehouse codes in priority order"
+    )
     webhook_secret: str | None = Field(None, max_length=200, description="write-only")
     api_url: str | None = Field(None, max_length=500)
     token: str | None = Field(None, max_length=500, description="write-only")

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from despatch.api.auth import actor, needs
 from despatch.services import exceptions, resolutions
@@ -54,22 +54,22 @@ class QueueCount(Schema):
 
 
 class AssignIn(Schema):
-    owner: str
+    owner: str = Field(max_length=150)
 
 
 class ResolveIn(Schema):
-    action: str
-    note: str = ""
+    action: str = Field(max_length=32)
+    note: str = Field("", max_length=2000)
     address: dict[str, str] | None = None
-    line_no: int | None = None
-    sku: str = ""
+    line_no: int | None = Field(None, strict=True)
+    sku: str = Field("", max_length=64)
 
     def fix(self) -> resolutions.Fix:
         return resolutions.Fix(self.note, self.address, self.line_no, self.sku)
 
 
 class BulkIn(ResolveIn):
-    ids: list[str]
+    ids: list[str] = Field(max_length=500)
 
 
 class OutcomeOut(Schema):

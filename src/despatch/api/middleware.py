@@ -1,10 +1,13 @@
-"""Refuse text with NUL characters before it reaches a view: PostgreSQL cannot store them,
-and no order, address or SKU legitimately contains one."""
+"""Guards in front of every view: text with NUL characters (PostgreSQL cannot store them,
+and no order, address or SKU legitimately contains one), bodies too large or nested too
+deeply, and problem bodies for unknown API routes and methods."""
 
 import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from despatch.api.problems import problem
@@ -48,3 +51,83 @@ class RejectNulCharacters:
                 {"field": where, "message": "contains a NUL character", "code": "nul_character"}
             ],
         )
+
+
+# A JSON body nested deeper than this is refused before it is parsed (Python's parser would
+# recurse; no Despatch schema goes past a handful of levels).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in ``body`` (strings skipped)."""
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(_JSON_STRING.sub(b"", body)):
+        depth += 1 if match.group() in (b"[", b"{") else -1
+        deepest = max(deepest, depth)
+    return deepest
+
+
+def _body_problem(request: HttpRequest) -> HttpResponse | None:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return None
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        return problem(
+            413,
+            "body_too_large",
+            "Request body too large",
+            f"the body is larger than the limit of {limit} bytes",
+            errors=[{"field": "body", "message": f"over {limit} bytes", "code": "too_large"}],
+        )
+    if "json" in (request.content_type or "") and json_depth(body) > MAX_JSON_DEPTH:
+        return problem(
+            400,
+            "too_deep",
+            "JSON nested too deeply",
+            f"the body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep",
+            errors=[{"field": "body", "message": "nested too deeply", "code": "too_deep"}],
+        )
+    return None
+
+
+class GuardBodies:
+    """413 for a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` and 400 for JSON nested too
+    deeply, as problem bodies, before any view parses them."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return _body_problem(request) or self.get_response(request)
+
+
+class ApiProblems:
+    """Unknown ``/api/`` routes (404) and wrong methods (405) answer problem+json, not the
+    HTML pages Django gives the rest of the site."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            not request.path.startswith("/api/")
+            or response.status_code not in (404, 405)
+            or "json" in response.get("Content-Type", "")
+        ):
+            return response
+        if response.status_code == 404:
+            return problem(404, "not_found", "Not found", f"no API operation at {request.path}")
+        allowed = response.get("Allow", "")
+        answer = problem(
+            405,
+            "method_not_allowed",
+            "Method not allowed",
+            f"{request.method} is not allowed on {request.path}; allowed: {allowed}",
+        )
+        answer["Allow"] = allowed
+        return answer

@@ -34,7 +34,7 @@ class AddressIn(Schema):
 
 class LineIn(Schema):
     sku: str = Field(min_length=1, max_length=64)
-    quantity: int = Field(gt=0, le=100000)
+    quantity: int = Field(strict=True, gt=0, le=100000)
     unit_price: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
 
 
@@ -51,7 +51,7 @@ class OrderIn(Schema):
     payment_status: PaymentStatus = PaymentStatus.PAID
     requested_service: str = "standard"
     shipping_price: Decimal = Field(Decimal(0), ge=0, max_digits=14, decimal_places=4)
-    priority: int = Field(0, ge=-100, le=100)
+    priority: int = Field(strict=True, default=0, ge=-100, le=100)
     customer_tags: list[str] = Field([], max_length=50, description="for rule conditions")
     language: str = Field("", max_length=16, description="the customer's language, e.g. fr")
 
@@ -133,8 +133,8 @@ class Reason(Schema):
 
 
 class LineCut(Schema):
-    line_no: int = Field(ge=1)
-    quantity: int = Field(ge=1, description="units to cancel")
+    line_no: int = Field(strict=True, ge=1)
+    quantity: int = Field(strict=True, ge=1, description="units to cancel")
 
 
 class LinesCancel(Reason):

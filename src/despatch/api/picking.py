@@ -20,12 +20,17 @@ def pdf_response(document: bytes, name: str) -> HttpResponse:
 
 class WaveIn(Schema):
     warehouse: str = Field(min_length=1, max_length=32)
-    max_orders: int = Field(20, ge=1, le=500)
-    max_lines: int = Field(100, ge=1, le=5000)
-    max_units: int = Field(0, ge=0, description="units a tote takes (0: no bound)")
+    max_orders: int = Field(strict=True, default=20, ge=1, le=500)
+    max_lines: int = Field(strict=True, default=100, ge=1, le=5000)
+    max_units: int = Field(
+        strict=True, default=0, ge=0, description="units a tote takes (0: no bound)"
+    )
     tote_litres: float = Field(0, ge=0, description="what a tote holds in litres (0: no bound)")
     single_lines: int = Field(
-        0, ge=0, description="shipments with at least this many lines are picked alone (0: never)"
+        strict=True,
+        default=0,
+        ge=0,
+        description="shipments with at least this many lines are picked alone (0: never)",
     )
     zones: bool = Field(False, description="one list per zone of the layout for each batch")
     service: str = Field("", max_length=64, description="only orders asking for this service")

@@ -39,16 +39,20 @@ HTTP_CODES = {
 }
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> HttpResponse:
+# Members of every problem body; an error's own data never overrides them.
+RESERVED = ("type", "title", "status", "detail", "code")
+
+
+def problem(status: int, code: str, title: str, detail: str, /, **extra: Any) -> HttpResponse:
     import json
 
     body = {
+        **extra,
         "type": f"https://despatch.dev/problems/{code}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
-        **extra,
     }
     response = HttpResponse(
         json.dumps(body, default=str), status=status, content_type="application/problem+json"
@@ -66,14 +70,22 @@ def _field(loc: list[Any]) -> str:
     return text or "body"
 
 
+def _shown(value: Any) -> bool:
+    return isinstance(value, str | int) or (
+        isinstance(value, list) and all(isinstance(x, str) for x in value)
+    )
+
+
+def _data(exc: DomainError) -> dict[str, Any]:
+    """The error's data for the body: a clashing name (an order's ``status``) is renamed
+    ``current_status`` and so on, so it never collides with the problem's own members."""
+    return {(f"current_{k}" if k in RESERVED else k): v for k, v in exc.data.items() if _shown(v)}
+
+
 def on_domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
     assert isinstance(exc, DomainError)
     status = next(code for kind, code in STATUS if isinstance(exc, kind))
-    extra: dict[str, Any] = {
-        k: v
-        for k, v in exc.data.items()
-        if isinstance(v, str | int) or (isinstance(v, list) and all(isinstance(x, str) for x in v))
-    }
+    extra = _data(exc)
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [e.as_dict() for e in exc.errors]
     return problem(status, exc.code, exc.title, exc.detail, **extra)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
+from pydantic import StrictInt
 
 from despatch.api.auth import access, actor, needs
 from despatch.api.picking import pdf_response
@@ -16,8 +17,8 @@ refund_router = Router(tags=["refunds"])
 
 
 class ReturnLineIn(Schema):
-    line_no: int = Field(ge=1)
-    quantity: int = Field(ge=1)
+    line_no: int = Field(strict=True, ge=1)
+    quantity: int = Field(strict=True, ge=1)
     reason: str = Field(
         description="damaged, defective, wrong_item, not_as_described, "
         "too_small, too_large, changed_mind, arrived_late or other"
@@ -25,7 +26,7 @@ class ReturnLineIn(Schema):
 
 
 class ReturnIn(Schema):
-    order_id: str
+    order_id: str = Field(max_length=40)
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
     note: str = Field("", max_length=2000)
 
@@ -63,20 +64,20 @@ class ReceiveIn(Schema):
 
 
 class ReleaseIn(Schema):
-    sku: str
-    units: int = Field(ge=1)
+    sku: str = Field(max_length=64)
+    units: int = Field(strict=True, ge=1)
     to: str = Field(description="restock or scrap")
     note: str = Field("", max_length=500)
 
 
 class RefundIn(Schema):
-    order_id: str
+    order_id: str = Field(max_length=40)
     kind: str = Field("refund", description="refund, store_credit or exchange")
-    lines: dict[int, int] = Field(default_factory=dict, description="{line_no: units}")
+    lines: dict[int, StrictInt] = Field(default_factory=dict, description="{line_no: units}")
     amount: Decimal | None = Field(None, gt=0, max_digits=14, decimal_places=4)
     include_shipping: bool = False
     restocking_fee_percent: Decimal = Field(Decimal(0), ge=0, le=100)
-    return_id: str = ""
+    return_id: str = Field("", max_length=40)
     reason: str = Field("", max_length=300)
 
 

@@ -19,7 +19,9 @@ class RuleSetIn(Schema):
 
 class RuleTestIn(Schema):
     source: str = Field(min_length=1, max_length=1_000_000)
-    last: int = Field(500, ge=1, le=10000, description="replay the last N orders")
+    last: int = Field(
+        strict=True, default=500, ge=1, le=10000, description="replay the last N orders"
+    )
 
 
 class RuleSetOut(Schema):

@@ -51,7 +51,9 @@ def pick(request: HttpRequest, shipment_id: str) -> Any:
 
 class PackIn(Schema):
     carton_id: str = Field("", max_length=64, description="with weight_g: the weight gate")
-    weight_g: int | None = Field(None, ge=0, le=1_000_000, description="what the scale read")
+    weight_g: int | None = Field(
+        strict=True, default=None, ge=0, le=1_000_000, description="what the scale read"
+    )
 
 
 class CartonOut(Schema):
@@ -116,7 +118,9 @@ def deliver(request: HttpRequest, shipment_id: str) -> Any:
 
 
 class LabelIn(Schema):
-    extra_weight_g: int = Field(0, ge=0, le=1_000_000, description="carton and packing")
+    extra_weight_g: int = Field(
+        strict=True, default=0, ge=0, le=1_000_000, description="carton and packing"
+    )
 
 
 class LabelOut(Schema):

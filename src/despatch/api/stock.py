@@ -48,7 +48,7 @@ class StockFilters(Schema):
 class ReceiveIn(Schema):
     sku: str = Field(min_length=1)
     warehouse: str = Field(min_length=1)
-    quantity: int = Field(gt=0, le=1_000_000)
+    quantity: int = Field(strict=True, gt=0, le=1_000_000)
     reference: str = Field("", max_length=128)
     note: str = Field("", max_length=500)
 
@@ -57,6 +57,7 @@ class AdjustIn(Schema):
     sku: str = Field(min_length=1)
     warehouse: str = Field(min_length=1)
     delta: int = Field(
+        strict=True,
         ge=-1_000_000,
         le=1_000_000,
         description="positive adds, negative removes; never below reserved",

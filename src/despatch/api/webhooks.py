@@ -97,16 +97,6 @@ def subscribe(request: HttpRequest, body: SubscriptionIn) -> Any:
     return Status(201, sub)
 
 
-@router.delete(
-    "{subscription_id}",
-    response=SubscriptionOut,
-    summary="Stop a subscription",
-    auth=needs("webhooks.manage"),
-)
-def unsubscribe(request: HttpRequest, subscription_id: str) -> Any:
-    return webhooks.unsubscribe(subscription_id, actor=actor(request))
-
-
 @router.get(
     "deliveries",
     response=list[DeliveryOut],
@@ -139,6 +129,17 @@ def delivery(request: HttpRequest, delivery_id: str) -> Any:
 )
 def replay(request: HttpRequest, delivery_id: str) -> Any:
     return Status(202, webhooks.replay(delivery_id, actor=actor(request)))
+
+
+# After the deliveries routes: otherwise GET deliveries matches {subscription_id}.
+@router.delete(
+    "{subscription_id}",
+    response=SubscriptionOut,
+    summary="Stop a subscription",
+    auth=needs("webhooks.manage"),
+)
+def unsubscribe(request: HttpRequest, subscription_id: str) -> Any:
+    return webhooks.unsubscribe(subscription_id, actor=actor(request))
 
 
 @messages_router.get(

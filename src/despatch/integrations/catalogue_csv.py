@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from despatch.domain.errors import ValidationFailed
+from despatch.domain.limits import SKU_TEXT, longer_than
 from despatch.integrations.rows import RowError, integer, read_rows
 
 REQUIRED = ("sku", "name", "gtin", "length_mm", "width_mm", "height_mm", "weight_g")
@@ -42,6 +43,9 @@ def parse(source: Path | str) -> tuple[list[SkuRecord], list[RowError]]:
 
 def _record(row: dict[str, str], seen: dict[str, int], number: int) -> SkuRecord:
     code = row["sku"]
+    too_long = longer_than({"sku": SKU_TEXT["code"], "name": SKU_TEXT["name"]}, row)
+    if too_long:
+        raise ValidationFailed(too_long)
     if not code:
         raise ValidationFailed.single("sku", "is required", "required")
     if code in seen:

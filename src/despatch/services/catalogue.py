@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import transaction
 from django.db.models import QuerySet
 
 from despatch.domain.errors import FieldError, NotFound, ValidationFailed
+from despatch.domain.limits import SKU_TEXT, longer_than
 from despatch.integrations.channels.base import Connection
 from despatch.models import Channel, Sku, Warehouse
+from despatch.services import calendars
 from despatch.services.audit import Trail, snapshot
+
+WAREHOUSE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
+CHANNEL_CODE = re.compile(r"[A-Za-z0-9_.-]{1,32}")
 
 SKU_FIELDS = ("name", "gtin", "length_mm", "width_mm", "height_mm", "weight_g", "flags")
 WAREHOUSE_FIELDS = ("name", "time_zone", "country", "priority")
@@ -44,6 +49,9 @@ def upsert_skus(rows: Iterable[SkuRow], *, actor: str = "system") -> tuple[int, 
     """Create or update SKUs by code; returns (created, updated). Each SKU created or changed
     is audited with the fields that changed."""
     rows = list(rows)
+    errors = [e for r in rows for e in longer_than(SKU_TEXT, {"code": r.code, "name": r.name})]
+    if errors:
+        raise ValidationFailed(errors)
     trail = Trail(actor)
     with transaction.atomic():
         existing = {
@@ -67,24 +75,48 @@ def upsert_warehouse(
     priority: int = 100,
     actor: str = "system",
 ) -> Warehouse:
+    """Create or update a warehouse, refusing anything its calendar could not be read with:
+    the pipeline reads the calendar for every order, so a bad value would stop them all."""
     errors = []
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        errors.append(FieldError("time_zone", f"unknown time zone {time_zone!r}", "time_zone"))
-    if not code.strip():
-        errors.append(FieldError("code", "is required", "required"))
+    if not WAREHOUSE_CODE.fullmatch(code):
+        errors.append(FieldError("code", "1 to 32 letters, digits, - or _", "code"))
+    if not name.strip():
+        errors.append(FieldError("name", "is required", "required"))
+    if not (len(country) == 2 and country.isascii() and country.isalpha()):
+        errors.append(FieldError("country", f"{country!r} is not an ISO 3166 code", "country"))
     if errors:
         raise ValidationFailed(errors)
     values = dict(name=name, time_zone=time_zone, country=country.upper(), priority=priority)
     with transaction.atomic():
         old = Warehouse.objects.select_for_update().filter(code=code).first()
         before = snapshot(old, WAREHOUSE_FIELDS) if old else None
+        _check_calendar(Warehouse(code=code, calendar=old.calendar if old else {}, **values))
         warehouse, _ = Warehouse.objects.update_or_create(code=code, defaults=values)
         trail = Trail(actor)
         trail.change("warehouse", code, before, values)
         trail.save()
     return warehouse
+
+
+def _check_calendar(warehouse: Warehouse) -> None:
+    """The warehouse's calendar must read with its new country and time zone."""
+    try:
+        calendars.calendar_of(warehouse)
+    except ValidationFailed as exc:
+        implied = not isinstance(warehouse.calendar.get("holidays"), dict)
+        raise ValidationFailed(
+            [
+                FieldError(
+                    "country",
+                    f"no public holidays known for {warehouse.country!r}",
+                    "country",
+                    hint='a real ISO 3166 code, or calendar "holidays": false',
+                )
+                if implied and e.field == "calendar.holidays.country"
+                else e
+                for e in exc.errors
+            ]
+        ) from None
 
 
 def check_warehouses(warehouses: list[str] | None) -> None:
@@ -103,6 +135,10 @@ def upsert_channel(
     warehouses: list[str] | None = None,
     actor: str = "system",
 ) -> Channel:
+    if not CHANNEL_CODE.fullmatch(code):
+        raise ValidationFailed.single("code", "1 to 32 letters, digits, ., - or _", "code")
+    if len(name) > 200:
+        raise ValidationFailed.single("name", "at most 200 characters", "too_long")
     check_warehouses(warehouses)
     values = dict(name=name, type=type, warehouses=list(warehouses or []))
     with transaction.atomic():

@@ -22,6 +22,7 @@ from django.db import connection as database
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from despatch.domain import limits
 from despatch.domain.allocation import read_sourcing
 from despatch.domain.availability import AvailabilityRule
 from despatch.domain.errors import (
@@ -72,6 +73,10 @@ def receive_delivery(
         log.warning("refused a delivery to %s: signature does not match", code)
         raise Unauthorized("the signature does not match this channel's webhook secret")
     ids = adapter.delivery(headers, _ids_source(adapter, body))
+    sent = {"delivery_id": ids.delivery_id, "event_id": ids.event_id, "topic": ids.topic}
+    too_long = limits.longer_than(limits.DELIVERY_IDS, sent)
+    if too_long:
+        raise ValidationFailed(too_long)
     delivery_id = ids.delivery_id or f"sha256:{hashlib.sha256(body).hexdigest()}"
     delivery = ChannelDelivery(
         channel=channel,
@@ -272,8 +277,11 @@ def _settle(
 
 
 def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order]:
-    """Create the order, or bring the stored one up to date; returns (outcome, order)."""
-    draft = replace(parsed.draft, stated_total=parsed.platform_total)
+    """Create the order, or bring the stored one up to date; returns (outcome, order).
+    Text longer than its column is cut to fit and the cut is recorded on the order: the
+    platform has taken the shopper's money, so the order is kept, never refused for it."""
+    draft, cut = limits.fit(replace(parsed.draft, stated_total=parsed.platform_total))
+    parsed = replace(parsed, draft=draft)
     existing = Order.objects.filter(channel=draft.channel, external_id=draft.external_id).first()
     if existing is None:
         try:
@@ -283,6 +291,8 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
         else:
             if not created:
                 return "duplicate", order
+            if cut:
+                _flag_cut(order, cut, actor)
             listings.ensure_listed(draft.channel, (line.sku for line in draft.lines))
             if parsed.fulfilled_by_channel:
                 orders.mark_fulfilled_by_channel(
@@ -296,6 +306,16 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
                 "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"
             ), order
     return _update(existing, parsed, actor, new=False), existing
+
+
+def _flag_cut(order: Order, fields: list[str], actor: str) -> None:
+    trail = Trail(actor)
+    note = f"cut to fit: {', '.join(fields)} (the platform keeps the full text)"
+    trail.add(
+        "order", order.id, "text_truncated", order_id=order.id, reason_code="too_long", note=note
+    )
+    trail.save()
+    log.warning("order %s: %s", order.id, note)
 
 
 def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str:

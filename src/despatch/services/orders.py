@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from despatch.domain import limits
 from despatch.domain.errors import DuplicateOrder, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import AUTO, Kind
@@ -56,7 +57,7 @@ def receive_order(draft: OrderDraft, *, actor: str) -> tuple[Order, bool]:
     Idempotent on (channel, external ID): the same content again returns the stored
     order with ``created=False``; different content raises :class:`DuplicateOrder`.
     """
-    errors = draft.structural_errors()
+    errors = draft.structural_errors() + limits.oversized(draft)
     if errors:
         raise ValidationFailed(errors)
     digest = fingerprint(draft)
