@@ -15,6 +15,12 @@ from tests.conftest import make_draft
 from tests.integration.conftest import due_now, free_port
 
 
+@pytest.fixture(autouse=True)
+def local_receivers(monkeypatch):
+    """The receiver of these tests listens on 127.0.0.1, which is refused by default."""
+    monkeypatch.setenv("DESPATCH_WEBHOOK_ALLOW_PRIVATE", "1")
+
+
 def test_deliveries_are_signed_retried_after_a_500_and_recorded(shop, receiver):
     sub = webhooks.subscribe(
         url=receiver.url + "/hooks", events=["order.allocated", "order.received"], actor="t"

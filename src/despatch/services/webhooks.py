@@ -11,6 +11,7 @@ is ``failed`` until a person replays it. A 4xx is final: the receiver refused th
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from datetime import datetime
 from typing import Any
@@ -56,6 +57,8 @@ def subscribe(
                 hint="one of: " + ", ".join(EVENT_TYPES),
             )
         )
+    if not errors:
+        errors += _address_errors(url)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -72,6 +75,23 @@ def subscribe(
         trail.change("webhook", sub.id, None, shown | {"secret": sub.secret}, action="subscribed")
         trail.save()
     return sub
+
+
+def allow_private() -> bool:
+    """``DESPATCH_WEBHOOK_ALLOW_PRIVATE=1``: receivers on loopback and private networks."""
+    return os.environ.get("DESPATCH_WEBHOOK_ALLOW_PRIVATE", "") == "1"
+
+
+def _address_errors(url: str) -> list[FieldError]:
+    if allow_private():
+        return []
+    try:
+        hooks.resolve(url, public_only=True)
+    except hooks.PrivateAddress as exc:
+        return exc.errors
+    except Unavailable as exc:
+        return [FieldError("url", exc.detail, "unresolvable")]
+    return []
 
 
 def unsubscribe(subscription_id: str, *, actor: str) -> WebhookSubscription:
@@ -167,8 +187,15 @@ def deliver(delivery_id: str, attempt: int) -> str:
     body = json.dumps(delivery.payload, sort_keys=True).encode()
     try:
         answer = hooks.post(
-            sub.url, body, sub.secret, headers={"Despatch-Event": delivery.event_type}
+            sub.url,
+            body,
+            sub.secret,
+            headers={"Despatch-Event": delivery.event_type},
+            public_only=not allow_private(),
         )
+    except hooks.PrivateAddress as exc:  # checked again at send time: DNS may have changed
+        _failed(delivery, attempt, None, "", exc.detail, final=True)
+        return "refused"
     except Unavailable as exc:
         _failed(delivery, attempt, None, "", exc.detail)
         raise
@@ -183,7 +210,9 @@ def deliver(delivery_id: str, attempt: int) -> str:
         )
         return "delivered"
     error = f"{sub.url} answered {answer.status}"
-    if 400 <= answer.status < 500 and answer.status not in (408, 429):
+    if 300 <= answer.status < 400:
+        error += ": redirects are not followed"
+    if 300 <= answer.status < 500 and answer.status not in (408, 429):
         _failed(delivery, attempt, answer.status, answer.body, error, final=True)
         return "refused"
     _failed(delivery, attempt, answer.status, answer.body, error)
