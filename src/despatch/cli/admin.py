@@ -26,11 +26,15 @@ outbox_app = typer.Typer(
 def import_skus(
     path: Path = typer.Argument(..., exists=True, dir_okay=False),
     batch: int = typer.Option(500, help="rows per transaction"),
+    encoding: str = typer.Option(
+        "", help="text encoding, e.g. cp1252; default: UTF-8 (BOM or not), else Windows-1252"
+    ),
+    delimiter: str = typer.Option("", help="delimiter: , ; tab or |; default: sniffed"),
 ) -> None:
     """Import the catalogue CSV (sku,name,gtin,length_mm,width_mm,height_mm,weight_g[,flags]).
     Bad rows are reported with row number and field; good rows are kept."""
     with domain_errors():
-        records, errors = catalogue_csv.parse(path)
+        records, errors = catalogue_csv.parse(path, encoding=encoding, delimiter=delimiter)
     created = updated = 0
     with progress_bar(f"importing {path.name}", len(records)) as advance:
         for start in range(0, len(records), batch):

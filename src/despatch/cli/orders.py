@@ -33,6 +33,10 @@ def import_orders(
     process: bool = typer.Option(
         True, help="run the pipeline after importing payloads and report where each order stands"
     ),
+    encoding: str = typer.Option(
+        "", help="CSV text encoding, e.g. cp1252; default: UTF-8 (BOM or not), else Windows-1252"
+    ),
+    delimiter: str = typer.Option("", help="CSV delimiter: , ; tab or |; default: sniffed"),
 ) -> None:
     """Import orders: CSV (see docs/formats.md) or a platform's exported order payload (JSON,
     read by the channel's type). Reports per file what was created, updated, skipped as a
@@ -42,7 +46,7 @@ def import_orders(
     for path in files:
         kind = format or ("csv" if path.suffix.lower() == ".csv" else "payload")
         if kind == "csv":
-            rejected += _import_csv(path, channel)
+            rejected += _import_csv(path, channel, encoding, delimiter)
         else:
             rejected += _import_payload(
                 path, channel, payload_orders, "" if kind == "payload" else kind
@@ -57,9 +61,9 @@ def import_orders(
         raise typer.Exit(1)
 
 
-def _import_csv(path: Path, channel: str) -> int:
+def _import_csv(path: Path, channel: str, encoding: str, delimiter: str) -> int:
     with domain_errors():
-        parsed, errors = order_csv.parse(path, channel)
+        parsed, errors = order_csv.parse(path, channel, encoding=encoding, delimiter=delimiter)
     created = replayed = 0
     with progress_bar(f"importing {path.name}", len(parsed)) as advance:
         for item in parsed:

@@ -29,16 +29,20 @@ class SkuRecord:
     flags: tuple[str, ...]
 
 
-def parse(source: Path | str) -> tuple[list[SkuRecord], list[RowError]]:
+def parse(
+    source: Path | str, *, encoding: str = "", delimiter: str = ""
+) -> tuple[list[SkuRecord], list[RowError]]:
+    """The SKUs of a file, and each bad row's error (the good rows are kept)."""
     records: list[SkuRecord] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for number, row in read_rows(source, REQUIRED):
+    rows = read_rows(source, REQUIRED, encoding=encoding, delimiter=delimiter, errors=errors)
+    for number, row in rows:
         try:
             records.append(_record(row, seen, number))
         except ValidationFailed as exc:
             errors += [RowError(number, e.field, e.message) for e in exc.errors]
-    return records, errors
+    return records, sorted(errors, key=lambda e: e.row)
 
 
 def _record(row: dict[str, str], seen: dict[str, int], number: int) -> SkuRecord:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,6 +9,8 @@ from dataclasses import dataclass
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
+
+from despatch.integrations.rows import write_csv
 
 COLUMNS = (
     "tracking_number",
@@ -34,12 +35,7 @@ class ManifestRow:
 
 
 def csv_text(rows: Sequence[ManifestRow]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in rows:
-        writer.writerow([getattr(r, c) for c in COLUMNS])
-    return out.getvalue()
+    return write_csv(COLUMNS, ([getattr(r, c) for c in COLUMNS] for r in rows))
 
 
 def pdf(

@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
+from despatch.domain import limits
 from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.money import Money
@@ -41,10 +42,13 @@ class ParsedOrder:
     draft: OrderDraft
 
 
-def parse(source: Path | str, channel: str) -> tuple[list[ParsedOrder], list[RowError]]:
+def parse(
+    source: Path | str, channel: str, *, encoding: str = "", delimiter: str = ""
+) -> tuple[list[ParsedOrder], list[RowError]]:
     grouped: dict[tuple[str, str], list[tuple[int, dict[str, str]]]] = defaultdict(list)
     errors: list[RowError] = []
-    for number, row in read_rows(source, REQUIRED):
+    rows = read_rows(source, REQUIRED, encoding=encoding, delimiter=delimiter, errors=errors)
+    for number, row in rows:
         if not row["external_id"]:
             errors.append(RowError(number, "external_id", "is required"))
             continue
@@ -114,7 +118,7 @@ def _draft(channel: str, external_id: str, rows: list[tuple[int, dict[str, str]]
         errors += [RowError(first_no, e.field, e.message) for e in exc.errors]
     if errors:
         raise _RowFailed(errors)
-    problems = draft.structural_errors()
+    problems = draft.structural_errors() + limits.oversized(draft)
     if problems:
         raise _RowFailed([RowError(first_no, p.field, p.message) for p in problems])
     return draft
