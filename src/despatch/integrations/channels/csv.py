@@ -47,8 +47,8 @@ def parse(
 ) -> tuple[list[ParsedOrder], list[RowError]]:
     grouped: dict[tuple[str, str], list[tuple[int, dict[str, str]]]] = defaultdict(list)
     errors: list[RowError] = []
-    rows = read_rows(source, REQUIRED, encoding=encoding, delimiter=delimiter, errors=errors)
-    for number, row in rows:
+    read = read_rows(source, REQUIRED, encoding=encoding, delimiter=delimiter, errors=errors)
+    for number, row in read:
         if not row["external_id"]:
             errors.append(RowError(number, "external_id", "is required"))
             continue
