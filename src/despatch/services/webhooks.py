@@ -89,8 +89,8 @@ def _address_errors(url: str) -> list[FieldError]:
         hooks.resolve(url, public_only=True)
     except hooks.PrivateAddress as exc:
         return exc.errors
-    except Unavailable as exc:
-        return [FieldError("url", exc.detail, "unresolvable")]
+    except Unavailable:  # not resolvable yet: checked again, and refused, when sending
+        return []
     return []
 
 
