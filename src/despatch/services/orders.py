@@ -28,6 +28,7 @@ from despatch.domain.orders import (
     advance,
 )
 from despatch.domain.totals import TotalCheck
+from despatch.integrations import contact_checks
 from despatch.models import Channel, Order, OrderLine, Reservation
 from despatch.services import exceptions, inventory, outbox
 from despatch.services.audit import Trail
@@ -105,7 +106,7 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         customer_name=draft.customer_name,
         customer_email=draft.customer_email,
         language=draft.extra.get("language", "")[:16],
-        shipping_address=draft.shipping_address.as_dict(),
+        shipping_address=contact_checks.normalised(draft.shipping_address).as_dict(),
         requested_service=draft.requested_service,
         priority=draft.priority,
         customer_tags=list(draft.customer_tags),

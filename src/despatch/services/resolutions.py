@@ -81,8 +81,11 @@ def correct_address(order_id: str, changes: dict[str, str], *, actor: str) -> Or
     order = orders.lock_order(order_id)
     _must_be_held(order)
     before = dict(order.shipping_address)
-    after = Address.from_dict({**before, **{k: str(v).strip() for k, v in changes.items()}})
+    after = corrected(before, {k: str(v).strip() for k, v in changes.items()})
     problems = after.problems() or contact_checks.address_problems(after)
+    if "phone" in changes and after.phone_raw and not after.phone:  # a person typed it: say so
+        found = contact_checks.phone_problem(after.phone_raw, after.country)
+        problems += [found] if found else []
     if problems:
         raise ValidationFailed(problems)
     trail = Trail(actor)
@@ -100,6 +103,14 @@ def correct_address(order_id: str, changes: dict[str, str], *, actor: str) -> Or
     order.save(update_fields=["shipping_address", "updated_at"])
     trail.save()
     return order
+
+
+def corrected(before: dict[str, str], changes: dict[str, str]) -> Address:
+    """The address with the corrections, normalised as a received one is: a corrected phone
+    replaces the raw text too, so the checks that follow read the corrected one."""
+    if "phone" in changes:
+        changes = {**changes, "phone_raw": changes["phone"]}
+    return contact_checks.normalised(Address.from_dict({**before, **changes}))
 
 
 def substitute(order_id: str, line_no: int | None, sku: str, *, actor: str) -> Order:
