@@ -145,7 +145,8 @@ def test_a_locked_sqlite_database_is_waited_out_with_one_warning_and_one_recover
     assert [level for level, _ in said] == ["WARNING", "INFO"], said  # once per outage
     assert "database is locked" in said[0][1] and f"(attempts: {len(attempts)})" in said[1][1]
     assert set(Order.objects.values_list("status", flat=True)) == {"allocated"}
-    assert set(OutboxEvent.objects.values_list("status", "attempts")) <= {("done", 0)}
+    assert not OutboxEvent.objects.exclude(attempts=0).exists()  # no retry burnt
+    assert not OutboxEvent.objects.filter(status="dead").exists()
 
 
 def test_the_reconnect_delay_grows_to_its_cap_with_jitter():
@@ -154,3 +155,40 @@ def test_the_reconnect_delay_grows_to_its_cap_with_jitter():
     assert 0.25 <= delays[0] <= 0.5 and 0.5 <= delays[1] <= 1.0
     assert all(15.0 <= d <= 30.0 for d in delays[7:])
     assert len({backoff.delay(9) for _ in range(20)}) > 1  # jittered: workers spread out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sigterm_finishes_the_batch_in_hand_then_stops(monkeypatch):
+    from despatch.services import outbox, pipeline
+
+    handled = []
+
+    def handle(event):
+        if not handled:
+            os.kill(os.getpid(), signal.SIGTERM)  # arrives while the batch is in hand
+        handled.append(event.key)
+
+    monkeypatch.setitem(pipeline.HANDLERS, "test.work", pipeline.Registration(handle))
+    outbox.save([outbox.emit("test.work", f"k{n}") for n in range(5)])
+    worker.run(batch=3, idle_sleep=0.05, max_seconds=30, pull_every=0, push_every=0)
+
+    assert handled == ["k0", "k1", "k2"]  # the batch of three, and no batch after it
+    statuses = list(OutboxEvent.objects.order_by("id").values_list("status", flat=True))
+    assert statuses == ["done"] * 3 + ["pending"] * 2
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handlers put back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_signal_stops_at_once(monkeypatch):
+    from despatch.services import outbox, pipeline
+
+    def handle(event):
+        os.kill(os.getpid(), signal.SIGINT)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setitem(pipeline.HANDLERS, "test.stuck", pipeline.Registration(handle))
+    outbox.save([outbox.emit("test.stuck", "k")])
+    with pytest.raises(SystemExit) as stopped:
+        worker.run(max_seconds=30, pull_every=0, push_every=0)
+    assert stopped.value.code == 128 + signal.SIGINT
+    assert OutboxEvent.objects.get().status == "pending"  # rolled back, claimed again later
