@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from despatch.api.auth import access, actor, needs
 from despatch.api.pages import Pages
 from despatch.domain.addresses import Address
+from despatch.domain.audit import parse_moment
 from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
@@ -107,6 +108,28 @@ class OrderOut(OrderSummary):
     cancelled_at: datetime | None
     lines: list[LineOut]
     shipments: list[ShipmentOut]
+
+
+class OrderAsOf(Schema):
+    """An order as its audit trail says it was at ``as_of`` (docs/security.md#audit-trail)."""
+
+    id: str
+    as_of: datetime
+    received_at: datetime
+    status: str
+    hold_reason: str
+    lines: list[dict[str, Any]] = Field(description="line_no, sku, quantity, cancelled, ...")
+    allocation: dict[str, Any] = Field(
+        description="assignments, backorders, explanation and shipments (id, warehouse, status)"
+    )
+    last_change: dict[str, Any] = Field(description="the last audit entry replayed")
+    changes: int = Field(description="audit entries replayed")
+
+
+class AsOfQuery(Schema):
+    as_of: str = Field(
+        "", max_length=40, description="a date or ISO 8601 time, e.g. 2026-05-01T12:00Z"
+    )
 
 
 class AuditOut(Schema):
@@ -297,8 +320,19 @@ class _Lazy:
         return [self.fn(row) for row in self.rows[index]]
 
 
-@router.get("/{order_id}", response=OrderOut, auth=needs("orders.read"))
-def get_order(request: HttpRequest, order_id: str) -> Any:
+@router.get(
+    "/{order_id}",
+    response=OrderOut | OrderAsOf,
+    summary="One order; with as_of, as it was then, rebuilt from the audit trail",
+    auth=needs("orders.read"),
+)
+def get_order(
+    request: HttpRequest,
+    order_id: str,
+    query: Query[AsOfQuery],
+) -> Any:
+    if query.as_of:
+        return audit.order_as_of(order_id, parse_moment(query.as_of, "as_of")).as_dict()
     return _out(request, orders.get_order(order_id))
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from despatch import worker as relay
 from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
+from despatch.domain.audit import parse_moment
 from despatch.domain.errors import DomainError
 from despatch.integrations.channels import csv as order_csv
 from despatch.integrations.rows import RowError
@@ -133,6 +134,29 @@ def _as_dict(order: Any) -> dict[str, Any]:
     }
 
 
+def _show_history(data: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(data, indent=2, default=str))
+        return
+    console.print(
+        f"[bold]{data['id']}[/] as of {data['as_of']}  [cyan]{data['status']}[/]"
+        + (f"  [yellow]on hold: {data['hold_reason']}[/]" if data["hold_reason"] else "")
+    )
+    lines = Table("#", "SKU", "qty", "cancelled")
+    for li in data["lines"]:
+        lines.add_row(str(li["line_no"]), li["sku"], str(li["quantity"]), str(li["cancelled"]))
+    console.print(lines)
+    allocation = data["allocation"]
+    for a in allocation["assignments"]:
+        console.print(f"  {a['quantity']} x {a['sku']} from {a['warehouse']}")
+    for b in allocation["backorders"]:
+        console.print(f"  backordered: {b}")
+    for s in allocation["shipments"]:
+        console.print(f"  shipment {s['id']} from {s['warehouse'] or '?'}: {s['status']}")
+    last = data["last_change"]
+    console.print(f"  [dim]last change #{last['seq']} at {last['at']}: {last['action']}[/]")
+
+
 @app.command()
 @declares("orders.read")
 def show(
@@ -140,6 +164,9 @@ def show(
     channel: str = typer.Option("", help="find by channel and --external-id instead"),
     external_id: str = typer.Option("", help="the channel's order ID"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
+    as_of: str = typer.Option(
+        "", "--as-of", help="as it was at this date or time (UTC), rebuilt from the audit trail"
+    ),
 ) -> None:
     """Show one order: lines, allocation, shipments and its timeline."""
     with domain_errors():
@@ -147,6 +174,9 @@ def show(
             if not (channel and external_id):
                 fail("give an order ID, or --channel and --external-id", 2)
             order_id = order_service.find_order(channel, external_id).id
+        if as_of:
+            history = audit.order_as_of(order_id, parse_moment(as_of, "--as-of"))
+            return _show_history(history.as_dict(), as_json)
         order = order_service.get_order(order_id)
     data = _as_dict(order)
     if as_json:

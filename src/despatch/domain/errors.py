@@ -2,6 +2,7 @@
 
     DomainError
     ├── NotFound                      the thing named does not exist
+    │   └── NotYetThere               it exists, but did not at the moment asked about
     ├── Conflict                      the request clashes with the current state
     │   ├── InvalidTransition         a status change the transition table forbids
     │   ├── InsufficientStock         not enough available stock for a change
@@ -54,6 +55,18 @@ class NotFound(DomainError):
 
     def __init__(self, kind: str, key: str) -> None:
         super().__init__(f"{kind} {key!r} does not exist", kind=kind, key=key)
+
+
+class NotYetThere(NotFound):
+    def __init__(self, kind: str, key: str, at: str, since: str) -> None:
+        DomainError.__init__(
+            self,
+            f"{kind} {key!r} did not exist yet at {at}: it was received at {since}",
+            kind=kind,
+            key=key,
+            at=at,
+            since=since,
+        )
 
 
 class Conflict(DomainError):

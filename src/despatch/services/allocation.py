@@ -430,7 +430,11 @@ def allocate(order: Order, trail: Trail, held: list[Reservation] | None = None) 
         for r in held
     )
     set_status(
-        order, OrderEvent.ALLOCATE, trail, shipments=sorted(s.id for s in shipments.values())
+        order,
+        OrderEvent.ALLOCATE,
+        trail,
+        shipments=sorted(s.id for s in shipments.values()),
+        warehouses={s.id: w for w, s in shipments.items()},
     )
     order.allocated_at = trail.at
     order.save(update_fields=["status", "allocation", "allocated_at", "promise_date", "updated_at"])

@@ -17,8 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from despatch.domain import audit as chain
+from despatch.domain.errors import NotFound, NotYetThere
+from despatch.domain.history import OrderHistory, replay
 from despatch.domain.ids import new_id
-from despatch.models import AuditEntry, AuditHead
+from despatch.models import AuditEntry, AuditHead, Order
 
 _JSON_FIELDS = ("before", "after", "detail")
 
@@ -133,6 +135,19 @@ def snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 def timeline(order_id: str) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(order_id=order_id).order_by("at", "seq"))
+
+
+def order_as_of(order_id: str, at: datetime) -> OrderHistory:
+    """The order (status, lines, allocation) as its audit entries say it was at ``at``."""
+    fields = ("seq", "at", "actor", "subject_type", "subject_id", "action", "reason_code")
+    rows = AuditEntry.objects.filter(order_id=order_id, at__lte=at).order_by("seq")
+    found = replay(order_id, rows.values(*fields, "before", "after", "detail"), at)
+    if found is not None:
+        return found
+    received = Order.objects.filter(id=order_id).values_list("created_at", flat=True).first()
+    if received is None:
+        raise NotFound("order", order_id)
+    raise NotYetThere("order", order_id, chain.format_at(at), chain.format_at(received))
 
 
 def head() -> chain.Head:

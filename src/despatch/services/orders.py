@@ -113,7 +113,7 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         created_at=now,
         updated_at=now,
     )
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         OrderLine(
             id=new_id("line"),
             order=order,
@@ -136,10 +136,21 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         after=OrderStatus.RECEIVED.value,
         channel=draft.channel,
         external_id=draft.external_id,
+        lines=[_line_shown(line) for line in lines],  # what the as-of view starts from
     )
     trail.save()
     outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, now, order_id=order.id)])
     return order
+
+
+def _line_shown(line: OrderLine) -> dict[str, Any]:
+    return {
+        "id": line.id,
+        "line_no": line.line_no,
+        "sku": line.sku,
+        "quantity": line.quantity,
+        "unit_price": str(line.unit_price),
+    }
 
 
 def lock_order(order_id: str) -> Order:
