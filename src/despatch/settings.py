@@ -50,6 +50,7 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            "builtins": ["despatch.web.money"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -56,7 +56,7 @@ def test_import_skus_orders_and_show_one(tmp_path):
     assert invoke("worker", "--drain").exit_code == 0
     result = invoke("orders", "show", "--channel", "csv", "--external-id", "C-1", "--json")
     shown = json.loads(result.output)
-    assert shown["status"] == "allocated" and shown["total"] == "17"
+    assert shown["status"] == "allocated" and shown["total"] == "17.00"
     held = orders.find_order("csv", "C-3")
     assert (held.status, held.hold_reason) == ("on_hold", "unknown_sku")
     assert invoke("stock", "check").exit_code == 0

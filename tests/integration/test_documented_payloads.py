@@ -171,6 +171,7 @@ def test_a_line_known_by_its_total_stays_one_line_with_its_platform_id(stocked, 
         Decimal("18.33"),
         "05015851154159",
     )
+    assert first.unit_price == Decimal("9.1650")  # so refunding both units gives back 18.33
 
 
 @pytest.mark.parametrize(("kind", "name", "route"), [c[:3] for c in CASES], ids=IDS)

@@ -15,6 +15,7 @@ from despatch.domain.audit import parse_moment
 from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.domain.totals import plain
 from despatch.services import audit, cancellations, orders, scopes
 
 router = Router(tags=["orders"])
@@ -63,6 +64,8 @@ class LineOut(Schema):
     sku: str
     quantity: int
     unit_price: str
+    line_total: str  # exact: a line the platform states by its total keeps that total
+    external_line_id: str  # the platform's own ID of the line
     backordered: int
     cancelled: int
 
@@ -95,7 +98,19 @@ class OrderSummary(Schema):
     created_at: datetime
 
 
+class PresentmentOut(Schema):
+    currency: str
+    total: str
+
+
 class OrderOut(OrderSummary):
+    tax_total: str
+    taxes_included: bool
+    discount_total: str
+    shipping_total: str
+    fee_total: str
+    presentment: PresentmentOut | None  # what the shopper saw, when another currency
+    computed_total: str | None  # the parts added up, when the platform stated a total
     customer_email: str
     shipping_address: dict[str, Any]
     requested_service: str
@@ -190,7 +205,7 @@ def summary_out(o: Any, *, personal: bool = True) -> dict[str, Any]:
         "status": o.status,
         "payment_status": o.payment_status,
         "currency": o.currency,
-        "total": str(Money(o.total_amount, o.currency).amount),
+        "total": plain(o.total_amount, o.currency),
         "customer_name": o.customer_name if personal else "",
         "hold_reason": o.hold_reason,
         "created_at": o.created_at,
@@ -204,14 +219,18 @@ def order_out(o: Any, *, personal: bool = True) -> dict[str, Any]:
             "line_no": li.line_no,
             "sku": li.sku,
             "quantity": li.quantity,
-            "unit_price": str(Money(li.unit_price, o.currency).amount),
+            "unit_price": plain(li.unit_price, o.currency),
+            "line_total": plain(li.line_total or li.unit_price * li.quantity, o.currency),
+            "external_line_id": li.external_line_id,
             "backordered": li.backordered,
             "cancelled": li.cancelled,
         }
         for li in o.lines.all()
     ]
+    money = orders.money_of(o).as_dict()
     return {
         **summary_out(o, personal=personal),
+        **{k: v for k, v in money.items() if k not in ("currency", "total")},
         "customer_email": o.customer_email if personal else "",
         "shipping_address": o.shipping_address if personal else _country_only(o),
         "requested_service": o.requested_service,

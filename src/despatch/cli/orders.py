@@ -14,6 +14,7 @@ from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
 from despatch.domain.audit import parse_moment
 from despatch.domain.errors import DomainError
+from despatch.domain.totals import plain
 from despatch.integrations.channels import csv as order_csv
 from despatch.integrations.rows import RowError
 from despatch.services import audit, cancellations
@@ -104,8 +105,7 @@ def _as_dict(order: Any) -> dict[str, Any]:
         "external_id": order.external_id,
         "status": order.status,
         "payment_status": order.payment_status,
-        "currency": order.currency,
-        "total": str(order.total_amount.normalize()),
+        **order_service.money_of(order).as_dict(),
         "customer_name": order.customer_name,
         "shipping_address": order.shipping_address,
         "hold_reason": order.hold_reason,
@@ -116,7 +116,9 @@ def _as_dict(order: Any) -> dict[str, Any]:
                 "line_no": li.line_no,
                 "sku": li.sku,
                 "quantity": li.quantity,
-                "unit_price": str(li.unit_price.normalize()),
+                "unit_price": plain(li.unit_price, order.currency),
+                "line_total": plain(li.line_total or li.unit_price * li.quantity, order.currency),
+                "external_line_id": li.external_line_id,
                 "backordered": li.backordered,
             }
             for li in order.lines.all()
@@ -184,20 +186,21 @@ def show(
         return
     console.print(
         f"[bold]{order.id}[/]  {order.channel}/{order.external_id}  "
-        f"[cyan]{order.status}[/]  {data['total']} {order.currency}"
+        f"[cyan]{order.status}[/]  {order_service.money_of(order).said()}"
     )
     if order.hold_reason:
         console.print(
             f"[yellow]on hold: {order.hold_reason}[/] "
             + "; ".join(p["message"] for p in order.hold_detail)
         )
-    lines = Table("#", "SKU", "qty", "unit price", "backordered")
+    lines = Table("#", "SKU", "qty", "unit price", "line total", "backordered")
     for li in data["lines"]:
         lines.add_row(
             str(li["line_no"]),
             li["sku"],
             str(li["quantity"]),
             li["unit_price"],
+            li["line_total"],
             str(li["backordered"]),
         )
     console.print(lines)
@@ -229,7 +232,7 @@ def list_orders(
             o.channel,
             o.external_id,
             o.status,
-            f"{o.total_amount.normalize()} {o.currency}",
+            f"{plain(o.total_amount, o.currency)} {o.currency}",
             f"{o.created_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             field=models.DecimalField(
                 blank=True,
                 decimal_places=4,
-                help_text="exact, when the platform gives the line by its total (18.33 for 2)",
+                help_text="the exact line total (one given by its total keeps it: 18.33 for 2)",
                 max_digits=18,
                 null=True,
             ),

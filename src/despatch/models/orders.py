@@ -86,7 +86,7 @@ class OrderLine(models.Model):
         decimal_places=4,
         null=True,
         blank=True,
-        help_text="exact, when the platform gives the line by its total (18.33 for 2)",
+        help_text="the exact line total (one given by its total keeps it: 18.33 for 2)",
     )
     external_line_id = models.CharField(
         max_length=64, blank=True, default="", help_text="the platform's own ID of the line"

@@ -21,13 +21,14 @@ from despatch.domain.money import Money
 from despatch.domain.orders import (
     RELEASABLE_PAYMENTS,
     HoldReason,
+    LineDraft,
     OrderDraft,
     OrderEvent,
     OrderStatus,
     PaymentStatus,
     advance,
 )
-from despatch.domain.totals import TotalCheck
+from despatch.domain.totals import OrderMoney, TotalCheck
 from despatch.integrations import contact_checks
 from despatch.models import Channel, Order, OrderLine, Reservation
 from despatch.services import exceptions, inventory, outbox
@@ -120,8 +121,8 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
             line_no=i,
             sku=line.sku,
             quantity=line.quantity,
-            unit_price=line.unit_price.amount,
-            line_total=line.line_total.amount if line.line_total is not None else None,
+            unit_price=_unit_price(line),
+            line_total=line.total.amount,
             external_line_id=line.external_line_id[:64],
             name=line.name[:300],
         )
@@ -151,6 +152,17 @@ def _line_shown(line: OrderLine) -> dict[str, Any]:
         "quantity": line.quantity,
         "unit_price": str(line.unit_price),
     }
+
+
+def _unit_price(line: LineDraft) -> Decimal:
+    """The stored unit price: for a line known by its total, that total over its units to four
+    places (9.165 for 18.33 over 2), so refunds of some units come out right to the cent."""
+    if line.line_total is None:
+        return line.unit_price.amount
+    return (line.line_total.amount / line.quantity).quantize(UNIT_PLACES)
+
+
+UNIT_PLACES = Decimal("0.0001")  # the unit_price column's places
 
 
 def lock_order(order_id: str) -> Order:
@@ -334,6 +346,22 @@ def get_order(order_id: str) -> Order:
     if order is None:
         raise NotFound("order", order_id)
     return order
+
+
+def money_of(order: Order) -> OrderMoney:
+    """The order's money as every edge shows it: total paid, tax, discounts, presentment."""
+    return OrderMoney(
+        currency=order.currency,
+        total=order.total_amount,
+        tax_total=order.tax_amount,
+        taxes_included=order.taxes_included,
+        discount_total=order.discount_amount,
+        shipping_total=order.shipping_amount,
+        fee_total=order.fee_amount,
+        presentment_currency=order.presentment_currency,
+        presentment_total=order.presentment_total,
+        computed_total=order.computed_total,
+    )
 
 
 def find_order(channel: str, external_id: str) -> Order:
