@@ -16,7 +16,7 @@ from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.domain.totals import plain
-from despatch.services import audit, cancellations, orders, scopes
+from despatch.services import audit, cancellations, orders, scopes, totals
 
 router = Router(tags=["orders"])
 
@@ -227,7 +227,7 @@ def order_out(o: Any, *, personal: bool = True) -> dict[str, Any]:
         }
         for li in o.lines.all()
     ]
-    money = orders.money_of(o).as_dict()
+    money = totals.money_of(o).as_dict()
     return {
         **summary_out(o, personal=personal),
         **{k: v for k, v in money.items() if k not in ("currency", "total")},

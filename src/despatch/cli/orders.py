@@ -17,7 +17,7 @@ from despatch.domain.errors import DomainError
 from despatch.domain.totals import plain
 from despatch.integrations.channels import csv as order_csv
 from despatch.integrations.rows import RowError
-from despatch.services import audit, cancellations
+from despatch.services import audit, cancellations, totals
 from despatch.services import channels as channel_service
 from despatch.services import orders as order_service
 
@@ -105,7 +105,7 @@ def _as_dict(order: Any) -> dict[str, Any]:
         "external_id": order.external_id,
         "status": order.status,
         "payment_status": order.payment_status,
-        **order_service.money_of(order).as_dict(),
+        **totals.money_of(order).as_dict(),
         "customer_name": order.customer_name,
         "shipping_address": order.shipping_address,
         "hold_reason": order.hold_reason,
@@ -186,7 +186,7 @@ def show(
         return
     console.print(
         f"[bold]{order.id}[/]  {order.channel}/{order.external_id}  "
-        f"[cyan]{order.status}[/]  {order_service.money_of(order).said()}"
+        f"[cyan]{order.status}[/]  {totals.money_of(order).said()}"
     )
     if order.hold_reason:
         console.print(

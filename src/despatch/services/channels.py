@@ -39,7 +39,15 @@ from despatch.domain.shipments import ShipmentStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
 from despatch.integrations.channels.base import ChannelOrder, Fulfilment
 from despatch.models import Channel, ChannelDelivery, Order, OutboxEvent, Shipment
-from despatch.services import cancellations, catalogue, leases, listings, orders, outbox
+from despatch.services import (
+    cancellations,
+    catalogue,
+    leases,
+    listings,
+    orders,
+    outbox,
+    totals,
+)
 from despatch.services.audit import Trail, snapshot
 from despatch.services.catalogue import connection as connection
 from despatch.services.catalogue import get_channel as get_channel
@@ -298,9 +306,9 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
                 orders.mark_fulfilled_by_channel(
                     order.id, actor=actor, reason="fulfilled_by_channel"
                 )
-                orders.check_total(order.id, draft, actor=actor, hold=False)
+                totals.check_total(order.id, draft, actor=actor, hold=False)
                 return "created_fulfilled_by_channel", order
-            orders.check_total(order.id, draft, actor=actor)
+            totals.check_total(order.id, draft, actor=actor)
             outcome = _update(order, parsed, actor, new=True)
             return (
                 "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"

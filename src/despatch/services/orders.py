@@ -28,7 +28,7 @@ from despatch.domain.orders import (
     PaymentStatus,
     advance,
 )
-from despatch.domain.totals import OrderMoney, TotalCheck
+from despatch.domain.totals import TotalCheck
 from despatch.integrations import contact_checks
 from despatch.models import Channel, Order, OrderLine, Reservation
 from despatch.services import exceptions, inventory, outbox
@@ -212,31 +212,6 @@ def hold_order(
     )
 
 
-def check_total(order_id: str, draft: OrderDraft, *, actor: str, hold: bool = True) -> bool:
-    """A new order whose stated total differs from its parts is held ``total_mismatch`` in the
-    finance queue, naming both amounts; one the channel ships itself (``hold=False``) is not
-    ours to hold, so only the case opens. Returns whether they differed."""
-    problem = TotalCheck(draft.total, draft.stated_total).problem()
-    if problem is None:
-        return False
-    with transaction.atomic():
-        order = lock_order(order_id)
-        trail = Trail(actor)
-        if hold and order.status == OrderStatus.RECEIVED:
-            hold_order(order, HoldReason.TOTAL_MISMATCH, [problem.as_dict()], trail)
-        else:
-            exceptions.open_case(
-                Kind.TOTAL_MISMATCH,
-                subject=f"order:{order.id}",
-                summary=problem.message,
-                trail=trail,
-                order_id=order.id,
-                detail=[problem.as_dict()],
-            )
-        trail.save()
-    return True
-
-
 def _said(problem: dict[str, str]) -> str:
     """A hold problem in a line: the field it is about, unless the message names it."""
     field = problem.get("field", "")
@@ -346,22 +321,6 @@ def get_order(order_id: str) -> Order:
     if order is None:
         raise NotFound("order", order_id)
     return order
-
-
-def money_of(order: Order) -> OrderMoney:
-    """The order's money as every edge shows it: total paid, tax, discounts, presentment."""
-    return OrderMoney(
-        currency=order.currency,
-        total=order.total_amount,
-        tax_total=order.tax_amount,
-        taxes_included=order.taxes_included,
-        discount_total=order.discount_amount,
-        shipping_total=order.shipping_amount,
-        fee_total=order.fee_amount,
-        presentment_currency=order.presentment_currency,
-        presentment_total=order.presentment_total,
-        computed_total=order.computed_total,
-    )
 
 
 def find_order(channel: str, external_id: str) -> Order:
