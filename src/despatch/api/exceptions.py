@@ -63,9 +63,10 @@ class ResolveIn(Schema):
     address: dict[str, str] | None = None
     line_no: int | None = Field(None, strict=True)
     sku: str = Field("", max_length=64)
+    reason: str = Field("", max_length=64, description="a reason code (docs/security.md)")
 
     def fix(self) -> resolutions.Fix:
-        return resolutions.Fix(self.note, self.address, self.line_no, self.sku)
+        return resolutions.Fix(self.note, self.address, self.line_no, self.sku, self.reason)
 
 
 class BulkIn(ResolveIn):

@@ -181,6 +181,12 @@ class LinesCancel(Reason):
 
 class Note(Schema):
     note: str = Field("", max_length=500)
+    reason: str = Field(
+        "",
+        max_length=64,
+        description="a reason code (docs/security.md#reason-codes); hold: ops_decision and "
+        "release: checked_ok when not given",
+    )
 
 
 def shipment_out(s: Any) -> dict[str, Any]:
@@ -384,13 +390,13 @@ def cancel_lines(request: HttpRequest, order_id: str, body: LinesCancel) -> Any:
 
 @router.post("/{order_id}/hold", response=OrderOut, auth=needs("orders.write"))
 def hold_order(request: HttpRequest, order_id: str, body: Note) -> Any:
-    orders.place_hold(order_id, actor=actor(request), note=body.note)
+    orders.place_hold(order_id, actor=actor(request), note=body.note, reason=body.reason)
     return _out(request, orders.get_order(order_id))
 
 
 @router.post("/{order_id}/release", response=OrderOut, auth=needs("orders.write"))
 def release_order(request: HttpRequest, order_id: str, body: Note) -> Any:
-    orders.release_order(order_id, actor=actor(request), note=body.note)
+    orders.release_order(order_id, actor=actor(request), note=body.note, reason=body.reason)
     return _out(request, orders.get_order(order_id))
 
 

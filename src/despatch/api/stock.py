@@ -64,6 +64,9 @@ class AdjustIn(Schema):
     )
     reason: MovementReason = MovementReason.ADJUSTMENT
     note: str = Field(min_length=1, max_length=500)
+    reason_code: str = Field(
+        "", max_length=64, description="why (docs/security.md#reason-codes): count_correction"
+    )
 
 
 @router.get(

@@ -114,6 +114,7 @@ def resolve(
     ),
     line_no: int = typer.Option(0, "--line", help="the line to substitute (substitute)"),
     sku: str = typer.Option("", help="the SKU to ship instead (substitute)"),
+    reason: str = typer.Option("", help="reason code (docs/security.md): ops_decision"),
     by: str = BY,
 ) -> None:
     """Resolve cases; with several IDs each is tried on its own and the failures are listed.
@@ -124,7 +125,7 @@ def resolve(
         if not sep:
             fail(f"--address {item!r}: write FIELD=VALUE, e.g. postcode='SW1A 1AA'")
         changes[field.strip()] = value
-    fix = resolutions.Fix(note, changes or None, line_no or None, sku)
+    fix = resolutions.Fix(note, changes or None, line_no or None, sku, reason)
     outcomes = resolutions.resolve_many(exception_ids, action, actor=_actor(by), fix=fix)
     for outcome in outcomes:
         if outcome.ok:

@@ -274,8 +274,14 @@ def cancel(
 
 @app.command()
 @declares("orders.write")
-def release(order_id: str, note: str = typer.Option("", help="why it may go ahead")) -> None:
+def release(
+    order_id: str,
+    note: str = typer.Option("", help="why it may go ahead"),
+    reason: str = typer.Option(
+        "", help="reason code: checked_ok (default), customer_request, address_problem, ..."
+    ),
+) -> None:
     """Release an order from hold; it is validated again."""
     with domain_errors():
-        order = order_service.release_order(order_id, actor="cli", note=note)
+        order = order_service.release_order(order_id, actor="cli", note=note, reason=reason)
     console.print(f"{order.id} released")

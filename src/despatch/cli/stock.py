@@ -37,11 +37,20 @@ def adjust(
     delta: int = typer.Option(..., help="+/- units"),
     note: str = typer.Option(..., help="why"),
     reason: MovementReason = typer.Option(MovementReason.ADJUSTMENT),
+    reason_code: str = typer.Option(
+        "", help="why: count_correction (default), damaged, found, lost, data_fix, ..."
+    ),
 ) -> None:
     """Correct on-hand stock; refused if it would drop below what is reserved."""
     with domain_errors():
         level = inventory.adjust_stock(
-            sku=sku, warehouse=warehouse, delta=delta, actor="cli", reason=reason, note=note
+            sku=sku,
+            warehouse=warehouse,
+            delta=delta,
+            actor="cli",
+            reason=reason,
+            note=note,
+            reason_code=reason_code,
         )
     console.print(f"{sku} @ {warehouse}: on hand {level.on_hand}, reserved {level.reserved}")
 

@@ -103,9 +103,12 @@ def _apply(history: OrderHistory, entry: Mapping[str, Any]) -> None:
 
 def _status(history: OrderHistory, entry: Mapping[str, Any]) -> None:
     history.status = entry["after"]
-    history.hold_reason = entry.get("reason_code", "") if entry["action"] == "hold" else ""
+    detail = entry.get("detail") or {}
+    held = entry["action"] == "hold"
+    history.hold_reason = (
+        (detail.get("hold_reason") or entry.get("reason_code", "")) if held else ""
+    )
     if entry["action"] == "allocate":
-        detail = entry.get("detail") or {}
         for shipment in detail.get("shipments", []):
             warehouse = (detail.get("warehouses") or {}).get(shipment, "")
             history.shipments.setdefault(shipment, {"warehouse": warehouse, "status": "allocated"})

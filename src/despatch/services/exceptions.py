@@ -110,9 +110,14 @@ def _event(topic: Topic, case: ExceptionCase, now: datetime, **extra: Any) -> An
 
 
 def close(
-    cases: QuerySet[ExceptionCase], trail: Trail, resolution: str, note: str = ""
+    cases: QuerySet[ExceptionCase],
+    trail: Trail,
+    resolution: str,
+    note: str = "",
+    why: str = "",
 ) -> list[str]:
-    """Resolve the open cases among ``cases``; returns their IDs (none twice, whoever races)."""
+    """Resolve the open cases among ``cases``; returns their IDs (none twice, whoever races).
+    The audit entry's reason code is ``why`` (a person's reason code) or the resolution."""
     closed = []
     for case in cases.filter(status=ExceptionCase.OPEN).select_for_update():
         updated = ExceptionCase.objects.filter(pk=case.pk, status=ExceptionCase.OPEN).update(
@@ -131,10 +136,11 @@ def close(
             case.id,
             "resolved",
             order_id=case.order_id or "",
-            reason_code=resolution,
+            reason_code=why or resolution,
             before=ExceptionCase.OPEN,
             after=ExceptionCase.RESOLVED,
             note=note,
+            resolution=resolution,
         )
         outbox.save([_event(Topic.EXCEPTION_RESOLVED, case, trail.at, resolution=resolution)])
     return closed
@@ -190,11 +196,11 @@ def assign(case_id: str, owner: str, *, actor: str) -> ExceptionCase:
     return case
 
 
-def resolve_by_hand(case: ExceptionCase, trail: Trail, note: str) -> None:
+def resolve_by_hand(case: ExceptionCase, trail: Trail, note: str, why: str = "") -> None:
     """Close a locked open case a person dealt with (counted the bin, called the carrier)."""
     if not note.strip():
         raise ValidationFailed.single("note", "say what was done", "required")
-    close(ExceptionCase.objects.filter(pk=case.pk), trail, "resolve", note)
+    close(ExceptionCase.objects.filter(pk=case.pk), trail, "resolve", note, why)
 
 
 def escalate_due(now: datetime | None = None, *, actor: str = "system:sla") -> int:

@@ -23,6 +23,7 @@ from despatch.domain.ids import new_id
 from despatch.domain.inventory import LedgerBreak, MovementReason, ReservationStatus, reconcile
 from despatch.domain.inventory import StockLevel as LevelValue
 from despatch.domain.orders import OrderStatus
+from despatch.domain.reasons import ManualAction, ReasonCode, read_reason
 from despatch.models import (
     ChannelListing,
     Order,
@@ -112,13 +113,32 @@ def adjust_stock(
     actor: str,
     reason: MovementReason = MovementReason.ADJUSTMENT,
     note: str = "",
+    reason_code: str = "",
 ) -> StockLevel:
-    """Correct on-hand by ``delta``; never below what is reserved or quarantined."""
+    """Correct on-hand by ``delta``; never below what is reserved or quarantined. Audited
+    with ``reason_code`` (domain.reasons; damaged for a damage movement, else
+    count_correction, when not given), on hand before -> after, and the note."""
     if delta == 0:
         raise ValidationFailed.single("delta", "must not be zero", "quantity")
     if not note:
         raise ValidationFailed.single("note", "an adjustment needs a reason note", "required")
-    return _change(sku, warehouse, delta, reason, actor, "", note)
+    implied = ReasonCode.DAMAGED.value if reason == MovementReason.DAMAGE else ""
+    code = read_reason(ManualAction.ADJUST_STOCK, reason_code or implied, "reason_code")
+    with transaction.atomic():
+        level = _change(sku, warehouse, delta, reason, actor, "", note)
+        trail = Trail(actor)
+        trail.add(
+            "stock",
+            f"{sku}@{warehouse}",
+            "stock_adjusted",
+            reason_code=code.value,
+            before={"on_hand": level.on_hand - delta},
+            after={"on_hand": level.on_hand},
+            movement=reason.value,
+            note=note,
+        )
+        trail.save()
+    return level
 
 
 def _change(

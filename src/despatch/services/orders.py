@@ -28,6 +28,7 @@ from despatch.domain.orders import (
     PaymentStatus,
     advance,
 )
+from despatch.domain.reasons import ManualAction, read_reason
 from despatch.domain.totals import TotalCheck
 from despatch.integrations import contact_checks
 from despatch.models import Channel, Order, OrderLine, Reservation
@@ -193,9 +194,17 @@ def set_status(
 
 
 def hold_order(
-    order: Order, reason: HoldReason, problems: list[dict[str, str]], trail: Trail
+    order: Order,
+    reason: HoldReason,
+    problems: list[dict[str, str]],
+    trail: Trail,
+    why: str = "",
 ) -> None:
-    set_status(order, OrderEvent.HOLD, trail, reason.value, problems=problems)
+    """Hold ``order``; the audit entry's reason code is ``why`` (a person's reason code) or
+    the hold reason itself, and its ``hold_reason`` says which hold it is."""
+    set_status(
+        order, OrderEvent.HOLD, trail, why or reason.value, problems=problems, hold_reason=reason
+    )
     order.hold_reason = reason.value
     order.hold_detail = problems
     order.save(update_fields=["status", "hold_reason", "hold_detail", "updated_at"])
@@ -219,28 +228,32 @@ def _said(problem: dict[str, str]) -> str:
     return problem["message"] if plain else f"{field}: {problem['message']}"
 
 
-def place_hold(order_id: str, *, actor: str, note: str = "") -> Order:
-    """Put an order on manual hold before it is picked; its stock goes back to the pool."""
+def place_hold(order_id: str, *, actor: str, note: str = "", reason: str = "") -> Order:
+    """Put an order on manual hold before it is picked; its stock goes back to the pool.
+    ``reason`` is a reason code for holds (domain.reasons), ops_decision when not given."""
+    code = read_reason(ManualAction.HOLD, reason)
     with transaction.atomic():
         order = lock_order(order_id)
         trail = Trail(actor)
         problems = [{"field": "order", "message": note or "held by hand", "code": "manual"}]
         inventory.release_reservations(order, trail)  # rolled back if the table refuses the hold
-        hold_order(order, HoldReason.MANUAL, problems, trail)
+        hold_order(order, HoldReason.MANUAL, problems, trail, why=code.value)
         trail.save()
     return order
 
 
 def release_order(
-    order_id: str, *, actor: str, note: str = "", resolution: str = "release"
+    order_id: str, *, actor: str, note: str = "", resolution: str = "release", reason: str = ""
 ) -> Order:
     """Take an order off hold and send it through validation again; its hold's exception
-    case is resolved with ``resolution``."""
+    case is resolved with ``resolution``. ``reason`` is a reason code for releases
+    (domain.reasons), checked_ok when not given."""
+    code = read_reason(ManualAction.RELEASE, reason)
     with transaction.atomic():
         order = lock_order(order_id)
         trail = Trail(actor)
         set_status(
-            order, OrderEvent.RELEASE, trail, "released", note=note, hold_reason=order.hold_reason
+            order, OrderEvent.RELEASE, trail, code.value, note=note, hold_reason=order.hold_reason
         )
         if order.hold_reason == HoldReason.OVERSOLD:  # released: backorder what is short
             order.allocation = {**order.allocation, "oversell_accepted": True}

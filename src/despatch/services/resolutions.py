@@ -16,6 +16,7 @@ from despatch.domain.addresses import Address
 from despatch.domain.errors import DomainError, ValidationFailed
 from despatch.domain.exceptions import Kind, Resolution
 from despatch.domain.orders import OrderStatus
+from despatch.domain.reasons import ALLOWED, ManualAction, ReasonCode, read_reason
 from despatch.integrations import contact_checks
 from despatch.models import ExceptionCase, Order, Sku
 from despatch.services import cancellations, exceptions, orders
@@ -30,6 +31,7 @@ class Fix:
     address: dict[str, str] | None = None
     line_no: int | None = None
     sku: str = ""
+    reason: str = ""  # a reason code for resolve (domain.reasons); ops_decision if not given
 
 
 def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) -> ExceptionCase:
@@ -41,6 +43,7 @@ def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) ->
         raise ValidationFailed.single(
             "action", f"a {case.kind} exception is resolved by {names}, not {action!r}", "action"
         )
+    why = read_reason(ManualAction.RESOLVE, fix.reason)
     with transaction.atomic():
         if case.order_id:
             orders.lock_order(case.order_id)
@@ -48,14 +51,16 @@ def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) ->
         match Resolution(action):
             case Resolution.RESOLVE:
                 trail = Trail(actor)
-                exceptions.resolve_by_hand(case, trail, fix.note)
+                exceptions.resolve_by_hand(case, trail, fix.note, why.value)
                 trail.save()
             case Resolution.CANCEL:
                 cancellations.cancel_order(
-                    _order(case), actor=actor, reason="ops_decision", note=fix.note
+                    _order(case), actor=actor, reason=_cancel_reason(why), note=fix.note
                 )
             case Resolution.RELEASE:
-                orders.release_order(_order(case), actor=actor, note=fix.note)
+                orders.release_order(
+                    _order(case), actor=actor, note=fix.note, reason=_release_reason(why)
+                )
             case Resolution.FIX_ADDRESS:
                 correct_address(_order(case), fix.address or {}, actor=actor)
                 orders.release_order(_order(case), actor=actor, note=fix.note, resolution=action)
@@ -63,6 +68,15 @@ def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) ->
                 substitute(_order(case), fix.line_no, fix.sku, actor=actor)
                 orders.release_order(_order(case), actor=actor, note=fix.note, resolution=action)
     return exceptions.get_case(case_id)
+
+
+def _cancel_reason(why: ReasonCode) -> str:
+    """A resolve reason as a cancel reason: the same code where cancel has it."""
+    return why.value if why in ALLOWED[ManualAction.CANCEL] else ReasonCode.OPS_DECISION.value
+
+
+def _release_reason(why: ReasonCode) -> str:
+    return why.value if why in ALLOWED[ManualAction.RELEASE] else ReasonCode.OPS_DECISION.value
 
 
 def _order(case: ExceptionCase) -> str:
