@@ -124,3 +124,29 @@ def test_an_event_whose_handler_is_calling_out_is_not_claimed_by_another_worker(
     told = OutboxEvent.objects.get(topic=Topic.SHIPMENT_DESPATCHED.value)
     assert (told.status, told.locked_by) == ("done", "t")
     assert timedelta(seconds=3 * 270) < outbox.CALL_LEASE  # three calls that all time out
+
+
+def test_a_write_back_made_again_after_a_crash_adds_no_second_note(shop):
+    from despatch.models import Shipment
+    from tests.integration.fake_platforms import Answer
+
+    notes = []
+
+    def woo(method, path, body):
+        if path.endswith("/notes"):
+            if method == "POST":
+                notes.append({"id": len(notes) + 1, **body})
+            return Answer(201 if method == "POST" else 200, notes if method == "GET" else {})
+        return Answer(200, {"id": 727})
+
+    with fake_platform(route=woo) as platform:
+        channels.configure_channel(
+            code="woo-fr", name="Woo", type="woocommerce", api_url=platform.url, token="ck:cs"
+        )
+        despatched("woo-fr", "727")
+        (shipment,) = Shipment.objects.filter(order__external_id="727")
+        assert channels.write_back(shipment.id) == "completed"
+        # the worker died after the call, before recording it: the event is run again
+        Shipment.objects.filter(id=shipment.id).update(channel_notified_at=None)
+        assert channels.write_back(shipment.id) == "completed"
+    assert len(notes) == 1 and len(platform.calls("PUT")) == 2  # the status is set, twice

@@ -259,13 +259,19 @@ def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
 
 def fulfil(conn: Connection, fulfilment: Fulfilment) -> str:
     """A customer note with the carrier and tracking number for each parcel; the order is
-    marked ``completed`` when its last parcel has left."""
+    marked ``completed`` when its last parcel has left. Told again (the worker retries after a
+    crash), a note already on the order is not added twice."""
     order = f"/wp-json/wc/v3/orders/{fulfilment.external_id}"
     items = ", ".join(f"{qty} x {sku}" for sku, qty in fulfilment.lines)
     note = f"Despatched with {fulfilment.carrier}, tracking {fulfilment.tracking_number}: {items}"
-    http.call(
-        "POST", conn.url(f"{order}/notes"), auth(conn.token), {"note": note, "customer_note": True}
-    )
+    notes = http.get_json(conn.url(f"{order}/notes"), auth(conn.token))
+    if not any(isinstance(n, dict) and n.get("note") == note for n in notes or []):
+        http.call(
+            "POST",
+            conn.url(f"{order}/notes"),
+            auth(conn.token),
+            {"note": note, "customer_note": True},
+        )
     if fulfilment.order_complete:
         http.call("PUT", conn.url(order), auth(conn.token), {"status": "completed"})
         return "completed"
