@@ -105,3 +105,82 @@ def test_orders_that_fit_no_single_carton_are_split_and_misfits_named():
         ("POLE", "larger than any carton"),
         ("ANVIL", "heavier than any carton takes"),
     }
+
+
+def partitions(items):
+    """Every way of grouping the items (set partitions)."""
+    if not items:
+        yield []
+        return
+    first, rest = items[0], items[1:]
+    for smaller in partitions(rest):
+        for i in range(len(smaller)):
+            yield [*smaller[:i], [first, *smaller[i]], *smaller[i + 1 :]]
+        yield [[first], *smaller]
+
+
+def brute_force_cost(items, cartons):
+    """The cheapest total carton cost over every grouping, each group in its cheapest carton."""
+    best = None
+    for grouping in partitions(items):
+        total = Decimal(0)
+        for group in grouping:
+            costs = [c.cost for c in cartons if pack(group, c) is not None]
+            if not costs:
+                break
+            total += min(costs)
+        else:
+            best = total if best is None else min(best, total)
+    return best
+
+
+def random_split_case(rng):
+    cartons = [
+        carton(
+            f"C{k}",
+            rng.randint(20, 60),
+            rng.randint(20, 60),
+            rng.randint(15, 50),
+            weight=rng.choice([5_000, 20_000]),
+            cost=f"{rng.randint(30, 400) / 100:.2f}",
+        )
+        for k in range(rng.randint(2, 4))
+    ]
+    items = [
+        Item(
+            f"S{i}",
+            rng.randint(8, 35),
+            rng.randint(8, 35),
+            rng.randint(8, 30),
+            rng.randint(100, 3_000),
+            upright=rng.random() < 0.2,
+        )
+        for i in range(rng.randint(2, 6))
+    ]
+    return items, cartons
+
+
+@pytest.mark.parametrize("seed", range(120))
+def test_a_split_by_cost_is_the_cheapest_a_brute_force_finds(seed):
+    items, cartons = random_split_case(random.Random(seed))
+    choice = choose(items, cartons, by="cost")
+    if choice.unfit or choice.single:
+        return  # nothing to split: checked elsewhere
+    placed = [p.item for parcel in choice.parcels for p in parcel.placements]
+    assert sorted(i.sku for i in placed) == sorted(i.sku for i in items)
+    for parcel in choice.parcels:
+        valid(parcel.placements, parcel.carton)
+        assert parcel.weight_g <= parcel.carton.max_weight_g
+    assert sum(p.carton.cost for p in choice.parcels) == brute_force_cost(items, cartons)
+
+
+def test_three_cheap_small_boxes_beat_one_dear_box_and_a_small_one():
+    # Three 30 cm cubes: the first fit puts two in the big box (5.00) and one in a small box;
+    # three small boxes cost 3 x 1.20 = 3.60, which is the cheapest split.
+    cube = [Item(f"K{i}", 30, 30, 30, 1_000) for i in range(3)]
+    small = carton("SMALL", 31, 31, 31, cost="1.20")
+    big = carton("BIG", 61, 31, 31, cost="5.00")
+    by_cost = choose(cube, [small, big], by="cost")
+    assert [p.carton.carton_id for p in by_cost.parcels] == ["SMALL"] * 3
+    by_volume = choose(cube, [small, big], by="volume")  # fewest, fullest parcels
+    assert [p.carton.carton_id for p in by_volume.parcels] == ["BIG", "SMALL"]

@@ -5,8 +5,11 @@ vertical axis. A carton fits when every item has a place inside it, no two overl
 weight is within the carton's limit. Placing is a search over extreme points (the corners the
 items already placed leave free), largest items first, every allowed orientation, with
 backtracking bounded by ``NODE_LIMIT``: exhaustive for small orders, a good heuristic for large
-ones. An order that fits no single carton is split into parcels (first fit, largest items first,
-each parcel then shrunk to its best carton); an item that fits no carton at all is named.
+ones. An order that fits no single carton is split into parcels; an item that fits no carton at
+all is named. By cost, the split is the cheapest: for up to ``EXACT_SPLIT_ITEMS`` items every
+way of grouping them is weighed (dynamic programming over subsets, each group in its cheapest
+carton; ties: fewer parcels, then less volume). Otherwise, and by volume: first fit, largest
+items first, each parcel then shrunk to its best carton.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 NODE_LIMIT = 20_000
+EXACT_SPLIT_ITEMS = 8
+SPLIT_NODE_LIMIT = 300  # per group and carton while splitting: many groups are tried
 Size = tuple[int, int, int]  # length (x), width (y), height (z: vertical), in mm
 
 
@@ -73,7 +78,7 @@ def _overlap(a_at: Size, a: Size, b_at: Size, b: Size) -> bool:
     return all(a_at[k] < b_at[k] + b[k] and b_at[k] < a_at[k] + a[k] for k in range(3))
 
 
-def pack(items: Sequence[Item], carton: Carton) -> list[Placement] | None:
+def pack(items: Sequence[Item], carton: Carton, limit: int = NODE_LIMIT) -> list[Placement] | None:
     """Places for every item inside ``carton``, or None when none was found."""
     if sum(i.weight_g for i in items) > carton.max_weight_g:
         return None
@@ -84,7 +89,7 @@ def pack(items: Sequence[Item], carton: Carton) -> list[Placement] | None:
         return None
     order = sorted(items, key=lambda i: (-i.volume, -max(i.length, i.width, i.height), i.sku))
     placed: list[Placement] = []
-    budget = [NODE_LIMIT]
+    budget = [limit]
 
     def search(remaining: list[Item], points: list[Size]) -> bool:
         if not remaining:
@@ -163,9 +168,9 @@ def ranked(cartons: Sequence[Carton], by: str) -> list[Carton]:
     return sorted(cartons, key=lambda c: (c.volume, c.cost, c.carton_id))
 
 
-def _best(items: Sequence[Item], cartons: list[Carton]) -> Parcel | None:
+def _best(items: Sequence[Item], cartons: list[Carton], limit: int = NODE_LIMIT) -> Parcel | None:
     for carton in cartons:
-        placements = pack(items, carton)
+        placements = pack(items, carton, limit)
         if placements is not None:
             return Parcel(carton, tuple(placements))
     return None
@@ -191,7 +196,17 @@ def choose(items: Sequence[Item], cartons: Sequence[Carton], by: str = "volume")
     whole = _best(packable, preferred)
     if whole is not None:
         return BoxChoice((whole,), tuple(unfit))
-    # Split: first fit into any carton, largest items first; then shrink each parcel.
+    if by == "cost" and len(packable) <= EXACT_SPLIT_ITEMS:
+        cheapest = cheapest_split(packable, preferred)
+        if cheapest is not None:
+            return BoxChoice(cheapest, tuple(unfit))
+    return BoxChoice(_first_fit_split(packable, cartons, preferred), tuple(unfit))
+
+
+def _first_fit_split(
+    packable: Sequence[Item], cartons: Sequence[Carton], preferred: list[Carton]
+) -> tuple[Parcel, ...]:
+    """First fit into any carton, largest items first; then each parcel shrunk."""
     largest = sorted(cartons, key=lambda c: (c.volume, c.max_weight_g), reverse=True)
     groups: list[list[Item]] = []
     for item in sorted(packable, key=lambda i: -i.volume):
@@ -208,7 +223,69 @@ def choose(items: Sequence[Item], cartons: Sequence[Carton], by: str = "volume")
             parcels += [p for p in (_best([i], preferred) for i in group) if p is not None]
         else:
             parcels.append(parcel)
-    return BoxChoice(tuple(parcels), tuple(unfit))
+    return tuple(parcels)
+
+
+SplitKey = tuple[Decimal, int, int]  # total cost, parcels, total carton volume
+
+
+def cheapest_split(items: Sequence[Item], by_cost: list[Carton]) -> tuple[Parcel, ...] | None:
+    """The cheapest grouping of ``items`` into parcels, each in its cheapest carton (ties:
+    fewer parcels, then less volume); None if some item fits no carton. Exact over the
+    groupings the packer can place: 3^n steps, for small orders."""
+    groups = _Groups(items, by_cost)
+    best: dict[int, tuple[SplitKey, tuple[Parcel, ...]]] = {0: ((Decimal(0), 0, 0), ())}
+    for mask in range(1, 1 << len(items)):
+        low = mask & -mask
+        rest = mask ^ low
+        sub, found = rest, None
+        while True:  # every group holding the lowest item, with the best split of the rest
+            group = sub | low
+            before = best.get(mask ^ group)
+            here = groups.parcel(group) if before is not None else None
+            if here is not None and before is not None:
+                (cost, count, volume), parcels = before
+                key = (cost + here.carton.cost, count + 1, volume + here.carton.volume)
+                if found is None or key < found[0]:
+                    found = (key, (*parcels, here))
+            if sub == 0:
+                break
+            sub = (sub - 1) & rest
+        if found is not None:
+            best[mask] = found
+    answer = best.get((1 << len(items)) - 1)
+    return answer[1] if answer else None
+
+
+class _Groups:
+    """Which groups of items fit which carton, remembered: a group fits a carton only if it
+    fits without any one of its items, so most groups are ruled out without packing."""
+
+    def __init__(self, items: Sequence[Item], by_cost: list[Carton]) -> None:
+        self.items, self.cartons = list(items), by_cost
+        self.fits: list[dict[int, list[Placement] | None]] = [{} for _ in by_cost]
+        self.parcels: dict[int, Parcel | None] = {}
+
+    def parcel(self, mask: int) -> Parcel | None:
+        if mask not in self.parcels:
+            self.parcels[mask] = next(
+                (
+                    Parcel(carton, tuple(placed))
+                    for k, carton in enumerate(self.cartons)
+                    if (placed := self._fit(k, mask)) is not None
+                ),
+                None,
+            )
+        return self.parcels[mask]
+
+    def _fit(self, k: int, mask: int) -> list[Placement] | None:
+        known = self.fits[k]
+        if mask not in known:
+            bits = [1 << i for i in range(len(self.items)) if mask >> i & 1]
+            ruled_out = len(bits) > 1 and any(self._fit(k, mask ^ b) is None for b in bits)
+            group = [self.items[i] for i in range(len(self.items)) if mask >> i & 1]
+            known[mask] = None if ruled_out else pack(group, self.cartons[k], SPLIT_NODE_LIMIT)
+        return known[mask]
 
 
 @dataclass(frozen=True)
