@@ -195,3 +195,15 @@ def test_an_inconsistent_payload_is_held_total_mismatch_naming_both_amounts(
         assert (
             f"{wrong:.2f} {currency}" in case.summary and f"{amount:.2f} {currency}" in case.summary
         )
+
+
+def test_our_own_json_format_stating_another_total_is_held_too(stocked, client):  # noqa: F811
+    fixtures = DOCUMENTED.parent
+    payload = {**json.loads((fixtures / "generic_order.json").read_text()), "total": "7401"}
+    channels.configure_channel(code="web", name="web", type="api")
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    delivery, _ = channels.import_payload("web", body, name="order.json")
+    order = orders.get_order(delivery.order_id)
+    assert (order.status, order.hold_reason) == ("on_hold", "total_mismatch")
+    assert (order.total_amount, order.computed_total) == (Decimal("7401"), Decimal("7400"))
+    assert "7401 JPY" in order.hold_detail[0]["message"]
