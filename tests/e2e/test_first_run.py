@@ -198,12 +198,20 @@ def _pack_and_label(page, demo: Demo, parcel: str) -> str:
 
 
 @pytest.mark.browser
-def test_a_newcomer_picks_packs_and_labels_a_parcel_of_the_demo_wave(demo, page):
+def test_a_newcomer_picks_packs_labels_and_closes_the_manifest_in_the_browser(demo, page):
     _log_in(page, demo)
     parcels = _pick_the_first_list(page, demo)
     assert parcels, "the finished pick list names no parcels to pack"
     label = _pack_and_label(page, demo, parcels[0])
     assert re.search(r"(royalmail|ups) \S+", label), label
-    response = page.goto(demo.url + f"pack/{parcels[0]}/label.pdf")
-    assert response is not None and response.status == 200
-    assert response.headers["content-type"] == "application/pdf"
+    response = page.request.get(demo.url + f"pack/{parcels[0]}/label.pdf")
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+
+    page.get_by_role("link", name="close the manifest").click()
+    carrier = label.split()[0]
+    page.get_by_role("button", name=re.compile(f"Close the day for {carrier} at ")).click()
+    expect(page.get_by_role("status")).to_contain_text(f"{carrier} parcels despatched")
+    expect(page.locator("#manifests-closed")).to_contain_text(carrier)
+    pdf = page.locator("#manifests-closed a", has_text="PDF").first.get_attribute("href")
+    response = page.request.get(demo.url.rstrip("/") + pdf)
+    assert response.status == 200 and response.headers["content-type"] == "application/pdf"

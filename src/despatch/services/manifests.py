@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from despatch.domain.addresses import Address
@@ -80,3 +81,41 @@ def close(carrier: str, warehouse: str, *, actor: str) -> Closed:
     day = manifest.created_at.date().isoformat()
     files["pdf"].write_bytes(documents.pdf(manifest.id, carrier, warehouse, day, rows))
     return Closed(manifest, done, files)
+
+
+@dataclass(frozen=True)
+class Due:
+    carrier: str
+    warehouse: str
+    parcels: int
+
+
+def due() -> list[Due]:
+    """Each carrier and warehouse with packed, labelled parcels on no manifest yet."""
+    rows = (
+        Shipment.objects.filter(status=ShipmentStatus.PACKED, manifest__isnull=True)
+        .exclude(tracking_number="")
+        .values("carrier", "warehouse_id")
+        .annotate(parcels=Count("id"))
+        .order_by("warehouse_id", "carrier")
+    )
+    return [Due(r["carrier"], r["warehouse_id"], r["parcels"]) for r in rows]
+
+
+def recent(limit: int = 50) -> list[Manifest]:
+    """The latest manifests, each with ``parcels``: how many shipments it lists."""
+    return list(
+        Manifest.objects.annotate(parcels=Count("shipments")).order_by("-created_at", "-id")[:limit]
+    )
+
+
+MEDIA = {"csv": "text/csv", "pdf": "application/pdf"}
+
+
+def manifest_file(manifest_id: str, kind: str) -> tuple[Path, str]:
+    path = Path(settings.HOME) / "manifests" / f"{manifest_id}.{kind}"
+    if kind not in MEDIA or not Manifest.objects.filter(id=manifest_id).exists():
+        raise NotFound("manifest", f"{manifest_id}.{kind}")
+    if not path.is_file():
+        raise NotFound("manifest file", str(path.name))
+    return path, MEDIA[kind]

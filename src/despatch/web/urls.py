@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from despatch.web import hooks, returns, views
+from despatch.web import hooks, manifests, returns, views
 from despatch.web.access import public
 
 SIGN_IN = public("the sign-in page")(
@@ -40,4 +40,7 @@ urlpatterns = [
     path("pack/", views.pack_start, name="pack-start"),
     path("pack/<str:shipment_id>/", views.pack_screen, name="pack"),
     path("pack/<str:shipment_id>/label.<str:kind>", views.label_file, name="label-file"),
+    path("manifests/", manifests.manifest_list, name="manifests"),
+    path("manifests/close/", manifests.manifest_close, name="manifest-close"),
+    path("manifests/<str:manifest_id>.<str:kind>", manifests.manifest_file, name="manifest-file"),
 ]

@@ -1,0 +1,62 @@
+"""Closing the day per carrier from the web app: the parcels ready, the close, the files."""
+
+from despatch.models import Shipment
+from despatch.services import packing, shipping, tokens
+from tests.integration.demo_business import CRAWLER, demo_business  # noqa: F401 (a fixture)
+
+
+def _labelled_parcel() -> Shipment:
+    shipment = Shipment.objects.filter(status="picking").order_by("id").first()
+    weight = sum(item.weight_g for item in packing.shipment_items(shipment.id))
+    choice = packing.recommend(shipment.id)
+    packing.pack_at_bench(
+        shipment.id, weighed_g=weight, carton_id=choice.parcels[0].carton.carton_id, actor="test"
+    )
+    shipping.buy_label(shipment.id, actor="test")
+    return Shipment.objects.get(id=shipment.id)
+
+
+def test_a_labelled_parcel_waits_on_the_page_until_its_day_is_closed(demo_business, client):  # noqa: F811
+    parcel = _labelled_parcel()
+    client.login(username=CRAWLER[0], password=CRAWLER[1])
+    page = client.get("/manifests/").content.decode()
+    assert f"Close the day for {parcel.carrier} at {parcel.warehouse_id}" in page
+
+    closed = client.post(
+        "/manifests/close/",
+        {"carrier": parcel.carrier, "warehouse": parcel.warehouse_id},
+        follow=True,
+    )
+    assert closed.status_code == 200
+    assert f"1 {parcel.carrier} parcels despatched from {parcel.warehouse_id}" in (
+        closed.content.decode()
+    )
+    parcel.refresh_from_db()
+    assert parcel.status == "despatched" and parcel.manifest_id
+    for kind, media in (("pdf", "application/pdf"), ("csv", "text/csv")):
+        response = client.get(f"/manifests/{parcel.manifest_id}.{kind}")
+        assert response.status_code == 200 and response["Content-Type"] == media
+        body = b"".join(response.streaming_content)
+        assert parcel.tracking_number.encode() in body or kind == "pdf"
+    assert "Close the day" not in client.get("/manifests/").content.decode()
+
+
+def test_closing_with_nothing_due_says_so(demo_business, client):  # noqa: F811
+    client.login(username=CRAWLER[0], password=CRAWLER[1])
+    answer = client.post("/manifests/close/", {"carrier": "ups", "warehouse": "LON"}, follow=True)
+    assert "not closed: " in answer.content.decode()
+    assert client.get("/manifests/NOPE.pdf").status_code == 404
+    assert client.get("/manifests/NOPE.exe").status_code == 404
+
+
+def test_a_packer_sees_the_manifests_but_may_not_close_one(demo_business, client):  # noqa: F811
+    parcel = _labelled_parcel()
+    tokens.ensure_user("pat", "bench-and-tape", roles=("packer",))
+    client.login(username="pat", password="bench-and-tape")
+    assert client.get("/manifests/").status_code == 200
+    refused = client.post(
+        "/manifests/close/", {"carrier": parcel.carrier, "warehouse": parcel.warehouse_id}
+    )
+    assert refused.status_code == 403
+    parcel.refresh_from_db()
+    assert parcel.status == "packed"
