@@ -6,6 +6,8 @@
         drain the outbox as one of several workers; print the event IDs handled
     python -m tests.integration.race_client webhook DB_URL START_AT CHANNEL DELIVERY_ID FILE
         deliver a signed Shopify webhook (as a platform retrying would), then drain
+    python -m tests.integration.race_client process DB_URL START_AT DELIVERY_PK
+        process one stored channel delivery, racing the others
     python -m tests.integration.race_client resolve DB_URL START_AT EXCEPTION_ID ACTION WHO
         resolve one exception case as WHO (release or cancel), racing the others
     python -m tests.integration.race_client escalate DB_URL START_AT
@@ -54,6 +56,12 @@ def main() -> None:
         delivery, new = channels.receive_delivery(code, headers, body)
         worker.drain(f"race-{os.getpid()}")
         print(json.dumps({"delivery": delivery.pk, "new": new}))
+        return
+    if mode == "process":
+        from despatch.services import channels
+
+        delivery = channels.process_delivery(int(sys.argv[4]))
+        print(json.dumps({"delivery": delivery.pk, "outcome": delivery.outcome}))
         return
     if mode == "resolve":
         from despatch.domain.errors import DomainError

@@ -13,7 +13,16 @@ class ChannelDelivery(models.Model):
     topic = models.CharField(max_length=64, blank=True, default="")
     source = models.CharField(max_length=16, default="webhook")  # webhook, file, pull
     headers = models.JSONField(default=dict)
-    body = models.TextField()
+    body = models.TextField(help_text="the body as text (UTF-8, unreadable bytes replaced)")
+    raw_body = models.BinaryField(null=True, help_text="the body exactly as the bytes received")
+    applied_event = models.CharField(
+        max_length=128,
+        null=True,
+        blank=True,
+        default=None,
+        help_text="the event ID this delivery applied: unique per channel, so an event "
+        "applies once",
+    )
     status = models.CharField(max_length=12, default=PENDING)
     outcome = models.CharField(max_length=32, blank=True, default="")
     order_id = models.CharField(max_length=40, blank=True, default="")
@@ -26,7 +35,10 @@ class ChannelDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "delivery_id"], name="delivery_once_per_channel"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "applied_event"], name="event_applied_once_per_channel"
+            ),
         ]
         indexes = [models.Index(fields=["channel", "event_id"], name="delivery_event")]
 

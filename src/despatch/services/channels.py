@@ -94,6 +94,7 @@ def receive_delivery(
         source=source,
         headers=headers,
         body=body.decode("utf-8", "replace"),
+        raw_body=body,
         received_at=timezone.now(),
     )
     if _store(delivery):
@@ -108,8 +109,9 @@ def receive_delivery(
 # BEGIN/COMMIT of their own); a repeated delivery ID inserts neither. See docs/benchmarks.md.
 _INTAKE_SQL = (
     f"WITH d AS (INSERT INTO {ChannelDelivery._meta.db_table}"
-    " (channel_id, delivery_id, event_id, topic, source, headers, body, status, outcome,"
-    " order_id, error, received_at) VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, '', '', '', %s)"
+    " (channel_id, delivery_id, event_id, topic, source, headers, body, raw_body, status,"
+    " outcome, order_id, error, received_at)"
+    " VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, '', '', '', %s)"
     " ON CONFLICT (channel_id, delivery_id) DO NOTHING RETURNING id),"
     f" e AS (INSERT INTO {OutboxEvent._meta.db_table}"
     " (topic, key, payload, status, attempts, available_at, locked_by, last_error, created_at)"
@@ -133,6 +135,7 @@ def _store(delivery: ChannelDelivery) -> bool:
                     delivery.source,
                     json.dumps(delivery.headers),
                     delivery.body,
+                    delivery.raw_body,
                     ChannelDelivery.PENDING,
                     at,
                     Topic.CHANNEL_DELIVERY_RECEIVED.value,
@@ -218,22 +221,47 @@ def process_delivery(delivery_pk: int) -> ChannelDelivery:
             return delivery
         if payload is None:
             return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=error)
-        if (
-            delivery.event_id
-            and ChannelDelivery.objects.filter(
-                channel=delivery.channel,
-                event_id=delivery.event_id,
-                status=ChannelDelivery.PROCESSED,
-            ).exists()
-        ):
+        if not _claim_event(delivery):
             return _settle(delivery, ChannelDelivery.PROCESSED, "duplicate_event")
         try:
             with transaction.atomic():
-                parsed = _adapter(delivery).parse(payload, delivery.channel_id)
+                parsed = _parse(delivery, payload)
                 outcome, order = apply_channel_order(parsed, actor=f"channel:{delivery.channel_id}")
         except (DomainError, ValueError) as exc:
+            _release_event(delivery)  # a rejected delivery leaves the event to another one
             return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=_describe(exc))
         return _settle(delivery, ChannelDelivery.PROCESSED, outcome, order.id)
+
+
+def _parse(delivery: ChannelDelivery, payload: dict[str, Any]) -> ChannelOrder:
+    """The adapter's reading of a payload; a shape it cannot read (a list where an object
+    belongs, a missing key) is a rejected delivery naming it, never a dead event."""
+    try:
+        parsed: ChannelOrder = _adapter(delivery).parse(payload, delivery.channel_id)
+    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+        raise ValidationFailed.single(
+            "body", f"not a readable order: {type(exc).__name__}: {exc}", "malformed_payload"
+        ) from exc
+    return parsed
+
+
+def _claim_event(delivery: ChannelDelivery) -> bool:
+    """Mark the delivery as the one applying its event: the unique (channel, applied event)
+    key lets exactly one delivery of an event do so, however many race (a concurrent claim
+    waits for this transaction, then fails). False: another delivery applied it."""
+    if not delivery.event_id:
+        return True
+    try:
+        with transaction.atomic():
+            ChannelDelivery.objects.filter(pk=delivery.pk).update(applied_event=delivery.event_id)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _release_event(delivery: ChannelDelivery) -> None:
+    if delivery.event_id:
+        ChannelDelivery.objects.filter(pk=delivery.pk).update(applied_event=None)
 
 
 def _adapter(delivery: ChannelDelivery) -> ModuleType:
@@ -254,10 +282,26 @@ def _json_object(body: str | bytes) -> dict[str, Any]:
     return payload
 
 
+def _text(delivery: ChannelDelivery) -> str:
+    """The body as the platform meant it: the bytes received, read in the charset its
+    Content-Type names, else UTF-8, else Windows-1252 (what a misconfigured shop sends)."""
+    if delivery.raw_body is None:  # stored before the bytes were kept
+        return delivery.body
+    raw = bytes(delivery.raw_body)
+    kind = str(delivery.headers.get("content-type", ""))
+    named = kind.partition("charset=")[2].split(";")[0].strip(" \"'")
+    for charset in filter(None, (named, "utf-8", "cp1252")):
+        try:
+            return raw.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return delivery.body
+
+
 def _payload(delivery: ChannelDelivery) -> dict[str, Any]:
     """The delivery's JSON; a thin one expanded by fetching what it names."""
     adapter = _adapter(delivery)
-    payload = _json_object(delivery.body)
+    payload = _json_object(_text(delivery))
     if hasattr(adapter, "expand"):
         expanded: dict[str, Any] = adapter.expand(payload, connection(delivery.channel))
         return expanded
