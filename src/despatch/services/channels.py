@@ -135,7 +135,7 @@ def _store(delivery: ChannelDelivery) -> bool:
                     delivery.source,
                     json.dumps(delivery.headers),
                     delivery.body,
-                    delivery.raw_body,
+                    bytes(delivery.raw_body or b""),
                     ChannelDelivery.PENDING,
                     at,
                     Topic.CHANNEL_DELIVERY_RECEIVED.value,
