@@ -28,6 +28,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "despatch.web.headers.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "despatch.api.outage.DatabaseUnavailable",
     "despatch.api.middleware.ApiProblems",
@@ -128,3 +129,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DESPATCH_LOG_LEVEL", "WARNING")},
 }
+
+# Production hardening (docs/security.md#production-settings): DESPATCH_SECURE=1 behind TLS.
+SECURE = os.environ.get("DESPATCH_SECURE", "0") == "1"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if SECURE:  # and despatch.web.headers sends its Content-Security-Policy
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    CSRF_COOKIE_HTTPONLY = True  # pages and htmx take the token from the page, not the cookie
+    SECURE_HSTS_SECONDS = int(os.environ.get("DESPATCH_HSTS_SECONDS", "31536000"))
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
