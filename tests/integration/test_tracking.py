@@ -156,3 +156,20 @@ def test_check_tracking_names_the_scheme_and_why_a_number_is_wrong():
     assert "invalid: a DHL Express waybill number, not FedEx Express or FedEx Ground" in (
         wrong.output
     )
+
+
+def test_a_number_given_at_despatch_is_checked_and_normalised(shop):
+    order = allocated([("A", 1)])
+    shipment = order.shipments.get()
+    fulfillment.start_picking(shipment.id, actor="t")
+    fulfillment.pack(shipment.id, actor="t")
+    with pytest.raises(ValidationFailed, match="'1Z5R89390357567128': check digit should be 7"):
+        fulfillment.despatch(
+            shipment.id, actor="t", carrier="ups", tracking_number="1Z5R89390357567128"
+        )
+    with pytest.raises(ValidationFailed, match="not a UPS 1Z number"):
+        fulfillment.despatch(shipment.id, actor="t", carrier="ups", tracking_number="DPD1")
+    done = fulfillment.despatch(
+        shipment.id, actor="t", carrier="ups", tracking_number="1z 5r8 939 0357 5671 27"
+    )
+    assert (done.status, done.tracking_number) == ("despatched", "1Z5R89390357567127")

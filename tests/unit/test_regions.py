@@ -2,7 +2,15 @@
 
 import pytest
 
-from despatch.integrations.regions import country_codes, normalise_region, postal_key, region_code
+from despatch.domain.addresses import Address
+from despatch.integrations import labels
+from despatch.integrations.regions import (
+    country_codes,
+    label_name,
+    normalise_region,
+    postal_key,
+    region_code,
+)
 
 SAME_REGION = {
     ("IE", "CO"): ["Cork", "Co. Cork", "County Cork", "co cork", "IE-CO", "CO", "ie-co"],
@@ -54,3 +62,18 @@ def test_countries_are_iso_3166_codes():
     codes = country_codes()
     assert {"GB", "IE", "JP", "US", "DE"} <= codes and "XX" not in codes and "UK" not in codes
     assert len(codes) == 249
+
+
+def test_a_label_prints_the_region_in_latin_letters():
+    assert label_name("JP", "13") == "Tokyo" and label_name("JP", "JP-27") == "Osaka"
+    assert label_name("US", "CA") == "CA" and label_name("IE", "CO") == "Co. Cork"
+    assert label_name("GB", "Greater London") == "Greater London"
+    label = labels.Label(
+        tracking_number="RR123456785GB",
+        carrier="royalmail",
+        service="International",
+        sender=Address("Despatch Ltd", "1 Dock Rd", "London", "E16 1AA", "GB"),
+        to=Address("Tanaka Hanako", "1-1 Marunouchi", "Chiyoda-ku", "100-0005", "JP", region="13"),
+        reference="#77",
+    )
+    assert "Chiyoda-ku Tokyo 100-0005" in labels.zpl(label)

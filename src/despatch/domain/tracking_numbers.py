@@ -198,6 +198,19 @@ def check(
     return next((c for c in found if c.valid), found[0])
 
 
+def refused(
+    number: str, carrier: str = "", countries: Collection[str] | None = None
+) -> TrackingCheck | None:
+    """The check of an incoming number that cannot be right: a known scheme with a wrong
+    check digit or country, or no scheme of a carrier whose schemes are known. Other
+    carriers' own formats (``DPD1``) pass: None."""
+    found = check(number, carrier, countries)
+    known_carrier = carrier.strip().lower() in CARRIER_SCHEMES
+    if found.valid or (found.scheme == "unknown" and not known_carrier and found.number):
+        return None
+    return found
+
+
 def _unknown_reason(text: str, allowed: Collection[str] | None) -> str:
     if not text:
         return "no tracking number given"

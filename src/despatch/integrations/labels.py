@@ -16,6 +16,7 @@ from reportlab.lib.units import inch
 from reportlab.pdfgen import canvas
 
 from despatch.domain.addresses import Address
+from despatch.integrations.regions import label_name
 
 WIDTH, HEIGHT = 4 * inch, 6 * inch
 
@@ -45,7 +46,15 @@ def _lines(address: Address) -> list[str]:
             address.company,
             address.line1,
             address.line2,
-            " ".join(p for p in (address.city, address.region, address.postcode) if p),
+            " ".join(
+                p
+                for p in (
+                    address.city,
+                    label_name(address.country, address.region),
+                    address.postcode,
+                )
+                if p
+            ),
             address.country,
         )
         if line

@@ -54,6 +54,7 @@ def _forms(text: str) -> set[str]:
 class CountryRegions:
     codes: dict[str, str]  # folded alias -> stored code
     keys: dict[str, str]  # stored code -> the postal data's key (what its rules expect)
+    latin: dict[str, str]  # stored code -> the name in Latin letters, where the key is not
 
 
 def _postal_data(country: str) -> dict[str, str]:
@@ -81,9 +82,11 @@ def regions_of(country: str) -> CountryRegions:
     names, lnames = _column(data, "sub_names", size), _column(data, "sub_lnames", size)
     codes: dict[str, str] = {}
     stored_keys: dict[str, str] = {}
+    latin: dict[str, str] = {}
     for key, isoid, name, lname in zip(keys, isoids, names, lnames, strict=True):
         code = isoid or key
         stored_keys[code] = key
+        latin[code] = key if key.isascii() else (lname or name or key)
         aliases = [code, key, name, lname]
         if isoid:
             aliases += [f"{country}-{isoid}", f"{country}{isoid}"]
@@ -91,7 +94,7 @@ def regions_of(country: str) -> CountryRegions:
         for alias in aliases:
             for form in _forms(alias) if alias else ():
                 codes.setdefault(form, code)
-    return CountryRegions(codes, stored_keys)
+    return CountryRegions(codes, stored_keys, latin)
 
 
 def region_code(country: str, text: str) -> str | None:
@@ -117,3 +120,12 @@ def postal_key(country: str, region: str) -> str:
     known = regions_of(country)
     code = region_code(country, region)
     return known.keys.get(code, region) if code else region
+
+
+def label_name(country: str, region: str) -> str:
+    """How a label prints a region: the postal data's key where it is in Latin letters
+    (``CA``, ``Co. Cork``), else its Latin name (``Tokyo`` for ``13``); else as stored."""
+    if not region.strip() or len(country) != 2:
+        return region
+    code = region_code(country, region)
+    return regions_of(country).latin.get(code, region) if code else region

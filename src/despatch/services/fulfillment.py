@@ -5,11 +5,13 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 
+from despatch.domain import tracking_numbers
 from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.inventory import MovementReason, ReservationStatus
 from despatch.domain.orders import OrderStatus, event_towards, status_from_shipments
 from despatch.domain.shipments import ShipmentStatus, advance_shipment
+from despatch.integrations.regions import country_codes
 from despatch.models import Order, PickTask, Reservation, Shipment
 from despatch.services import inventory, outbox
 from despatch.services.audit import Trail
@@ -115,6 +117,13 @@ def despatch(
 ) -> Shipment:
     if len(tracking_number) > 64:
         raise ValidationFailed.single("tracking_number", "at most 64 characters")
+    if tracking_number.strip():  # checked as every incoming number is
+        wrong = tracking_numbers.refused(tracking_number, carrier, country_codes())
+        if wrong is not None:
+            message = f"{wrong.number!r}: {wrong.reason}"
+            raise ValidationFailed.single("tracking_number", message, "invalid_tracking")
+        if tracking_numbers.check(tracking_number, carrier).valid:
+            tracking_number = tracking_numbers.normalise(tracking_number)
     given = {"carrier": carrier, "tracking_number": tracking_number}
     return _step(  # a label already bought keeps its carrier and number unless others are given
         shipment_id, ShipmentStatus.DESPATCHED, actor, **{k: v for k, v in given.items() if v}

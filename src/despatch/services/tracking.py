@@ -50,12 +50,9 @@ def check_number(number: str, carrier: str = "") -> tracking_numbers.TrackingChe
 
 
 def number_problem(number: str, carrier: str, where: str) -> FieldError | None:
-    """Why an incoming number cannot be right: a known scheme with a wrong check digit or
-    country, or no scheme of a carrier whose schemes are known. Other carriers' own formats
-    pass."""
-    found = check_number(number, carrier)
-    known_carrier = carrier.strip().lower() in tracking_numbers.CARRIER_SCHEMES
-    if found.valid or (found.scheme == "unknown" and not known_carrier and found.number):
+    """Why an incoming number cannot be right (see ``tracking_numbers.refused``)."""
+    found = tracking_numbers.refused(number, carrier, country_codes())
+    if found is None:
         return None
     return FieldError(where, f"{found.number or number!r}: {found.reason}", "invalid_tracking")
 
