@@ -134,7 +134,10 @@ def server(database_url, tmp_path_factory) -> Iterator[Server]:
         "e2e-secret",
         "--warehouses",
         "LON,NJ",
+        "--setting",
+        "trusted_payment_status=true",  # the tests' API orders state they are paid
     )
+    _cli(env, "channels", "add", "web", "--type", "api", "--setting", "trusted_payment_status=true")
     port = _free_port()
     logs = [open(home / f"{name}.log", "w") for name in ("serve", "worker")]  # noqa: SIM115
     serve = subprocess.Popen(

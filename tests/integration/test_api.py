@@ -7,6 +7,12 @@ from despatch.services import tokens
 
 
 def api_for(client, username, roles):
+    from despatch.services import channels
+
+    # the API's default channel may state payment status (issue 13: only a trusted channel)
+    channels.configure_channel(
+        code="api", name="API", type="api", settings={"trusted_payment_status": True}
+    )
     tokens.ensure_user(username, "pw", roles=roles)
     token = tokens.create_token(username)
 

@@ -130,3 +130,22 @@ def test_expired_and_revoked_tokens_are_refused(shop, client):
     tokens.revoke_token(ApiToken.objects.filter(user__username="ops").latest("id").pk)
     status, problem = call(client, again, "GET", "/api/orders")
     assert status == 401 and problem["code"] == "unauthorized"
+
+
+def test_an_api_order_is_paid_only_if_its_channel_is_trusted_to_say_so(shop, client):
+    from despatch.services import channels
+
+    auth = bearer("int", roles=("integrator",))
+    status, order = call(client, auth, "POST", "/api/orders", {**ORDER, "payment_status": "paid"})
+    assert status == 201 and order["payment_status"] == "pending"
+    channels.configure_channel(
+        code="api", name="API", type="api", settings={"trusted_payment_status": True}
+    )
+    paid = {**ORDER, "external_id": "INT-2", "payment_status": "paid"}
+    status, order = call(client, auth, "POST", "/api/orders", paid)
+    assert status == 201 and order["payment_status"] == "paid"
+    channels.configure_channel(
+        code="api", name="API", type="api", settings={"trusted_payment_status": "yes"}
+    )
+    status, order = call(client, auth, "POST", "/api/orders", {**paid, "external_id": "INT-3"})
+    assert order["payment_status"] == "pending"  # only a JSON true trusts the channel

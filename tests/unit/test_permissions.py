@@ -64,3 +64,17 @@ def test_no_scope_reaches_everything_and_a_token_never_reaches_past_its_user():
     assert user.narrowed(Scope.parse(["channel:amazon"])).channels == frozenset()
     limited = Access("user:a", frozenset(), user.narrowed(Scope.parse(["channel:amazon"])))
     assert not limited.may_channel("shop") and not limited.may_channel("amazon")
+
+
+def test_the_security_doc_prints_the_same_table_as_the_code():
+    from pathlib import Path
+
+    from despatch.domain.permissions import markdown_table
+
+    doc = (Path(__file__).parents[2] / "docs" / "security.md").read_text()
+    start = doc.index(
+        "<!-- permissions table: generated from src/despatch/domain/permissions.py -->"
+    )
+    end = doc.index("<!-- end of permissions table -->")
+    printed = doc[start:end].split("\n", 1)[1].strip()
+    assert printed == markdown_table(), "run: python -m despatch.domain.permissions"

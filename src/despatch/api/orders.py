@@ -1,5 +1,6 @@
 """Orders: create (idempotent), read, list, cancel, hold, release, timeline."""
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -16,7 +17,7 @@ from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.domain.totals import plain
-from despatch.services import audit, cancellations, orders, scopes, totals
+from despatch.services import audit, cancellations, catalogue, orders, scopes, totals
 
 router = Router(tags=["orders"])
 
@@ -298,14 +299,21 @@ def create_order(
 ) -> Any:
     """Idempotent on (channel, external_id); without an external_id the `Idempotency-Key`
     header is used. A retry returns the stored order with 200; new content under a used key
-    is 409."""
+    is 409. A `payment_status` other than pending counts only when the channel is trusted to
+    state it (`settings.trusted_payment_status: true`); otherwise the order is pending until a
+    payment notice says otherwise."""
     external_id = body.external_id or idempotency_key
     if not external_id:
         raise ValidationFailed(
             [FieldError("external_id", "send external_id or an Idempotency-Key header", "required")]
         )
     access(request).require_channel(body.channel, "orders.capture")
-    order, created = orders.receive_order(draft_from(body, external_id), actor=actor(request))
+    draft = draft_from(body, external_id)
+    if draft.payment_status != PaymentStatus.PENDING and not catalogue.trusts_payment_status(
+        body.channel
+    ):  # only the platform (a payment notice) or a trusted channel says an order is paid
+        draft = replace(draft, payment_status=PaymentStatus.PENDING)
+    order, created = orders.receive_order(draft, actor=actor(request))
     if not created:
         response["Idempotent-Replayed"] = "true"
     return Status(201 if created else 200, _out(request, orders.get_order(order.id)))

@@ -266,3 +266,7 @@ def markdown_table() -> str:
         for name, text in PERMISSIONS.items()
     ]
     return "\n".join([head, rule, *rows])
+
+
+if __name__ == "__main__":  # python -m despatch.domain.permissions > table for docs/security.md
+    print(markdown_table())

@@ -178,6 +178,13 @@ def get_channel(code: str) -> Channel:
     return channel
 
 
+def trusts_payment_status(code: str) -> bool:
+    """Whether orders sent to this channel through the API may state their own payment
+    status (``settings.trusted_payment_status: true``); an unknown channel is not trusted."""
+    settings = Channel.objects.filter(code=code).values_list("settings", flat=True).first()
+    return bool((settings or {}).get("trusted_payment_status") is True)
+
+
 def connection(channel: Channel) -> Connection:
     """How to reach the channel's API."""
     return Connection(channel.api_url, channel.token, channel.settings)
