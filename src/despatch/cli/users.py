@@ -103,8 +103,10 @@ def list_tokens(user: str = typer.Option("", help="only this user's tokens")) ->
 
 @tokens.command("revoke")
 @declares("users.manage")
-def revoke_token(token_id: int) -> None:
+def revoke_token(token_id: str = typer.Argument(..., help="the ID `tokens list` shows")) -> None:
     """Revoke a token at once: every later call with it is refused (401)."""
+    if not token_id.isdigit():
+        fail(f"token ID {token_id!r}: expected the number `despatch tokens list` shows")
     with domain_errors():
-        token_service.revoke_token(token_id)
+        token_service.revoke_token(int(token_id))
     console.print(f"token {token_id} revoked")
