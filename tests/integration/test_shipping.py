@@ -61,6 +61,23 @@ def test_a_rate_card_whose_s10_country_is_no_country_is_named(rated, tmp_path, m
     assert fulfillment.get_shipment(shipment.id).tracking_number == ""
 
 
+def test_a_carrier_that_needs_a_phone_is_left_out_without_one(rated, tmp_path, monkeypatch):
+    card = json.loads(RATES.read_text())
+    card["carriers"][0]["needs_phone"] = True  # Royal Mail, the cheapest for GB
+    (tmp_path / "rates.json").write_text(json.dumps(card))
+    monkeypatch.setenv("DESPATCH_RATES", str(tmp_path / "rates.json"))
+    unreadable = Address("Jo", "1 High St", "Leeds", "LS1 1AA", "GB", phone="n/a")
+    order = allocated([("A", 1)], shipping_address=unreadable)
+    (shipment,) = order.shipments.all()
+    s = shipping.buy_label(shipment.id, actor="t").shipment
+    assert s.carrier == "ups"
+    assert any("royalmail/tracked-48: needs the customer's phone" in r for r in s.rate_reasoning)
+    reachable = Address("Jo", "1 High St", "Leeds", "LS1 1AA", "GB", phone="0113 496 0000")
+    order = allocated([("A", 1)], shipping_address=reachable)
+    (shipment,) = order.shipments.all()
+    assert shipping.buy_label(shipment.id, actor="t").shipment.carrier == "royalmail"
+
+
 def test_tracking_numbers_never_repeat(rated):
     numbers = set()
     for _ in range(5):

@@ -65,6 +65,7 @@ class Service:
     bands: tuple[Band, ...]
     surcharges: tuple[Surcharge, ...]
     tracking: dict[str, str]
+    needs_phone: bool = False  # the carrier takes no parcel without the customer's phone
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ def read_rate_card(data: Any) -> list[Service]:
                     bands=tuple(sorted(bands, key=lambda x: (x.zone, x.max_weight_g))),
                     surcharges=surcharges,
                     tracking={str(k): str(v) for k, v in (carrier.get("tracking") or {}).items()},
+                    needs_phone=carrier.get("needs_phone") is True,
                 )
             )
     if errors:

@@ -28,7 +28,7 @@ from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.rates import Parcel, Service, Shopping, read_rate_card, shop
 from despatch.domain.shipments import ShipmentStatus
-from despatch.integrations import labels
+from despatch.integrations import contact_checks, labels
 from despatch.models import Shipment, Sku, TrackingSerial
 from despatch.services import outbox, tracking
 from despatch.services.audit import Trail
@@ -88,6 +88,20 @@ def issue_tracking_number(service: Service) -> str:
     return number
 
 
+def _phone_rule(services: list[Service], to: Address) -> tuple[list[Service], list[str]]:
+    """Carriers that need the customer's phone (``needs_phone`` in the rate card) are left out
+    when the order has none that can be read; each such service says so."""
+    if contact_checks.read_phone(to.phone or to.phone_raw, to.country):
+        return services, []
+    kept = [s for s in services if not s.needs_phone]
+    said = [
+        f"{s.carrier}/{s.code}: needs the customer's phone, and the order has none that can be read"
+        for s in services
+        if s.needs_phone
+    ]
+    return kept, said
+
+
 def parcel_of(shipment: Shipment, extra_weight_g: int = 0) -> Parcel:
     lines = list(shipment.lines.values_list("sku_id", "quantity"))
     weights = dict(
@@ -145,13 +159,14 @@ def buy_label(
         carrier = (order.allocation.get("rules") or {}).get("carrier")
         if carrier:  # a rule chose the carrier: shop among its services only
             services = [s for s in services if s.carrier == carrier]
+        services, no_phone = _phone_rule(services, to)
         parcel = parcel_of(shipment, extra_weight_g)
         shipping_day = ship_date or timezone.localdate()
         shopping = shop(services, parcel, to.country, to.postcode, shipping_day, order.promise_date)
         if shopping.chosen is None:
             raise Conflict(
                 f"no service takes this parcel to {to.country} {to.postcode}",
-                reasons=list(shopping.reasons),
+                reasons=[*no_phone, *shopping.reasons],
             )
         chosen = shopping.chosen
         number = issue_tracking_number(chosen.service)
@@ -161,7 +176,7 @@ def buy_label(
         shipment.weight_g = parcel.weight_g
         shipment.shipping_cost = chosen.price.amount
         shipment.shipping_currency = chosen.price.currency
-        shipment.rate_reasoning = list(shopping.reasons)
+        shipment.rate_reasoning = [*no_phone, *shopping.reasons]
         shipment.labelled_at = shipment.updated_at = trail.at
         shipment.save()
         trail.add(
