@@ -80,6 +80,10 @@ def database_config(url: str) -> dict[str, object]:
         config["TEST"] = {"NAME": str(HOME / f"test-despatch-{os.getpid()}.sqlite3")}
     else:
         config["TEST"] = {"NAME": f"test_despatch_{os.getpid()}"}
+        # an unreachable server fails in seconds (and the worker backs off), never hangs
+        options = dict(config.get("OPTIONS") or {})
+        options.setdefault("connect_timeout", 10)
+        config["OPTIONS"] = options
     return config
 
 
