@@ -81,7 +81,8 @@ def database_config(url: str) -> dict[str, object]:
     else:
         config["TEST"] = {"NAME": f"test_despatch_{os.getpid()}"}
         # an unreachable server fails in seconds (and the worker backs off), never hangs
-        options = dict(config.get("OPTIONS") or {})
+        parsed = config.get("OPTIONS")
+        options: dict[str, object] = dict(parsed) if isinstance(parsed, dict) else {}
         options.setdefault("connect_timeout", 10)
         config["OPTIONS"] = options
     return config
