@@ -50,8 +50,10 @@ def flatmap_path_parameters(context, path_parameters):
 
 
 @pytest.fixture
-def token(db, monkeypatch):
+def token(db, monkeypatch, settings, tmp_path):
     monkeypatch.setenv("DESPATCH_WEBHOOK_ALLOW_PRIVATE", "1")
+    monkeypatch.setenv("DESPATCH_RATES", str(tmp_path / "rates.json"))  # PUT /api/rates
+    settings.HOME = tmp_path  # labels and manifests are written under it
     # As Django's test client does: keep the test's connection open across requests.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)

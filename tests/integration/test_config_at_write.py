@@ -1,7 +1,9 @@
 """Configuration stored in the database is checked when it is written: a bad warehouse,
 calendar or location is refused naming the field, and the pipeline never meets it."""
 
+import copy
 import json
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -52,3 +54,33 @@ def test_a_bad_calendar_is_refused_through_the_api_and_the_cli(api_call, tmp_pat
     order, _ = orders.receive_order(make_draft([("A", 1)]), actor="t")
     worker.drain("t")
     assert orders.get_order(order.id).status == "allocated"
+
+
+RATES = Path(__file__).parents[2] / "docs" / "examples" / "rates.json"
+
+
+def test_a_bad_rate_card_is_refused_and_the_good_one_stays(api_call, tmp_path, monkeypatch):
+    monkeypatch.setenv("DESPATCH_RATES", str(tmp_path / "rates.json"))
+    good = json.loads(RATES.read_text())
+    status, body = api_call("put", "/api/rates", good)
+    assert status == 200 and body["services"], body
+    bad = copy.deepcopy(good)
+    bad["carriers"][0]["services"][0]["currency"] = "XXX1"
+    bad["carriers"][0]["services"][0]["bands"][0] = "cheap"
+    bad["carriers"][1]["tracking"] = ["not", "an", "object"]
+    status, body = api_call("put", "/api/rates", bad)
+    assert status == 422
+    assert {e["field"] for e in body["errors"]} == {
+        "carriers[0].services[0].currency",
+        "carriers[0].services[0].bands[0]",
+        "carriers[1].tracking",
+    }
+    assert json.loads((tmp_path / "rates.json").read_text()) == good  # never replaced
+    status, body = api_call("put", "/api/rates", {"carriers": [{"code": "x"}]})
+    assert status == 422 and body["errors"][0]["field"] == "carriers"
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    result = CliRunner().invoke(app, ["shipping", "rates", str(tmp_path / "bad.json")])
+    assert result.exit_code != 0 and "carriers[0].services[0].currency" in result.output
+    assert json.loads((tmp_path / "rates.json").read_text()) == good
+    result = CliRunner().invoke(app, ["shipping", "rates", str(RATES)])
+    assert result.exit_code == 0, result.output

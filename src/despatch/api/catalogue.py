@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from despatch.api.auth import actor, needs
 from despatch.api.pages import Pages
-from despatch.services import calendars, catalogue
+from despatch.services import calendars, catalogue, shipping
 
 router = Router(tags=["catalogue"])
 
@@ -82,6 +82,23 @@ def put_calendar(request: HttpRequest, code: str, body: Body[dict[str, Any]]) ->
 )
 def put_location(request: HttpRequest, code: str, body: Body[dict[str, Any]]) -> Any:
     return calendars.set_location(code, body, actor=actor(request))
+
+
+class RateCardOut(Schema):
+    carriers: list[str]
+    services: list[str]
+
+
+@router.put(
+    "rates",
+    response=RateCardOut,
+    summary="Replace the carriers' rate card (docs/shipping.md); a wrong field is a 422 naming it",
+    auth=needs("warehouses.manage"),
+)
+def put_rates(request: HttpRequest, body: Body[dict[str, Any]]) -> Any:
+    services = shipping.set_rate_card(body, actor=actor(request))
+    carriers = sorted({s.carrier for s in services})
+    return {"carriers": carriers, "services": [f"{s.carrier}/{s.code}" for s in services]}
 
 
 @router.get(

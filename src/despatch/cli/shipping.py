@@ -76,6 +76,20 @@ def rate(
         fail("no service takes this parcel in time", 1)
 
 
+@app.command("rates")
+@declares("warehouses.manage")
+def set_rates(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the new rate card JSON"),
+) -> None:
+    """Check a rate card and install it as the one labels are bought with ($DESPATCH_RATES or
+    $DESPATCH_HOME/rates.json). A card with any wrong field is refused, naming each."""
+    from despatch.cli.picking import read_json
+
+    with domain_errors():
+        services = shipping.set_rate_card(read_json(file, "FILE"), actor="cli")
+    console.print(f"rate card installed: {len(services)} service(s) at {shipping.rates_path()}")
+
+
 @app.command("label")
 @declares("labels.print")
 def label(

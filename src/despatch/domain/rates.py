@@ -112,6 +112,35 @@ def _whole(value: Any, where: str, errors: list[FieldError], minimum: int = 0) -
     return value
 
 
+def _objects(value: Any, where: str, errors: list[FieldError]) -> list[tuple[int, dict[str, Any]]]:
+    """The objects of a list with their positions; anything else is named in ``errors``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        errors.append(FieldError(where, "expected a list"))
+        return []
+    found = []
+    for i, item in enumerate(value):
+        if isinstance(item, dict):
+            found.append((i, item))
+        else:
+            errors.append(FieldError(f"{where}[{i}]", "expected an object"))
+    return found
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _tracking(value: Any, where: str, errors: list[FieldError]) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.append(FieldError(where, "expected an object"))
+        return {}
+    return {str(k): str(v) for k, v in value.items()}
+
+
 def read_rate_card(data: Any) -> list[Service]:
     """Read rates.json; every wrong field is named by its path."""
     carriers = data.get("carriers") if isinstance(data, dict) else None
@@ -124,7 +153,7 @@ def read_rate_card(data: Any) -> list[Service]:
         if not isinstance(carrier, dict) or not carrier.get("code"):
             errors.append(FieldError(f"{cw}.code", "is required", "required"))
             continue
-        for s, raw in enumerate(carrier.get("services") or []):
+        for s, raw in _objects(carrier.get("services"), f"{cw}.services", errors):
             sw = f"{cw}.services[{s}]"
             currency = str(raw.get("currency") or "")
             if not is_currency(currency):
@@ -132,21 +161,23 @@ def read_rate_card(data: Any) -> list[Service]:
             zones = tuple(
                 Zone(
                     str(z.get("zone") or ""),
-                    frozenset(str(x).upper() for x in z.get("countries") or []),
+                    frozenset(str(x).upper() for x in _list(z.get("countries"))),
                     tuple(
-                        str(p).replace(" ", "").upper() for p in z.get("postcode_prefixes") or []
+                        str(p).replace(" ", "").upper() for p in _list(z.get("postcode_prefixes"))
                     ),
-                    tuple(str(p).replace(" ", "").upper() for p in z.get("exclude_prefixes") or []),
+                    tuple(
+                        str(p).replace(" ", "").upper() for p in _list(z.get("exclude_prefixes"))
+                    ),
                 )
-                for z in raw.get("zones") or []
+                for _, z in _objects(raw.get("zones"), f"{sw}.zones", errors)
             )
             names = {z.name for z in zones}
             if not zones or "" in names:
                 errors.append(FieldError(f"{sw}.zones", "each zone needs a name and countries"))
             bands = []
-            for b, band in enumerate(raw.get("bands") or []):
+            for b, band in _objects(raw.get("bands"), f"{sw}.bands", errors):
                 bw = f"{sw}.bands[{b}]"
-                if band.get("zone") not in names:
+                if str(band.get("zone")) not in names:
                     errors.append(FieldError(f"{bw}.zone", f"{band.get('zone')!r} is not a zone"))
                 bands.append(
                     Band(
@@ -164,7 +195,7 @@ def read_rate_card(data: Any) -> list[Service]:
                     _decimal(x.get("percent", 0), f"{sw}.surcharges[{k}].percent", errors),
                     str(x.get("zone") or ""),
                 )
-                for k, x in enumerate(raw.get("surcharges") or [])
+                for k, x in _objects(raw.get("surcharges"), f"{sw}.surcharges", errors)
             )
             services.append(
                 Service(
@@ -179,10 +210,12 @@ def read_rate_card(data: Any) -> list[Service]:
                     zones=zones,
                     bands=tuple(sorted(bands, key=lambda x: (x.zone, x.max_weight_g))),
                     surcharges=surcharges,
-                    tracking={str(k): str(v) for k, v in (carrier.get("tracking") or {}).items()},
+                    tracking=_tracking(carrier.get("tracking"), f"{cw}.tracking", errors),
                     needs_phone=carrier.get("needs_phone") is True,
                 )
             )
+    if not services and not errors:
+        errors.append(FieldError("carriers", "no carrier has a service", "required"))
     if errors:
         raise ValidationFailed(errors)
     return services

@@ -52,6 +52,26 @@ def load_rates(path: Path | None = None) -> list[Service]:
     return read_rate_card(data)
 
 
+def set_rate_card(data: Any, *, actor: str) -> list[Service]:
+    """Check a rate card and install it: a card with any wrong field is refused naming it,
+    so label buying never meets a bad one. Written whole (a new file renamed over the old)."""
+    services = read_rate_card(data)
+    path = rates_path()
+    try:
+        before = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        before = None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fresh = path.with_name(f".{path.name}.{os.getpid()}.new")
+    fresh.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(fresh, path)
+    with transaction.atomic():
+        trail = Trail(actor)
+        trail.change("rate_card", path.name, before and {"card": before}, {"card": data})
+        trail.save()
+    return services
+
+
 def labels_dir() -> Path:
     return Path(settings.HOME) / "labels"
 
