@@ -207,3 +207,11 @@ def test_our_own_json_format_stating_another_total_is_held_too(stocked, client):
     assert (order.status, order.hold_reason) == ("on_hold", "total_mismatch")
     assert (order.total_amount, order.computed_total) == (Decimal("7401"), Decimal("7400"))
     assert "7401 JPY" in order.hold_detail[0]["message"]
+
+
+def test_ebay_line_promotions_are_taken_off_once_without_a_price_discount(stocked, client):  # noqa: F811
+    payload = load("ebay_order.json")
+    del payload["pricingSummary"]["priceDiscount"]  # the promotions are on the lines only
+    for way, order in _every_way_in(client, "ebay", payload, _ebay).items():
+        assert order.hold_reason != "total_mismatch", (way, order.hold_detail)
+        assert (order.total_amount, order.discount_amount) == (Decimal("59.00"), Decimal("3.00"))
