@@ -31,7 +31,29 @@ def test_an_irish_order_without_eircode_and_a_japanese_one_with_13_are_not_held(
     assert japanese.shipping_address["region"] == "13"
 
 
+def test_a_csv_import_from_ireland_and_japan_goes_through(shop, tmp_path):
+    (tmp_path / "orders.csv").write_text(
+        "external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,"
+        "ship_postcode,ship_country,ship_region,ship_phone\n"
+        "IE-1,EUR,A,1,5.00,Siobhán Murphy,12 Oliver Plunkett St,Cork,,IE,Co. Cork,021 427 0000\n"
+        "JP-1,JPY,A,1,500,Tanaka Hanako,1-1 Marunouchi,Chiyoda-ku,100-0005,JP,13,\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["orders", "import", "--channel", "csv", str(tmp_path / "orders.csv")]
+    )
+    assert result.exit_code == 0, result.output
+    worker.drain("w")
+    irish, japanese = orders.find_order("csv", "IE-1"), orders.find_order("csv", "JP-1")
+    assert (irish.status, japanese.status) == ("allocated", "allocated")
+    assert irish.shipping_address["region"] == "CO"
+    assert irish.shipping_address["phone"] == "+353214270000"
+
+
 def test_regions_arrive_through_the_api_as_the_platforms_write_them(api_call):
+    channels.configure_channel(
+        code="api", name="API", type="api", settings={"trusted_payment_status": True}
+    )
     stored = {}
     for n, (country, region, postcode, city) in enumerate(
         [
