@@ -59,6 +59,17 @@ def kill_worker_connections() -> int:
         return cursor.fetchone()[0]
 
 
+def refuse_connections(refuse: bool) -> None:
+    """A server that refuses new connections to this database, as during a restart (said from
+    another database: PostgreSQL will not do it from inside the one it changes)."""
+    import psycopg
+
+    s = connection.settings_dict
+    server = f"host={s['HOST'] or '127.0.0.1'} port={s['PORT'] or 5432} user={s['USER']}"
+    with psycopg.connect(f"{server} dbname=postgres", autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{s["NAME"]}" ALLOW_CONNECTIONS {str(not refuse).lower()}')
+
+
 def assert_each_order_processed_once(count: int) -> None:
     ids = list(Order.objects.filter(channel="web").values_list("id", flat=True))
     assert len(ids) == count
@@ -98,6 +109,11 @@ def test_the_worker_outlives_its_connections_being_killed_and_handles_each_order
             assert proc.poll() is None, log_path.read_text()[-3000:]
             if kills < 16:
                 kills += bool(kill_worker_connections())
+            if sent == total // 2:  # a longer outage: connections refused for a while
+                refuse_connections(True)
+                kill_worker_connections()
+                time.sleep(3)
+                refuse_connections(False)
             if sent < total:  # keep a backlog coming while the connections die
                 receive(sent, 20)
                 sent += 20
@@ -106,6 +122,7 @@ def test_the_worker_outlives_its_connections_being_killed_and_handles_each_order
         time.sleep(1.5)  # the last outage ends
         assert proc.poll() is None, log_path.read_text()[-3000:]
     finally:
+        refuse_connections(False)
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
     log = log_path.read_text()
@@ -115,6 +132,12 @@ def test_the_worker_outlives_its_connections_being_killed_and_handles_each_order
     assert_each_order_processed_once(total)
     outages = log.count("database unavailable")
     assert 1 <= outages <= kills and log.count("database back after") == outages, log[-3000:]
+    tries = [
+        int(line.split("attempts: ")[1].rstrip(")"))
+        for line in log.splitlines()
+        if "attempts: " in line
+    ]
+    assert max(tries) >= 3  # the refusal: tried again and again, said so once
     assert "Traceback" not in log and "stopped on a signal" in log
 
 
