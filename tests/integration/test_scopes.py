@@ -149,3 +149,29 @@ def test_an_api_order_is_paid_only_if_its_channel_is_trusted_to_say_so(shop, cli
     )
     status, order = call(client, auth, "POST", "/api/orders", {**paid, "external_id": "INT-3"})
     assert order["payment_status"] == "pending"  # only a JSON true trusts the channel
+
+
+def test_lists_of_returns_refunds_exceptions_and_messages_keep_to_the_scope(shop, client):
+    from despatch.services import exceptions, refunds, returns
+    from tests.integration.test_returns import delivered
+
+    shop_order = delivered([("A", 1)], channel="shop", external_id="S-1")
+    web_order = delivered([("A", 1)], channel="web", external_id="W-1")
+    for order in (shop_order, web_order):
+        returns.request_return(order.id, {1: (1, "damaged")}, actor="user:t")
+        refunds.request_refund(order.id, amount=None, lines={1: 1}, actor="user:t")
+    held = allocated([("NOPE", 1)], channel="web")  # an unknown SKU: a case in a queue
+    assert exceptions.list_cases(order_id=held.id).exists()
+    auth = bearer("sue", roles=("support",))
+    tokens.set_limits("sue", scopes=("channel:shop",))
+    for path in ("/api/returns", "/api/refunds"):
+        status, rows = call(client, auth, "GET", path)
+        assert status == 200 and {r["order_id"] for r in rows} == {shop_order.id}, path
+    status, cases = call(client, auth, "GET", "/api/exceptions")
+    assert status == 200 and held.id not in {c["order_id"] for c in cases}
+    everyone = bearer("boss", roles=("ops_manager",))
+    assert held.id in {c["order_id"] for c in call(client, everyone, "GET", "/api/exceptions")[1]}
+    assert {r["order_id"] for r in call(client, everyone, "GET", "/api/refunds")[1]} == {
+        shop_order.id,
+        web_order.id,
+    }

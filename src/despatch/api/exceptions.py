@@ -6,8 +6,8 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from despatch.api.auth import actor, needs
-from despatch.services import exceptions, resolutions
+from despatch.api.auth import access, actor, needs
+from despatch.services import exceptions, resolutions, scopes
 
 router = Router(tags=["exceptions"])
 
@@ -100,6 +100,7 @@ def list_cases(request: HttpRequest, filters: Query[QueueFilter]) -> Any:
         kind=filters.kind,
         order_id=filters.order_id,
     )
+    cases = scopes.by_order(cases, access(request).scope)
     return cases[: max(1, min(filters.limit, 1000))]
 
 

@@ -143,7 +143,10 @@ def create(request: HttpRequest, body: ReturnIn) -> Any:
     "", response=list[ReturnOut], summary="Returns, newest first", auth=needs("returns.read")
 )
 def list_returns(request: HttpRequest, status: str = "", order_id: str = "") -> Any:
-    return [return_out(r) for r in returns.list_returns(status=status, order_id=order_id)]
+    return [
+        return_out(r)
+        for r in returns.list_returns(status=status, order_id=order_id, scope=access(request).scope)
+    ]
 
 
 @router.get(
@@ -218,7 +221,7 @@ def request_refund(request: HttpRequest, body: RefundIn) -> Any:
     "", response=list[RefundOut], summary="Refunds, newest first", auth=needs("refunds.read")
 )
 def list_refunds(request: HttpRequest, status: str = "", order_id: str = "") -> Any:
-    return refunds.list_refunds(status=status, order_id=order_id)
+    return refunds.list_refunds(status=status, order_id=order_id, scope=access(request).scope)
 
 
 @refund_router.get("{refund_id}", response=RefundOut, auth=needs("refunds.read"))

@@ -6,7 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
-from despatch.api.auth import actor, needs
+from despatch.api.auth import access, actor, needs
 from despatch.services import notifications, webhooks
 
 router = Router(tags=["webhooks"])
@@ -152,7 +152,11 @@ def list_messages(
     request: HttpRequest, order_id: str = "", status: str = "", audience: str = "", limit: int = 100
 ) -> Any:
     return notifications.list_messages(
-        order_id=order_id, status=status, audience=audience, limit=max(1, min(limit, 1000))
+        order_id=order_id,
+        status=status,
+        audience=audience,
+        limit=max(1, min(limit, 1000)),
+        scope=access(request).scope,
     )
 
 

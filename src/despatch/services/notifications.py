@@ -29,9 +29,10 @@ from despatch.domain.notifications import (
     subject_of,
     triggers_for,
 )
+from despatch.domain.permissions import Scope
 from despatch.integrations import hooks, mail, notices
 from despatch.models import Channel, ExceptionCase, Message, Order, OutboxEvent, Shipment
-from despatch.services import outbox
+from despatch.services import outbox, scopes
 from despatch.services.audit import Trail
 
 REASON_TEXT = {
@@ -312,11 +313,16 @@ def resend(message_id: str, *, actor: str) -> Message:
 
 
 def list_messages(
-    *, order_id: str = "", status: str = "", audience: str = "", limit: int = 200
+    *,
+    order_id: str = "",
+    status: str = "",
+    audience: str = "",
+    limit: int = 200,
+    scope: Scope | None = None,
 ) -> list[Message]:
     if status and status not in MessageStatus.__members__.values():
         raise ValidationFailed.single("status", f"unknown status {status!r}", "unknown_status")
-    rows = Message.objects.all()
+    rows = scopes.by_order(Message.objects.all(), scope)
     if order_id:
         rows = rows.filter(order_id=order_id)
     if status:

@@ -24,6 +24,7 @@ from despatch.domain.exceptions import Kind
 from despatch.domain.ids import new_id
 from despatch.domain.money import minor_units
 from despatch.domain.orders import PaymentStatus
+from despatch.domain.permissions import Scope
 from despatch.domain.returns import (
     ApprovalLimits,
     RefundKind,
@@ -35,7 +36,7 @@ from despatch.domain.returns import (
 )
 from despatch.integrations import hooks
 from despatch.models import Order, Refund
-from despatch.services import exceptions, outbox
+from despatch.services import exceptions, outbox, scopes
 from despatch.services.audit import Trail
 
 LIVE = (
@@ -401,8 +402,10 @@ def get_refund(refund_id: str) -> Refund:
     return refund
 
 
-def list_refunds(*, status: str = "", order_id: str = "", limit: int = 200) -> list[Refund]:
-    rows = Refund.objects.select_related("order")
+def list_refunds(
+    *, status: str = "", order_id: str = "", limit: int = 200, scope: Scope | None = None
+) -> list[Refund]:
+    rows = scopes.by_order(Refund.objects.all(), scope).select_related("order")
     if status:
         rows = rows.filter(status=status)
     if order_id:

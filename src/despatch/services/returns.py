@@ -26,6 +26,7 @@ from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import MovementReason
+from despatch.domain.permissions import Scope
 from despatch.domain.returns import (
     HELD,
     Disposition,
@@ -50,7 +51,7 @@ from despatch.models import (
     StockMovement,
     Warehouse,
 )
-from despatch.services import exceptions, inventory, outbox
+from despatch.services import exceptions, inventory, outbox, scopes
 from despatch.services.audit import Trail
 
 OUT = (ShipmentStatus.DESPATCHED, ShipmentStatus.DELIVERED)
@@ -233,8 +234,11 @@ def get_return(rma_id: str) -> ReturnRequest:
     return rma
 
 
-def list_returns(*, status: str = "", order_id: str = "", limit: int = 200) -> list[ReturnRequest]:
-    rows = ReturnRequest.objects.select_related("order").prefetch_related("lines")
+def list_returns(
+    *, status: str = "", order_id: str = "", limit: int = 200, scope: Scope | None = None
+) -> list[ReturnRequest]:
+    rows = scopes.by_order(ReturnRequest.objects.all(), scope)
+    rows = rows.select_related("order").prefetch_related("lines")
     if status:
         rows = rows.filter(status=status)
     if order_id:

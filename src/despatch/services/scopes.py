@@ -45,6 +45,14 @@ def shipments_in(rows: QuerySet[Shipment], scope: Scope) -> QuerySet[Shipment]:
     return rows
 
 
+def by_order(rows: QuerySet[M], scope: Scope | None) -> QuerySet[M]:
+    """Rows with an ``order_id`` (returns, refunds, exceptions, messages): those of orders in
+    the scope; rows of no order are left out of a limited caller's lists."""
+    if scope is None or (scope.channels is None and scope.warehouses is None):
+        return rows
+    return rows.filter(order_id__in=orders_in(Order.objects.all(), scope).values("id"))
+
+
 def by_warehouse(rows: QuerySet[M], scope: Scope) -> QuerySet[M]:
     """Rows with a ``warehouse`` (pick lists, put-away tasks, stock levels)."""
     if scope.warehouses is not None:

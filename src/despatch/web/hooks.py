@@ -11,7 +11,7 @@ from despatch.domain.errors import DomainError
 from despatch.domain.notifications import MessageStatus
 from despatch.domain.webhooks import EVENT_TYPES, DeliveryStatus
 from despatch.services import notifications, webhooks
-from despatch.web.access import requires
+from despatch.web.access import access, requires
 
 
 def _actor(request: HttpRequest) -> str:
@@ -77,9 +77,12 @@ def webhook_replay(request: HttpRequest, delivery_id: str) -> HttpResponse:
 def message_log(request: HttpRequest) -> HttpResponse:
     status, order_id = request.GET.get("status", ""), request.GET.get("order", "").strip()
     try:
-        rows = notifications.list_messages(status=status, order_id=order_id, limit=200)
+        rows = notifications.list_messages(
+            status=status, order_id=order_id, limit=200, scope=access(request).scope
+        )
     except DomainError:
-        rows, status = notifications.list_messages(order_id=order_id, limit=200), ""
+        rows = notifications.list_messages(order_id=order_id, scope=access(request).scope)
+        status = ""
     statuses = [s.value for s in MessageStatus]
     context = {"rows": rows, "status": status, "order": order_id, "statuses": statuses}
     return render(request, "despatch/messages.html", context)

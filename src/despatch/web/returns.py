@@ -89,8 +89,8 @@ def desk(request: HttpRequest) -> HttpResponse:
     context = {
         "rma": rma,
         "grades": [g.value for g in Grade],
-        "recent": returns.list_returns(limit=30),
-        "pending": refunds.list_refunds(status="requested"),
+        "recent": returns.list_returns(limit=30, scope=access(request).scope),
+        "pending": refunds.list_refunds(status="requested", scope=access(request).scope),
         "report": returns.reason_report()[:20],
     }
     return render(request, "despatch/returns_desk.html", context)

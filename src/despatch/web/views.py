@@ -114,9 +114,10 @@ def order_action(request: HttpRequest, order_id: str, action: str) -> HttpRespon
 @requires("stock.read")
 def stock(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
-    warehouses = [w.code for w in catalogue.warehouses()]
+    scope = access(request).scope
+    warehouses = [w.code for w in catalogue.warehouses() if access(request).may_warehouse(w.code)]
     table: dict[str, dict[str, dict[str, int]]] = {}
-    for level in inventory.levels(search=q):
+    for level in scopes.levels_in(inventory.levels(search=q), scope):
         table.setdefault(level.sku_id, {})[level.warehouse_id] = {
             "available": level.on_hand - level.reserved - level.quarantined,
             "on_hand": level.on_hand,
@@ -342,7 +343,8 @@ def exception_queue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         message, failed = _exception_action(request)
     try:
-        cases = list(exceptions.list_cases(queue=queue, owner=owner)[:200])
+        rows = exceptions.list_cases(queue=queue, owner=owner)
+        cases = list(scopes.by_order(rows, access(request).scope)[:200])
     except ValidationFailed as exc:
         cases, message, failed = [], exc.detail, True
     now, rules = timezone.now(), exceptions.current_policies()
