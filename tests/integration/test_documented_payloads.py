@@ -215,3 +215,27 @@ def test_ebay_line_promotions_are_taken_off_once_without_a_price_discount(stocke
     for way, order in _every_way_in(client, "ebay", payload, _ebay).items():
         assert order.hold_reason != "total_mismatch", (way, order.hold_detail)
         assert (order.total_amount, order.discount_amount) == (Decimal("59.00"), Decimal("3.00"))
+
+
+def test_a_later_update_compares_units_per_sku_not_how_the_lines_were_cut(stocked, client):  # noqa: F811
+    from despatch.models import OrderLine
+    from despatch.services import audit
+
+    payload = load("amazon_order_uk.json")
+    channels.configure_channel(code="am", name="am", type="amazon")
+    delivery, _ = channels.import_payload("am", json.dumps(payload).encode(), name="a.json")
+    order = orders.get_order(delivery.order_id)
+    whole = order.lines.get(sku="SKU-0001")  # stored as it was before lines were kept whole:
+    OrderLine.objects.filter(pk=whole.pk).update(quantity=1)  # 18.33 for 2 as 9.17 + 9.16
+    OrderLine.objects.create(
+        id="line_split", order=order, line_no=9, sku="SKU-0001", quantity=1, unit_price="9.16"
+    )
+    payload["order"]["payload"]["LastUpdateDate"] = "1970-01-20T00:00:00Z"
+    channels.import_payload("am", json.dumps(payload).encode(), name="b.json")
+    changed = [e for e in audit.timeline(order.id) if e.action == "channel_lines_changed"]
+    assert changed == []
+    payload["items"][0]["payload"]["OrderItems"][0]["QuantityOrdered"] = 3
+    payload["order"]["payload"]["LastUpdateDate"] = "1970-01-21T00:00:00Z"
+    channels.import_payload("am", json.dumps(payload).encode(), name="c.json")
+    changed = [e for e in audit.timeline(order.id) if e.action == "channel_lines_changed"]
+    assert len(changed) == 1

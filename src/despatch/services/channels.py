@@ -12,6 +12,7 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from types import ModuleType
@@ -391,9 +392,7 @@ def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str
             order.channel_updated_at = sent
             order.save(update_fields=["channel_updated_at"])
         changed = _payment_and_refunds(order, parsed, trail)
-        if not new and _line_mix(order) != Counter(
-            (li.sku, li.quantity) for li in parsed.draft.lines
-        ):
+        if not new and _line_mix(order) != _units(parsed.draft.lines):
             trail.add(
                 "order",
                 order.id,
@@ -409,11 +408,17 @@ def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str
     return "updated" if changed else "unchanged"
 
 
-def _line_mix(order: Order) -> Counter[tuple[str, int]]:
-    mix: Counter[tuple[str, int]] = Counter()
-    for line in order.lines.all():
-        mix[(line.sku, line.quantity)] += 1
-    return mix
+def _line_mix(order: Order) -> Counter[str]:
+    return _units(order.lines.all())
+
+
+def _units(lines: Iterable[Any]) -> Counter[str]:
+    """Units per SKU: the same whether a line known by its total was stored whole or, before
+    it was kept as one line, split by unit price."""
+    units: Counter[str] = Counter()
+    for line in lines:
+        units[line.sku] += line.quantity
+    return units
 
 
 def _payment_and_refunds(order: Order, parsed: ChannelOrder, trail: Trail) -> bool:
