@@ -56,6 +56,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "despatch.web.context.navigation",
                 "despatch.web.context.outbox_lag",
             ],
         },

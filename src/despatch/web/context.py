@@ -1,5 +1,6 @@
-"""What every page of the ops UI shows whatever the view: a warning when no worker drains the
-outbox, so that orders do not sit silently in ``received``."""
+"""What every page of the ops UI shows whatever the view: the navigation (only the pages the
+user may open), and a warning when no worker drains the outbox, so that orders do not sit
+silently in ``received``."""
 
 from __future__ import annotations
 
@@ -8,9 +9,52 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import resolve, reverse
 from django.utils import timezone
 
-from despatch.services import outbox
+from despatch.domain.permissions import Access
+from despatch.services import outbox, tokens
+
+# (label, URL name) of the navigation, in order; each shows if the user may open its page
+NAVIGATION = (
+    ("Orders", "inbox"),
+    ("Exceptions", "exceptions"),
+    ("Stock", "stock"),
+    ("Channels", "channels"),
+    ("Rules", "rules"),
+    ("Pick", "pick-lists"),
+    ("Pack", "pack-start"),
+    ("Manifests", "manifests"),
+    ("Returns", "returns-desk"),
+    ("Messages", "messages"),
+    ("Webhooks", "webhooks"),
+)
+
+
+class Can:
+    """``{% if can.orders_write %}``: whether the user holds ``orders.write``."""
+
+    def __init__(self, access: Access):
+        self.access = access
+
+    def __getitem__(self, name: str) -> bool:
+        return self.access.can(name.replace("_", ".", 1))
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """``nav``: (label, URL) of each page the signed-in user's roles open, then the API docs;
+    ``can``: the user's permissions, for links to pages elsewhere."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    access = getattr(request, "access", None) or tokens.access_of(user)
+    links = []
+    for label, name in NAVIGATION:
+        url = reverse(name)
+        permission = getattr(resolve(url).func, "permission", None)
+        if permission is None or access.can(permission):
+            links.append((label, url))
+    return {"nav": [*links, ("API", "/api/docs")], "can": Can(access)}
 
 
 def outbox_lag(request: HttpRequest) -> dict[str, Any]:
