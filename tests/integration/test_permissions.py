@@ -101,3 +101,31 @@ def test_a_superuser_passes_every_gate(shop, client):
     for method, path, permission in guarded_operations():
         status, body = call(client, auth, method, path)
         assert not (status == 403 and body and body["code"] == "forbidden"), (path, permission)
+
+
+def web_pages():
+    from tests.unit.test_declared_permissions import url_patterns
+
+    for route, view in url_patterns():
+        permission = getattr(view, "permission", None)
+        if permission:
+            path = "/" + re.sub(r"<(?:\w+:)?(\w+)>", "nope-1", route).replace(
+                "label.nope-1", "label.pdf"
+            )
+            yield path, permission, getattr(view, "post_permission", None)
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_each_role_is_refused_exactly_the_pages_the_table_denies_it(shop, client, role):
+    tokens.ensure_user(f"web-{role}", "pw", roles=(role,))
+    client.login(username=f"web-{role}", password="pw")
+    wrong = []
+    for path, permission, post in web_pages():
+        for method, needed in (("get", [permission]), ("post", [permission, post or permission])):
+            status = getattr(client, method)(path).status_code
+            if status == 405:
+                continue  # a POST-only page asked with GET, or the reverse
+            allowed = all(p in ROLES[role] for p in needed)
+            if allowed == (status == 403):
+                wrong.append(f"{role}: {method.upper()} {path} answered {status} ({needed})")
+    assert not wrong, wrong
