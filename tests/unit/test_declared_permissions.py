@@ -80,3 +80,10 @@ def test_every_cli_command_declares_a_permission_or_why_it_needs_none():
         if not (permission in PERMISSIONS or getattr(callback, "local", "")):
             undeclared.append(name)
     assert seen > 70 and not undeclared, undeclared
+
+
+def test_the_schema_names_each_operations_permission():
+    paths = api.get_openapi_schema()["paths"]
+    assert paths["/api/orders"]["post"]["x-permission"] == "orders.capture"
+    assert paths["/api/refunds/{refund_id}/approve"]["post"]["x-permission"] == "refunds.approve"
+    assert "signed" in paths["/api/channels/{code}/webhooks"]["post"]["x-public"]

@@ -1,7 +1,5 @@
 """The HTTP API: OpenAPI at /api/docs (served offline), token auth, problem bodies."""
 
-from ninja import NinjaAPI
-
 from despatch.api import (
     audit,
     catalogue,
@@ -19,14 +17,16 @@ from despatch.api import (
     tracking,
     webhooks,
 )
-from despatch.api.auth import TokenAuth
+from despatch.api.auth import DeclaredAPI, TokenAuth
 
-api = NinjaAPI(
+api = DeclaredAPI(
     title="Despatch API",
     version="1",
     description="Orders, stock and shipments of the Despatch order management system. "
     "Authenticate with `Authorization: Bearer <token>` (create one with `despatch tokens create`). "
-    "Errors are RFC 9457 problem bodies with a stable `code`.",
+    "Errors are RFC 9457 problem bodies with a stable `code`. Each operation names the "
+    "permission its token needs (`x-permission`; docs/security.md); without it the answer is "
+    "403 `forbidden`.",
     auth=TokenAuth(),
     docs_url="/docs",
     urls_namespace="api",

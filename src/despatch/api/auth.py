@@ -13,6 +13,7 @@ on it first).
 from typing import Any
 
 from django.http import HttpRequest
+from ninja import NinjaAPI
 from ninja.security import HttpBearer
 
 from despatch.domain.errors import Forbidden
@@ -53,6 +54,28 @@ class Public:
 
     def __call__(self, request: HttpRequest) -> Any:
         return self  # truthy: ninja lets the call through with request.auth = this marker
+
+
+class DeclaredAPI(NinjaAPI):
+    """The API whose OpenAPI schema names each operation's permission (``x-permission``) or
+    says why it is public (``x-public``), so integrators know what a token needs."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        gates = {}
+        for _, router in self._routers:
+            for view in router.path_operations.values():
+                for operation in view.operations:
+                    name = operation.operation_id or self.get_openapi_operation_id(operation)
+                    gates[name] = operation.auth_callbacks[0] if operation.auth_callbacks else None
+        for methods in schema["paths"].values():
+            for details in methods.values():
+                gate = gates.get(details.get("operationId"))
+                if isinstance(gate, TokenAuth) and gate.permission:
+                    details["x-permission"] = gate.permission
+                elif isinstance(gate, Public):
+                    details["x-public"] = gate.why
+        return schema
 
 
 def needs(permission: str) -> TokenAuth:
