@@ -82,3 +82,37 @@ def test_a_signed_channel_order_with_a_long_name_is_kept_cut_and_flagged(
     assert len(order.shipping_address["name"]) == 200
     (flag,) = [e for e in audit.timeline(order.id) if e.action == "text_truncated"]
     assert "customer_name" in flag.detail["note"] and flag.reason_code == "too_long"
+
+
+def test_a_payment_notice_with_an_overlong_event_id_is_a_422_not_a_500(shop, client, monkeypatch):
+    from tests.integration.test_payments import event, unpaid
+
+    send = stripe_sender(client, monkeypatch)
+    order = unpaid()
+    response = send(event("evt_" + "x" * 300, "payment_intent.succeeded", order.id, 1795430400))
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "event_id"
+    response = send(event("evt_ok", "k" * 100, order.id, 1795430400))
+    assert response.status_code == 200
+
+
+def stripe_sender(client, monkeypatch):
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    monkeypatch.setenv("DESPATCH_STRIPE_WEBHOOK_SECRET", "whsec_x")
+
+    def send(body_object):
+        body = json.dumps(body_object).encode()
+        t = int(time.time())
+        sig = hmac.new(b"whsec_x", f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+        return client.post(
+            "/api/payments/webhooks/stripe",
+            body,
+            content_type="application/json",
+            HTTP_STRIPE_SIGNATURE=f"t={t},v1={sig}",
+        )
+
+    return send

@@ -29,6 +29,7 @@ ADDRESS_SHORT = {"country": 2, "phone": 64, "phone_raw": 64}
 SKU_TEXT = {"code": 64, "name": 300}
 CODE = 32  # warehouse and channel codes
 DELIVERY_IDS = {"delivery_id": 128, "event_id": 128, "topic": 64}  # a channel's webhook
+PAYMENT_IDS = {"provider": 32, "event_id": 128}  # a payment notice
 
 
 def longer_than(

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from despatch.domain.errors import NotFound
+from despatch.domain import limits
+from despatch.domain.errors import NotFound, ValidationFailed
 from despatch.domain.orders import (
     NOT_PICKED,
     RELEASABLE_PAYMENTS,
@@ -58,6 +59,11 @@ def _find(ref: OrderRef) -> Order | None:
 
 
 def apply(notice: PaymentNotice, *, actor: str = "") -> Applied:
+    too_long = limits.longer_than(
+        limits.PAYMENT_IDS, {"provider": notice.provider, "event_id": notice.event_id}
+    )
+    if too_long:
+        raise ValidationFailed(too_long)
     actor = actor or f"payments:{notice.provider}"
     found = _find(notice.order)
     with transaction.atomic():
@@ -67,7 +73,7 @@ def apply(notice: PaymentNotice, *, actor: str = "") -> Applied:
                 event = PaymentEvent.objects.create(
                     provider=notice.provider,
                     event_id=notice.event_id,
-                    kind=notice.kind,
+                    kind=notice.kind[:64],
                     order=order,
                     order_ref=str(notice.order)[:200],
                     status=notice.status.value,
