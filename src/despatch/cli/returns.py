@@ -11,6 +11,7 @@ from rich.table import Table
 
 from despatch.cli.access import acting, declares
 from despatch.cli.common import console, domain_errors, fail
+from despatch.domain.totals import plain
 from despatch.services import refunds, returns
 
 app = typer.Typer(
@@ -154,7 +155,7 @@ def request_refund(
             reason=reason,
         )
     console.print(
-        f"{refund.id}: {refund.amount:.2f} {refund.currency} {refund.status}"
+        f"{refund.id}: {plain(refund.amount, refund.currency)} {refund.currency} {refund.status}"
         f" (approvals needed: {refund.approvals_needed})"
     )
 
@@ -168,7 +169,7 @@ def list_refunds(status: str = typer.Option(""), order: str = typer.Option("")) 
             r.id,
             r.order.external_id,
             r.kind,
-            f"{r.amount:.2f} {r.currency}",
+            f"{plain(r.amount, r.currency)} {r.currency}",
             r.status,
             ", ".join(r.approved_by),
             r.requested_by,

@@ -30,6 +30,7 @@ from despatch.domain.notifications import (
     triggers_for,
 )
 from despatch.domain.permissions import Scope
+from despatch.domain.totals import plain
 from despatch.integrations import hooks, mail, notices
 from despatch.models import Channel, ExceptionCase, Message, Order, OutboxEvent, Shipment
 from despatch.services import outbox, scopes
@@ -91,7 +92,7 @@ def _order_view(order: Order) -> dict[str, Any]:
         "channel": order.channel,
         "customer_name": order.customer_name,
         "status": order.status,
-        "total": f"{order.total_amount:.2f} {order.currency}",
+        "total": f"{plain(order.total_amount, order.currency)} {order.currency}",
         "promise_date": order.promise_date.strftime("%a %d %b %Y") if order.promise_date else "",
         "lines": [
             {"sku": li.sku, "name": li.name, "quantity": li.quantity} for li in order.lines.all()

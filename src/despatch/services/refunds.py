@@ -34,6 +34,7 @@ from despatch.domain.returns import (
     read_limits,
     refund_amount,
 )
+from despatch.domain.totals import plain
 from despatch.integrations import hooks
 from despatch.models import Order, Refund
 from despatch.services import exceptions, outbox, scopes
@@ -119,7 +120,8 @@ def request_refund(
             left = order.total_amount - taken
             raise ValidationFailed.single(
                 "amount",
-                f"{total} {order.currency} is more than the {left:.2f} left to refund",
+                f"{plain(total, order.currency)} {order.currency} is more than the "
+                f"{plain(left, order.currency)} left to refund",
                 "amount",
             )
         needed = limits().approvals_needed(total)
@@ -157,7 +159,7 @@ def request_refund(
             exceptions.open_case(
                 Kind.REFUND_APPROVAL,
                 subject=f"refund:{refund.id}",
-                summary=f"{refund.kind} of {total:.2f} {order.currency} needs "
+                summary=f"{refund.kind} of {plain(total, order.currency)} {order.currency} needs "
                 + ("one approver" if needed == 1 else "two approvers"),
                 trail=trail,
                 order_id=order.id,
@@ -340,7 +342,7 @@ def _settle(refund: Refund, status: RefundStatus, error: str, reference: str = "
         )
         view = {
             "id": refund.id,
-            "amount": f"{refund.amount:.2f} {refund.currency}",
+            "amount": f"{plain(refund.amount, refund.currency)} {refund.currency}",
             "kind": refund.kind,
         }
         if status == RefundStatus.SUCCEEDED:

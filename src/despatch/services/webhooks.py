@@ -24,6 +24,7 @@ from django.utils import timezone
 from despatch.domain.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed
 from despatch.domain.events import Topic, backoff_after
 from despatch.domain.ids import new_id
+from despatch.domain.totals import plain
 from despatch.domain.webhooks import (
     EVENT_TYPES,
     DeliveryStatus,
@@ -136,7 +137,7 @@ def body_of(event: OutboxEvent, event_type: str) -> dict[str, Any]:
                 "channel": order.channel,
                 "external_id": order.external_id,
                 "status": order.status,
-                "total": str(order.total_amount),
+                "total": plain(order.total_amount, order.currency),
                 "currency": order.currency,
             }
     return {

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.returns import Grade, ReturnReason
+from despatch.domain.totals import plain
 from despatch.services import refunds, returns
 from despatch.web.access import access, public, requires
 
@@ -132,7 +133,9 @@ def desk_refund(request: HttpRequest, rma_id: str) -> HttpResponse:
             reason=f"return {rma.id}",
         )
         flash.success(
-            request, f"refund {refund.id} of {refund.amount:.2f} {refund.currency}: {refund.status}"
+            request,
+            f"refund {refund.id} of {plain(refund.amount, refund.currency)} {refund.currency}: "
+            f"{refund.status}",
         )
     except DomainError as exc:
         for said in _said(exc):
