@@ -252,12 +252,3 @@ def revoke_token(token_id: int, *, actor: str = "system") -> None:
                 prefix=row.prefix,
             )
             trail.save()
-
-
-def has_role(user: AbstractBaseUser | AnonymousUser, roles: tuple[str, ...]) -> bool:
-    """Superusers have every role; others through their groups."""
-    if not user.is_authenticated:
-        return False
-    if getattr(user, "is_superuser", False):
-        return True
-    return User.objects.filter(pk=user.pk, groups__name__in=roles).exists()
