@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from despatch.cli.app import app
 from despatch.models import ExceptionCase, Order, OrderLine, Refund, ReturnRequest, Shipment
 from despatch.services import packing
+from despatch.services.demo_floor import RATE_CARD
 from tests.integration.demo_business import demo_business  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).parents[2]
@@ -144,6 +145,7 @@ class Filler:
             ("outbox retry", "ID"): "999999",
             ("returns receive", "SKU:AD"): lambda: f"{self.returned_sku()}:AD",
             ("returns qc", "SKU"): self.returned_sku,
+            ("shipping rates", "FILE"): self.file("new-rates.json", json.dumps(RATE_CARD)),
             ("orders import", "ORDER.json..."): str(
                 ROOT / "tests/fixtures/channels/shopify_order_multicurrency.json"
             ),
