@@ -65,20 +65,27 @@ def worker_name() -> str:
 
 @dataclass
 class Lease:
-    """Keeps the batch in hand leased to this worker. Before each event it is renewed if what
-    is left could run out during that event: a handler that talks to another server needs
-    outbox.CALL_LEASE, any other half of outbox.LEASE."""
+    """The events of the batch in hand that this worker still holds. Before each event:
+    one whose handler talks to another server is leased alone for outbox.CALL_LEASE; the
+    rest of the batch is renewed for outbox.LEASE when less than half of it is left. An event
+    whose lease ran out and that another worker claimed meanwhile is left to that worker."""
 
     worker_id: str
     ids: list[int]
     until: datetime = field(default_factory=lambda: timezone.now() + outbox.LEASE)
+    lost: set[int] = field(default_factory=set)
 
-    def keep(self, event_id: int, *, calls_out: bool) -> None:
-        need = outbox.CALL_LEASE if calls_out else outbox.LEASE / 2
+    def keep(self, event_id: int, *, calls_out: bool) -> bool:
         now = timezone.now()
-        if self.until - now < need:
-            self.until = now + max(need, outbox.LEASE)
-            outbox.extend(self.ids[self.ids.index(event_id) :], self.worker_id, self.until)
+        if self.until - now < outbox.LEASE / 2:
+            rest = self.ids[self.ids.index(event_id) :]
+            self.until = now + outbox.LEASE
+            self.lost |= set(rest) - outbox.extend(rest, self.worker_id, self.until)
+        if event_id in self.lost:
+            return False
+        if calls_out:
+            return bool(outbox.extend([event_id], self.worker_id, now + outbox.CALL_LEASE))
+        return True
 
 
 def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
@@ -95,7 +102,8 @@ def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
         if route is None:
             continue
         try:
-            lease.keep(event.id, calls_out=not route.transactional)
+            if not lease.keep(event.id, calls_out=not route.transactional):
+                continue  # its lease ran out and another worker has it now
             pipeline.run(event, route, worker_id)
             stats.handled += 1
             stats.handled_ids.append(event.id)

@@ -123,7 +123,7 @@ def test_an_event_whose_handler_is_calling_out_is_not_claimed_by_another_worker(
     assert Topic.SHIPMENT_DESPATCHED.value not in seen_by_another
     told = OutboxEvent.objects.get(topic=Topic.SHIPMENT_DESPATCHED.value)
     assert (told.status, told.locked_by) == ("done", "t")
-    assert timedelta(seconds=3 * 270) < outbox.CALL_LEASE  # three calls that all time out
+    assert timedelta(seconds=6 * 270) < outbox.CALL_LEASE  # six calls that all time out
 
 
 def test_a_write_back_made_again_after_a_crash_adds_no_second_note(shop):
@@ -150,3 +150,22 @@ def test_a_write_back_made_again_after_a_crash_adds_no_second_note(shop):
         Shipment.objects.filter(id=shipment.id).update(channel_notified_at=None)
         assert channels.write_back(shipment.id) == "completed"
     assert len(notes) == 1 and len(platform.calls("PUT")) == 2  # the status is set, twice
+
+
+def test_events_whose_lease_ran_out_behind_a_long_call_are_left_to_the_worker_that_took_them(
+    shop,
+):
+    outbox.save([outbox.emit("test.work", f"k{n}") for n in range(4)])
+    ids = [e.id for e in outbox.claim("w1")]
+    lease = worker.Lease("w1", ids)
+    assert lease.keep(ids[0], calls_out=True)  # leased alone for the length of its calls
+    first = OutboxEvent.objects.get(id=ids[0])
+    assert first.locked_until - timezone.now() > outbox.CALL_LEASE - timedelta(seconds=5)
+    # the call took long: the rest of the batch ran out and another worker took one of them
+    OutboxEvent.objects.filter(id=ids[2]).update(locked_by="w2")
+    lease.until = timezone.now() - timedelta(seconds=1)
+    assert lease.keep(ids[1], calls_out=False)
+    assert not lease.keep(ids[2], calls_out=False)  # w2 has it: w1 leaves it alone
+    assert lease.keep(ids[3], calls_out=False)
+    held = dict(OutboxEvent.objects.values_list("id", "locked_by"))
+    assert [held[i] for i in ids] == ["w1", "w1", "w2", "w1"]

@@ -22,11 +22,12 @@ from despatch.models import OutboxEvent
 
 Handler = Callable[[OutboxEvent], None]
 LEASE = timedelta(seconds=60)
-# Before a handler that talks to another server runs, the worker leases the rest of its batch
-# for longer than that handler's calls can take: a platform API call lasts at most
-# http.LONGEST_CALL (270 s) and a handler makes at most three (BigCommerce's fetch), so no
-# other worker picks up an event while its call is still in flight.
-CALL_LEASE = timedelta(seconds=3 * http.LONGEST_CALL + 60)
+# Before a handler that talks to another server runs, the worker leases its event for longer
+# than that handler's calls can take: a platform API call lasts at most http.LONGEST_CALL
+# (270 s) and a handler makes at most six (BigCommerce's fetch: refunds, the order, and pages
+# of products and addresses), so no other worker picks it up while a call is in flight.
+CALLS_PER_HANDLER = 6
+CALL_LEASE = timedelta(seconds=CALLS_PER_HANDLER * http.LONGEST_CALL + 60)
 
 
 def emit(topic: Topic | str, key: str, now: datetime | None = None, **payload: Any) -> OutboxEvent:
@@ -78,11 +79,15 @@ def settle_failed(event: OutboxEvent, worker_id: str, error: str) -> str:
     return status
 
 
-def extend(event_ids: list[int], worker_id: str, until: datetime) -> int:
-    """Keep this worker's lease on the events it still holds until ``until``."""
-    return OutboxEvent.objects.filter(
+def extend(event_ids: list[int], worker_id: str, until: datetime) -> set[int]:
+    """Keep this worker's lease on those of ``event_ids`` it still holds until ``until``;
+    returns their IDs (an event whose lease ran out may have been claimed by another)."""
+    held = OutboxEvent.objects.filter(
         id__in=event_ids, locked_by=worker_id, status=OutboxEvent.PENDING
-    ).update(locked_until=until)
+    )
+    if not held.update(locked_until=until):
+        return set()
+    return set(held.values_list("id", flat=True))
 
 
 def release(worker_id: str) -> int:
