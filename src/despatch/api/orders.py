@@ -14,6 +14,7 @@ from despatch.api.pages import Pages
 from despatch.domain.addresses import Address
 from despatch.domain.audit import parse_moment
 from despatch.domain.errors import FieldError, ValidationFailed
+from despatch.domain.limits import MAX_LINES
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.domain.totals import plain
@@ -47,7 +48,7 @@ class OrderIn(Schema):
         None, max_length=128, description="defaults to the Idempotency-Key"
     )
     currency: str = Field(min_length=3, max_length=3, description="ISO 4217")
-    lines: list[LineIn] = Field(min_length=1, max_length=500)
+    lines: list[LineIn] = Field(min_length=1, max_length=MAX_LINES)
     shipping_address: AddressIn
     customer_name: str = ""
     customer_email: str = ""
@@ -177,7 +178,7 @@ class LineCut(Schema):
 
 
 class LinesCancel(Reason):
-    lines: list[LineCut] = Field(min_length=1, max_length=500)
+    lines: list[LineCut] = Field(min_length=1, max_length=MAX_LINES)
 
 
 class Note(Schema):
