@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from despatch.domain.errors import FieldError
+from despatch.domain.errors import FieldError, ValidationFailed
 from despatch.domain.orders import OrderDraft
 
 MAX_LINES = 500  # lines in one order
@@ -73,10 +73,13 @@ def oversized(draft: OrderDraft, *, identities_only: bool = False) -> list[Field
 
 def fit(draft: OrderDraft) -> tuple[OrderDraft, list[str]]:
     """``draft`` with its descriptive text cut to the limits, and the fields that were cut.
-    Identities and the line count are left alone: :func:`oversized` refuses those."""
+    Identities and the line count are left alone: :func:`oversized` refuses those. A field
+    that is not text at all is refused (:class:`ValidationFailed` naming it)."""
     cut: list[str] = []
 
-    def clip(field: str, value: str, limit: int) -> str:
+    def clip(field: str, value: object, limit: int) -> str:
+        if not isinstance(value, str):  # a platform sent an object where text belongs
+            raise ValidationFailed.single(field, f"expected text, got {value!r:.60}", "not_text")
         if len(value) > limit:
             cut.append(field)
         return value[:limit]

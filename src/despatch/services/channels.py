@@ -239,7 +239,7 @@ def _parse(delivery: ChannelDelivery, payload: dict[str, Any]) -> ChannelOrder:
     belongs, a missing key) is a rejected delivery naming it, never a dead event."""
     try:
         parsed: ChannelOrder = _adapter(delivery).parse(payload, delivery.channel_id)
-    except (TypeError, KeyError, AttributeError, IndexError) as exc:
+    except (TypeError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
         raise ValidationFailed.single(
             "body", f"not a readable order: {type(exc).__name__}: {exc}", "malformed_payload"
         ) from exc
