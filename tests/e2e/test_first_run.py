@@ -215,3 +215,26 @@ def test_a_newcomer_picks_packs_labels_and_closes_the_manifest_in_the_browser(de
     pdf = page.locator("#manifests-closed a", has_text="PDF").first.get_attribute("href")
     response = page.request.get(demo.url.rstrip("/") + pdf)
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
+
+
+@pytest.mark.browser
+def test_a_second_demo_on_the_same_port_says_so_before_seeding(demo, tmp_path):
+    port = demo.url.rstrip("/").rsplit(":", 1)[1]
+    env = {
+        **demo.api.env,
+        "DESPATCH_HOME": str(tmp_path),
+        "DESPATCH_DATABASE_URL": f"sqlite:///{tmp_path / 'despatch.sqlite3'}",
+    }
+    started = time.monotonic()
+    done = subprocess.run(
+        [*DESPATCH, "demo", "--orders", "50", "--port", port],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 1
+    assert f"port {port} on 127.0.0.1 is taken" in done.stderr
+    assert "--port" in done.stderr and "Traceback" not in done.stderr + done.stdout
+    assert not (tmp_path / "despatch.sqlite3").exists()  # nothing was seeded
+    assert time.monotonic() - started < 60
