@@ -158,3 +158,21 @@ def test_users_roles_limits_and_tokens_are_audited_without_passwords_or_tokens(s
     )
     assert_no_secret_in_the_trail(plain, "first-pass-phrase", "second-pass-phrase")
     assert audit.verify().ok
+
+
+def test_the_shell_is_the_actor_of_user_and_token_changes_made_there(shop):
+    from typer.testing import CliRunner
+
+    from despatch.cli.app import app
+
+    runner = CliRunner()
+    made = runner.invoke(
+        app, ["users", "create", "kim", "--role", "picker"], input="a-long-passphrase\n" * 2
+    )
+    assert made.exit_code == 0, made.output
+    plain = runner.invoke(app, ["tokens", "create", "kim"]).output.strip().splitlines()[-1]
+    (issued,) = tokens.list_tokens("kim")
+    assert runner.invoke(app, ["tokens", "revoke", str(issued.id)]).exit_code == 0
+    actors = {e.action: e.actor for e in entries("user", "kim") + entries("token", str(issued.id))}
+    assert actors == {"user_created": "cli", "token_created": "cli", "token_revoked": "cli"}
+    assert_no_secret_in_the_trail(plain, "a-long-passphrase")

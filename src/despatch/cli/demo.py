@@ -44,7 +44,9 @@ def demo(
             shop = business.seed(rng, progress=advance, expected_orders=orders)
     else:
         shop = business.seed(random.Random(seed), reference="demo-restock", expected_orders=orders)
-    tokens.ensure_user(DEMO_USER, DEMO_PASSWORD, roles=("ops_manager",), superuser=True)
+    tokens.ensure_user(
+        DEMO_USER, DEMO_PASSWORD, roles=("ops_manager",), superuser=True, actor="demo"
+    )
     demo_floor.set_up_floor([code for code, *_ in business.WAREHOUSES], shop.skus)
     users = demo_floor.role_users()
     worker.drain()
@@ -70,7 +72,7 @@ def demo(
     _print_summary(orders, elapsed)
     if wave:
         console.print(f"wave {wave.wave} released: {len(wave.pick_lists)} pick lists at /pick/")
-    _print_logins(port, users, tokens.create_token(DEMO_USER, "demo"))
+    _print_logins(port, users, tokens.create_token(DEMO_USER, "demo", actor="demo"))
     if sock is not None:
         _start_worker_thread()
         console.print("a worker runs inside this process: orders posted to the API move on")

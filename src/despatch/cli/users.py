@@ -33,7 +33,7 @@ def create_user(
         fail(f"unknown role(s): {', '.join(sorted(unknown))}", 2)
     with domain_errors():
         token_service.check_password(password, username)
-    token_service.ensure_user(username, password, roles=tuple(role), superuser=admin)
+    token_service.ensure_user(username, password, roles=tuple(role), superuser=admin, actor="cli")
     console.print(f"user {username} saved")
 
 
@@ -58,7 +58,7 @@ def limit_user(
             fail("--refund-limit: must be zero or more", 2)
     scopes = () if everywhere else (tuple(scope) if scope else None)
     with domain_errors():
-        limits = token_service.set_limits(username, scopes=scopes, refund_limit=amount)
+        limits = token_service.set_limits(username, scopes=scopes, refund_limit=amount, actor="cli")
     shown = ", ".join(limits.scopes) or "every warehouse and channel"
     money = "no limit" if limits.refund_limit is None else f"{limits.refund_limit:.2f}"
     console.print(f"{username}: {shown}; refund approval limit {money}")
@@ -77,7 +77,7 @@ def create_token(
     with domain_errors():
         lifetime = parse_lifetime(expires) if expires else None
         token = token_service.create_token(
-            username, name, scopes=tuple(scope or ()), expires_in=lifetime
+            username, name, scopes=tuple(scope or ()), expires_in=lifetime, actor="cli"
         )
     print(token)
 
@@ -108,5 +108,5 @@ def revoke_token(token_id: str = typer.Argument(..., help="the ID `tokens list` 
     if not token_id.isdigit():
         fail(f"token ID {token_id!r}: expected the number `despatch tokens list` shows")
     with domain_errors():
-        token_service.revoke_token(int(token_id))
+        token_service.revoke_token(int(token_id), actor="cli")
     console.print(f"token {token_id} revoked")
