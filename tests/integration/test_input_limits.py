@@ -116,3 +116,17 @@ def stripe_sender(client, monkeypatch):
         )
 
     return send
+
+
+def test_a_channel_price_too_large_for_its_column_fails_the_delivery_by_name(
+    shop_channels,  # noqa: F811
+    client,
+):
+    from despatch.services import channels
+
+    payload = fixture("shopify_order_multicurrency.json")
+    payload["line_items"][0]["price"] = "1e20"
+    assert post_shopify(client, payload).status_code == 202
+    worker.drain("w")
+    (delivery,) = channels.deliveries("shop-de")
+    assert delivery.status == "failed" and "too large" in delivery.error

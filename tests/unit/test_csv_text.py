@@ -97,3 +97,15 @@ def test_cells_that_would_be_formulas_are_neutralised():
 def test_decode_names_the_bad_lines():
     text, bad = decode(b"a\nb\n" + b"\xff\xfe\x81\n", "utf-8")
     assert bad == {3} and text.startswith("a\nb\n")
+
+
+def test_a_price_too_large_for_its_column_is_reported_not_a_traceback(tmp_path):
+    rows = (
+        "A1,GBP,A,1,1e999,Jo,1 St,Leeds,LS1,GB\n"
+        "A2,GBP,A,1,99999999999999999999,Jo,1 St,Leeds,LS1,GB\n"
+    )
+    parsed, errors = order_csv.parse(write(tmp_path, (ORDER_HEADER + rows).encode()), "csv")
+    assert parsed == [] and [(e.row, e.field) for e in errors] == [
+        (2, "unit_price"),
+        (3, "unit_price"),
+    ]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from despatch.domain.errors import FieldError, ValidationFailed
+from despatch.domain.money import LARGEST
 from despatch.domain.orders import OrderDraft
 
 MAX_LINES = 500  # lines in one order
@@ -62,6 +63,8 @@ def oversized(draft: OrderDraft, *, identities_only: bool = False) -> list[Field
     errors += [_too_long(k, getattr(draft, k), n) for k, n in order.items()]
     for i, li in enumerate(draft.lines):
         errors += [_too_long(f"lines[{i}].{k}", getattr(li, k), n) for k, n in line.items()]
+    if draft.total.amount.copy_abs() >= LARGEST:
+        errors.append(FieldError("total", f"{draft.total.amount} is too large", "too_large"))
     if not identities_only:
         address = draft.shipping_address
         errors += [

@@ -14,6 +14,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from despatch.domain.currencies import MINOR_UNITS
 from despatch.domain.errors import ValidationFailed
 
+# Amounts are stored with 14 digits before the point (DecimalField(max_digits=18, 4 places)).
+LARGEST = Decimal(10) ** 14
+
 
 def minor_units(currency: str) -> int:
     """Number of decimal places of ``currency``; rejects unknown codes."""
@@ -52,6 +55,10 @@ class Money:
             ) from None
         if not value.is_finite():
             raise ValidationFailed.single(field, f"{amount!r} is not a finite number")
+        if value.copy_abs() >= LARGEST:
+            raise ValidationFailed.single(
+                field, f"{amount!r} is too large (under {LARGEST:,.0f})", "too_large"
+            )
         return cls(value, currency)
 
     @classmethod
