@@ -62,6 +62,8 @@ def test_json_nested_too_deeply_is_a_400_problem(api_call, client):
     deep = "[" * 5000 + "]" * 5000
     response = client.post("/api/orders", data=deep, content_type="application/json")
     assert response.status_code == 400 and response.json()["code"] == "too_deep"
+    response = client.post("/api/channels/x/webhooks", data=deep, content_type="text/plain")
+    assert response.status_code == 400 and response.json()["code"] == "too_deep"
     shallow = json.dumps({"note": "[[[[{{{{" * 100})  # brackets inside strings do not count
     response = client.post("/api/orders", data=shallow, content_type="application/json")
     assert response.status_code not in (400, 500)

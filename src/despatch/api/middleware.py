@@ -83,7 +83,8 @@ def _body_problem(request: HttpRequest) -> HttpResponse | None:
             f"the body is larger than the limit of {limit} bytes",
             errors=[{"field": "body", "message": f"over {limit} bytes", "code": "too_large"}],
         )
-    if "json" in (request.content_type or "") and json_depth(body) > MAX_JSON_DEPTH:
+    looks_like_json = "json" in (request.content_type or "") or body.lstrip()[:1] in (b"{", b"[")
+    if looks_like_json and json_depth(body) > MAX_JSON_DEPTH:
         return problem(
             400,
             "too_deep",

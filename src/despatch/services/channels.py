@@ -276,7 +276,7 @@ def _adapter(delivery: ChannelDelivery) -> ModuleType:
 def _json_object(body: str | bytes) -> dict[str, Any]:
     try:
         payload = json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
         raise ValidationFailed.single("body", f"not JSON: {exc}", "malformed_json") from exc
     if not isinstance(payload, dict):
         raise ValidationFailed.single("body", "expected a JSON object", "malformed_json")
