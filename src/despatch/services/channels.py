@@ -43,6 +43,7 @@ from despatch.models import Channel, ChannelDelivery, Order, OutboxEvent, Shipme
 from despatch.services import (
     cancellations,
     catalogue,
+    inbox,
     leases,
     listings,
     orders,
@@ -190,7 +191,7 @@ def _ids_source(adapter: ModuleType, body: bytes) -> dict[str, Any]:
     if not getattr(adapter, "IDS_IN_BODY", False):
         return {}
     try:
-        return _json_object(body)
+        return inbox.json_object(body)
     except ValidationFailed:
         return {}
 
@@ -205,13 +206,13 @@ def process_delivery(delivery_pk: int) -> ChannelDelivery:
     payload: dict[str, Any] | None = None
     error = ""
     try:
-        payload = _payload(delivery)
+        payload = inbox.payload(delivery)
     except Unavailable as exc:
         if not exc.data.get("status"):  # an outage, not a refusal: try again later
             raise
-        error = _describe(exc)
+        error = inbox.describe(exc)
     except (DomainError, ValueError) as exc:
-        error = _describe(exc)
+        error = inbox.describe(exc)
     with transaction.atomic():
         delivery = (
             ChannelDelivery.objects.select_for_update()
@@ -222,97 +223,16 @@ def process_delivery(delivery_pk: int) -> ChannelDelivery:
             return delivery
         if payload is None:
             return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=error)
-        if not _claim_event(delivery):
+        if not inbox.claim_event(delivery):
             return _settle(delivery, ChannelDelivery.PROCESSED, "duplicate_event")
         try:
             with transaction.atomic():
-                parsed = _parse(delivery, payload)
+                parsed = inbox.parse(delivery, payload)
                 outcome, order = apply_channel_order(parsed, actor=f"channel:{delivery.channel_id}")
         except (DomainError, ValueError) as exc:
-            _release_event(delivery)  # a rejected delivery leaves the event to another one
-            return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=_describe(exc))
+            inbox.release_event(delivery)  # a rejected delivery leaves the event to another one
+            return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=inbox.describe(exc))
         return _settle(delivery, ChannelDelivery.PROCESSED, outcome, order.id)
-
-
-def _parse(delivery: ChannelDelivery, payload: dict[str, Any]) -> ChannelOrder:
-    """The adapter's reading of a payload; a shape it cannot read (a list where an object
-    belongs, a missing key) is a rejected delivery naming it, never a dead event."""
-    try:
-        parsed: ChannelOrder = _adapter(delivery).parse(payload, delivery.channel_id)
-    except (TypeError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
-        raise ValidationFailed.single(
-            "body", f"not a readable order: {type(exc).__name__}: {exc}", "malformed_payload"
-        ) from exc
-    return parsed
-
-
-def _claim_event(delivery: ChannelDelivery) -> bool:
-    """Mark the delivery as the one applying its event: the unique (channel, applied event)
-    key lets exactly one delivery of an event do so, however many race (a concurrent claim
-    waits for this transaction, then fails). False: another delivery applied it."""
-    if not delivery.event_id:
-        return True
-    try:
-        with transaction.atomic():
-            ChannelDelivery.objects.filter(pk=delivery.pk).update(applied_event=delivery.event_id)
-    except IntegrityError:
-        return False
-    return True
-
-
-def _release_event(delivery: ChannelDelivery) -> None:
-    if delivery.event_id:
-        ChannelDelivery.objects.filter(pk=delivery.pk).update(applied_event=None)
-
-
-def _adapter(delivery: ChannelDelivery) -> ModuleType:
-    kind = delivery.headers.get("x-despatch-format") or delivery.channel.type
-    adapter = adapter_for(kind)
-    if adapter is None:
-        raise ValidationFailed.single("format", f"no reader for {kind!r} payloads", "format")
-    return adapter
-
-
-def _json_object(body: str | bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply
-        raise ValidationFailed.single("body", f"not JSON: {exc}", "malformed_json") from exc
-    if not isinstance(payload, dict):
-        raise ValidationFailed.single("body", "expected a JSON object", "malformed_json")
-    return payload
-
-
-def _text(delivery: ChannelDelivery) -> str:
-    """The body as the platform meant it: the bytes received, read in the charset its
-    Content-Type names, else UTF-8, else Windows-1252 (what a misconfigured shop sends)."""
-    if delivery.raw_body is None:  # stored before the bytes were kept
-        return delivery.body
-    raw = bytes(delivery.raw_body)
-    kind = str(delivery.headers.get("content-type", ""))
-    named = kind.partition("charset=")[2].split(";")[0].strip(" \"'")
-    for charset in filter(None, (named, "utf-8", "cp1252")):
-        try:
-            return raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return delivery.body
-
-
-def _payload(delivery: ChannelDelivery) -> dict[str, Any]:
-    """The delivery's JSON; a thin one expanded by fetching what it names."""
-    adapter = _adapter(delivery)
-    payload = _json_object(_text(delivery))
-    if hasattr(adapter, "expand"):
-        expanded: dict[str, Any] = adapter.expand(payload, connection(delivery.channel))
-        return expanded
-    return payload
-
-
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, ValidationFailed):
-        return "; ".join(f"{e.field}: {e.message}" for e in exc.errors)
-    return str(exc)
 
 
 def _settle(
