@@ -146,3 +146,12 @@ def test_unquoted_times_read_as_yaml_sexagesimal_still_mean_hh_mm():
     late = datetime(2026, 11, 23, 16, 30, tzinfo=ZoneInfo("UTC"))
     assert rules.evaluate(facts(at=late)).tags == ("late",)
     assert rules.evaluate(facts(at=late.replace(hour=15))).tags == ()
+
+
+def test_an_error_on_a_key_with_brackets_of_its_own_is_placed_without_hanging():
+    from despatch.domain.errors import FieldError, ValidationFailed
+    from despatch.integrations.rulefiles import parse, place
+
+    _, lines = parse("rules:\n  - id: a\n    when: {'x]': 1}\n")
+    placed = place(ValidationFailed([FieldError("rules[0].when.y]", "unknown")]), lines)
+    assert placed.errors[0].message.startswith("line ")

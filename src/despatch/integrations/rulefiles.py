@@ -54,5 +54,8 @@ def _line_of(path: str, lines: dict[str, int]) -> int | None:
     while path:
         if path in lines:
             return lines[path]
-        path = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+        parent = re.sub(r"(\.[^.\[\]]+|\[\d+\])$", "", path)
+        if parent == path:  # a key with brackets or dots of its own: no parent to climb to
+            break
+        path = parent
     return lines.get("")
