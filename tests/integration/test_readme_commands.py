@@ -120,6 +120,7 @@ class Filler:
             ("--service", "S"): "standard",
             ("--warehouse", "W"): self.warehouse_of_packed,
             ("--qty", "N"): "5",
+            ("--counted", "N"): "500",
             ("--channel", "C"): "shopify-uk",
             ("--carrier", "C"): self.carrier_of_packed,
             ("--at", "T"): "2026-12-01T10:00",

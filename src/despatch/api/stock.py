@@ -10,7 +10,7 @@ from ninja.pagination import paginate
 from despatch.api.auth import access, actor, needs
 from despatch.api.pages import Pages
 from despatch.domain.inventory import MovementReason
-from despatch.services import inventory, scopes
+from despatch.services import counts, inventory, scopes
 
 router = Router(tags=["stock"])
 
@@ -134,3 +134,28 @@ def repair(request: HttpRequest) -> Any:
     done = inventory.repair(actor=actor(request))
     left = [b.__dict__ for b in done.left]
     return {"released": done.released, "corrected": done.corrected, "left": left}
+
+
+class CountIn(Schema):
+    sku: str = Field(min_length=1)
+    warehouse: str = Field(min_length=1)
+    counted: int = Field(strict=True, ge=0, le=1_000_000, description="units on the shelf")
+    note: str = Field("", max_length=500)
+
+
+@router.post(
+    "/count",
+    summary="Book a stock count, even below reserved: the least urgent orders go short",
+    auth=needs("stock.write"),
+)
+def count(request: HttpRequest, body: CountIn) -> Any:
+    access(request).require_warehouse(body.warehouse, "stock.write")
+    done = counts.count_stock(actor=actor(request), **body.dict())
+    return {
+        "sku": done.sku,
+        "warehouse": done.warehouse,
+        "before": done.before,
+        "on_hand": done.on_hand,
+        "reserved": done.reserved,
+        "short_orders": [s.__dict__ for s in done.short_orders],
+    }

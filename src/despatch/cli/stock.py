@@ -8,7 +8,7 @@ from rich.table import Table
 from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.inventory import MovementReason
-from despatch.services import inventory
+from despatch.services import counts, inventory
 
 app = typer.Typer(help="Stock levels and the movement ledger.", no_args_is_help=True)
 
@@ -96,3 +96,27 @@ def check(
     if breaks:
         fail(f"{len(breaks)} ledger break(s)")
     console.print("[green]ledger consistent: no oversell, every level matches its movements[/]")
+
+
+@app.command()
+@declares("stock.write")
+def count(
+    sku: str = typer.Option(..., help="SKU code"),
+    warehouse: str = typer.Option(..., help="warehouse code"),
+    counted: int = typer.Option(..., help="units found on the shelf"),
+    note: str = typer.Option("", help="e.g. the count sheet"),
+) -> None:
+    """Book a stock count: on hand becomes the counted units, even below what is reserved;
+    the least urgent orders give back the shortfall and are re-sourced or backordered."""
+    with domain_errors():
+        done = counts.count_stock(
+            sku=sku, warehouse=warehouse, counted=counted, actor="cli", note=note
+        )
+    console.print(
+        f"{sku} @ {warehouse}: counted {done.counted} (was {done.before}), reserved {done.reserved}"
+    )
+    for s in done.short_orders:
+        console.print(
+            f"[yellow]went short[/] {s.channel} order {s.number}: gave back {s.units}, "
+            f"now {s.status}"
+        )

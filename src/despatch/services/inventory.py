@@ -40,7 +40,7 @@ from despatch.services.audit import Trail
 HELD = (ReservationStatus.ACTIVE, ReservationStatus.ALLOCATED)
 
 
-def _check_known(sku: str, warehouse: str) -> None:
+def check_known(sku: str, warehouse: str) -> None:
     errors = []
     if not Sku.objects.filter(code=sku).exists():
         errors.append(FieldError("sku", f"unknown SKU {sku!r}", "unknown_sku"))
@@ -150,7 +150,7 @@ def _change(
     reference: str,
     note: str,
 ) -> StockLevel:
-    _check_known(sku, warehouse)
+    check_known(sku, warehouse)
     with transaction.atomic():
         StockLevel.objects.get_or_create(sku_id=sku, warehouse_id=warehouse)
         rows = StockLevel.objects.filter(
