@@ -67,3 +67,18 @@ def test_json_nested_too_deeply_is_a_400_problem(api_call, client):
     shallow = json.dumps({"note": "[[[[{{{{" * 100})  # brackets inside strings do not count
     response = client.post("/api/orders", data=shallow, content_type="application/json")
     assert response.status_code not in (400, 500)
+
+
+def test_a_time_with_an_offset_no_database_keeps_is_converted_or_refused(api_call):
+    from urllib.parse import quote
+
+    status, body = api_call(
+        "get", "/api/returns/reasons?since=" + quote("0873-12-20T08:01:29+18:56")
+    )
+    assert status == 200, body
+    status, body = api_call("get", "/api/returns/reasons?since=" + quote("0001-01-01T00:00+05:00"))
+    assert status == 422 and body["errors"][0]["field"] == "since"
+    order = _despatched_order()
+    when = quote("2030-01-01T00:00+18:56")
+    status, body = api_call("get", f"/api/orders/{order.id}?as_of={when}")
+    assert status == 200, body

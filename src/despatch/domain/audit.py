@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from despatch.domain.errors import ValidationFailed
+from despatch.domain.limits import in_utc
 
 GENESIS = "0" * 64
 
@@ -108,7 +109,7 @@ def parse_moment(text: str, field: str) -> datetime:
         raise ValidationFailed.single(
             field, f"{text!r} is not a date or an ISO 8601 time (2026-05-01T12:00Z)"
         ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return in_utc(moment, field)
 
 
 def as_stored(value: Any) -> Any:

@@ -10,6 +10,7 @@ recorded, because refusing it would lose a sale.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from despatch.domain.errors import FieldError, ValidationFailed
@@ -99,3 +100,15 @@ def fit(draft: OrderDraft) -> tuple[OrderDraft, list[str]]:
     )
     fitted = replace(draft, lines=lines, shipping_address=address)
     return replace(fitted, **clipped(draft, ORDER_TEXT, "")), cut
+
+
+def in_utc(moment: datetime, field: str) -> datetime:
+    """``moment`` in UTC, as every database stores it: a naive time is taken as UTC, and an
+    offset no database keeps (``+18:56``) is converted. A time that leaves the calendar when
+    converted (year 1 at +05:00) is refused naming ``field``."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        raise ValidationFailed.single(field, f"{moment.isoformat()} is out of range") from None

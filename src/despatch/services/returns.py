@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from despatch.domain import limits
 from despatch.domain.addresses import Address
 from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from despatch.domain.events import Topic
@@ -537,7 +538,7 @@ def reason_report(*, since: datetime | None = None) -> list[dict[str, Any]]:
     """Returned units by SKU, channel and reason: what to fix in the listing or the product."""
     rows = ReturnLine.objects.exclude(rma__status=ReturnStatus.CANCELLED)
     if since:
-        rows = rows.filter(rma__created_at__gte=since)
+        rows = rows.filter(rma__created_at__gte=limits.in_utc(since, "since"))
     grouped = (
         rows.values("sku", "rma__order__channel", "reason")
         .annotate(returned=Sum("quantity"))
