@@ -671,7 +671,7 @@ def test_reconciling_shopify_and_woocommerce_by_pulling(shop_channels):
     assert orders.find_order("shop-de", "5678901234999").status in ("allocated", "on_hold")
 
 
-def test_an_oversell_at_capture_is_held_for_a_person_never_silently_backordered(
+def test_an_oversell_at_capture_reserves_what_it_can_and_backorders_the_short_line(
     shop_channels, client
 ):
     from despatch.models import OutboxEvent
@@ -681,15 +681,15 @@ def test_an_oversell_at_capture_is_held_for_a_person_never_silently_backordered(
     post_shopify(client, payload)
     worker.drain("w")
     order = orders.find_order("shop-de", str(payload["id"]))
-    assert (order.status, order.hold_reason) == ("on_hold", "oversold")
-    assert order.hold_detail[0]["message"].startswith("shop-de sold 1 more SKU-0001")
-    assert level("SKU-0001", "LON") == (1, 0) and level("SKU-0002", "LON") == (20, 0)
+    assert (order.status, order.hold_reason) == ("backordered", "")
+    assert "oversold" in order.tags and order.allocation["oversold"] == {"SKU-0001": 1}
+    assert {line.sku: line.backordered for line in order.lines.all()} == {
+        "SKU-0001": 1,
+        "SKU-0002": 0,
+    }
+    assert level("SKU-0001", "LON") == (1, 1) and level("SKU-0002", "LON") == (20, 1)
     event = OutboxEvent.objects.get(topic="order.oversold")
     assert event.payload["short"] == {"SKU-0001": 1}
-    orders.release_order(order.id, actor="user:ops", note="backorder it, stock due Friday")
-    worker.drain("w")
-    order.refresh_from_db()
-    assert order.status == "backordered" and level("SKU-0001", "LON") == (1, 1)
 
 
 def test_generic_json_webhooks_for_a_custom_storefront(shop_channels, client):

@@ -4,11 +4,13 @@ the configured priority; two channels selling the last unit."""
 from datetime import timedelta
 
 from django.utils import timezone
+from typer.testing import CliRunner
 
 from despatch import worker
+from despatch.cli.app import app
 from despatch.domain.orders import PaymentStatus
 from despatch.domain.payments import read_generic
-from despatch.models import AuditEntry, ExceptionCase, Order
+from despatch.models import AuditEntry, ExceptionCase, Order, OutboxEvent
 from despatch.services import (
     allocation,
     cancellations,
@@ -105,14 +107,36 @@ def test_two_channels_selling_the_last_unit_leave_one_reserved_one_backordered(s
         listings.set_listings(code, [("LAST", "")])  # both publish the one unit
     one = receive([("LAST", 1)], channel="shop")
     two = receive([("LAST", 1)], channel="ebay")
-    assert (one.status, two.status) == ("allocated", "on_hold") and two.hold_reason == "oversold"
-    assert level("LAST", "LON") == (1, 1)
-    assert ExceptionCase.objects.get(order_id=two.id).kind == "oversold"
-    orders.release_order(two.id, actor="user:ops")  # a person chooses to backorder it
-    worker.drain("test")
-    two = Order.objects.get(id=two.id)
-    assert two.status == "backordered" and two.lines.get().backordered == 1
+    assert (one.status, two.status) == ("allocated", "backordered")
+    assert two.lines.get().backordered == 1 and "oversold" in two.tags
+    assert two.allocation["oversold"] == {"LAST": 1}
+    assert OutboxEvent.objects.get(topic="order.oversold").payload["short"] == {"LAST": 1}
     assert level("LAST", "LON") == (1, 1) and inventory.ledger_breaks() == []
+
+
+def test_an_oversold_order_keeps_the_lines_it_can_reserve_and_only_the_short_line_waits(shop):
+    catalogue.upsert_skus([catalogue.SkuRow("LAST", "The last one")])
+    inventory.receive_stock(sku="LAST", warehouse="LON", quantity=1, actor="t")
+    channels.configure_channel(code="shop", name="shop", type="api", warehouses=["LON"])
+    listings.set_listings("shop", [("LAST", ""), ("A", "")])
+    receive([("LAST", 1)], channel="shop")  # the first buyer wins the last unit
+    loser = receive([("A", 2), ("LAST", 1)], channel="shop")
+    assert loser.status == "backordered" and loser.hold_reason == ""
+    short = {line.sku: line.backordered for line in loser.lines.all()}
+    assert short == {"A": 0, "LAST": 1}  # only the short line waits
+    assert {(r.sku_id, r.quantity) for r in loser.reservations.all()} == {("A", 2)}
+    assert level("A", "LON") == (10, 2) and level("LAST", "LON") == (1, 1)
+    assert not ExceptionCase.objects.filter(order_id=loser.id).exists()
+    found = [o.id for o in orders.list_orders(channel="shop") if "oversold" in o.tags]
+    assert found == [loser.id]  # the channel's orders show the oversell
+    shown = CliRunner().invoke(app, ["orders", "list", "--channel", "shop"], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0 and "backordered (oversold)" in shown.output, shown.output
+    inventory.receive_stock(sku="LAST", warehouse="LON", quantity=1, actor="t")
+    worker.drain("test")  # the new unit goes to the waiting line; the whole order ships
+    loser = Order.objects.get(id=loser.id)
+    assert loser.status == "allocated" and level("LAST", "LON") == (2, 2)
+    assert OutboxEvent.objects.filter(topic="order.oversold").count() == 1
+    assert inventory.ledger_breaks() == []
 
 
 def test_the_reconciler_repairs_what_it_safely_can_and_reports_the_rest(shop, client):

@@ -1,10 +1,12 @@
 """Sourcing with calendars: ship-by and promised dates, strategies, split caps, explanations."""
 
 import json
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from typer.testing import CliRunner
 
 from despatch import worker
@@ -150,3 +152,74 @@ def test_calendar_location_and_promise_through_the_api_and_the_cli(shop, client,
     file.write_text(json.dumps({"cutoffs": {"standard": "25:00"}}))
     refused = runner.invoke(app, ["warehouses", "calendar", "NJ", "--file", str(file)])
     assert refused.exit_code != 0 and "calendar.cutoffs.standard" in refused.output
+
+
+def test_promises_start_from_when_the_customer_paid_not_from_when_despatch_ran(shop):
+    calendars.set_calendar(
+        "LON", {"holidays": {"subdivision": "ENG"}, "cutoffs": {"*": "16:00"}}, actor="test"
+    )
+    paid = datetime(2026, 8, 28, 15, 0, tzinfo=LONDON)  # before the Friday cut-off
+    order = receive([("A", 1)], paid_at=paid)
+    done = allocate_at(order.id, datetime(2026, 8, 28, 16, 30, tzinfo=LONDON))
+    assert done.paid_at == paid
+    assert Shipment.objects.get(order=done).ship_by == date(2026, 8, 28)  # not Tuesday
+    assert done.promise_date == date(2026, 9, 2)
+    assert done.allocation["promise"]["LON"]["late"] is False and "late" not in done.tags
+
+
+def test_an_order_imported_late_shows_it_is_already_late(shop):
+    calendars.set_calendar(
+        "LON", {"holidays": {"subdivision": "ENG"}, "cutoffs": {"*": "16:00"}}, actor="test"
+    )
+    order = receive([("A", 1)], paid_at=datetime(2026, 8, 27, 10, 0, tzinfo=LONDON))
+    done = allocate_at(order.id, datetime(2026, 9, 1, 9, 0, tzinfo=LONDON))  # days later
+    promise = done.allocation["promise"]["LON"]
+    assert promise["ship_by"] == "2026-08-27" and promise["late"] is True
+    assert "already late on Tue 01 Sep" in promise["reason"]
+    assert done.promise_date == date(2026, 9, 1)  # Thu + 2 working days, bank holiday skipped
+    assert "late" in done.tags
+
+
+def test_a_late_import_through_the_worker_is_late_too(shop):
+    order = receive([("A", 1)], paid_at=timezone.now() - timedelta(days=10))
+    worker.drain("test")
+    done = Order.objects.get(id=order.id)
+    assert done.status == "allocated" and "late" in done.tags
+    assert Shipment.objects.get(order=done).ship_by < timezone.localdate()
+
+
+def test_the_channels_own_ship_by_wins_when_it_is_earlier(shop):
+    paid = datetime(2026, 8, 28, 17, 0, tzinfo=LONDON)  # past the cut-off: the calendar says Mon
+    channel_ship_by = datetime(2026, 8, 28, 20, 0, tzinfo=UTC)  # 21:00 in London, Friday
+    order = receive([("A", 1)], paid_at=paid, channel_ship_by=channel_ship_by)
+    done = allocate_at(order.id, datetime(2026, 8, 28, 17, 5, tzinfo=LONDON))
+    assert Shipment.objects.get(order=done).ship_by == date(2026, 8, 28)
+    promise = done.allocation["promise"]["LON"]
+    assert "the channel's ship-by Fri 28 Aug is earlier" in promise["reason"]
+    assert promise["late"] is False
+    later = receive([("A", 1)], paid_at=paid, channel_ship_by=datetime(2026, 9, 30, tzinfo=UTC))
+    done = allocate_at(later.id, datetime(2026, 8, 28, 17, 5, tzinfo=LONDON))
+    assert Shipment.objects.get(order=done).ship_by == date(2026, 8, 31)  # the calendar's
+
+
+def test_adapters_read_the_paid_time_and_the_channels_ship_by():
+    from despatch.integrations.channels import amazon, ebay
+
+    documented = Path(__file__).parents[1] / "fixtures" / "channels" / "documented"
+    uk = json.loads((documented / "amazon_order_uk.json").read_text())
+    draft = amazon.parse(uk, "amz").draft
+    assert draft.paid_at == datetime(1970, 1, 19, 3, 58, 30, tzinfo=UTC)
+    assert draft.channel_ship_by == datetime(1970, 1, 19, 4, 5, 13, tzinfo=UTC)
+    payload = json.loads((documented / "ebay_order.json").read_text())
+    payload["lineItems"][0]["lineItemFulfillmentInstructions"] = {
+        "shipByDate": "2026-06-21T06:59:59.000Z"
+    }
+    draft = ebay.parse(payload, "ebay").draft
+    assert draft.paid_at == datetime(2026, 6, 18, 13, 27, 24, 746000, tzinfo=UTC)
+    assert draft.channel_ship_by == datetime(2026, 6, 21, 6, 59, 59, tzinfo=UTC)
+
+
+def test_a_paid_time_without_a_zone_is_refused(shop):
+    with pytest.raises(ValidationFailed) as failed:
+        receive([("A", 1)], paid_at=datetime(2026, 8, 28, 15, 0))
+    assert failed.value.errors[0].field == "paid_at"

@@ -231,11 +231,17 @@ def list_orders(
             o.id,
             o.channel,
             o.external_id,
-            o.status,
+            _status_shown(o),
             f"{plain(o.total_amount, o.currency)} {o.currency}",
             f"{o.created_at:%Y-%m-%d %H:%M}",
         )
     console.print(table)
+
+
+def _status_shown(order: Any) -> str:
+    """The status, with the marks a person should see at once (oversold, late)."""
+    marks = [t for t in ("oversold", "late") if t in (order.tags or [])]
+    return f"{order.status} ({', '.join(marks)})" if marks else str(order.status)
 
 
 @app.command()

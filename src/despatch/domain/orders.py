@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 from despatch.domain.addresses import Address
@@ -196,6 +197,8 @@ class OrderDraft:
     stated_total: Money | None = None  # the platform's own grand total (what was paid)
     extra: dict[str, str] = field(default_factory=dict)
     customer_tags: tuple[str, ...] = ()  # as the channel knows the customer (VIP, wholesale)
+    paid_at: datetime | None = None  # when the customer paid (or bought): promises start here
+    channel_ship_by: datetime | None = None  # the channel's own latest ship time, if it sets one
 
     def structural_errors(self) -> list[FieldError]:
         """What makes the draft unusable as an order at all (checked at the edge)."""
@@ -210,6 +213,10 @@ class OrderDraft:
             )
         if not self.lines:
             errors.append(FieldError("lines", "an order needs at least one line", "required"))
+        for name in ("paid_at", "channel_ship_by"):
+            moment = getattr(self, name)
+            if moment is not None and moment.utcoffset() is None:
+                errors.append(FieldError(name, "needs a time zone", "time_zone"))
         for i, line in enumerate(self.lines):
             if line.quantity <= 0:
                 errors.append(FieldError(f"lines[{i}].quantity", "must be at least 1", "quantity"))

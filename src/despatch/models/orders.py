@@ -42,6 +42,12 @@ class Order(models.Model):
     shipping_address = models.JSONField(default=dict)
     requested_service = models.CharField(max_length=64, default="standard")
     promise_date = models.DateField(null=True, blank=True)
+    paid_at = models.DateTimeField(
+        null=True, blank=True, help_text="when the customer paid, as the channel says"
+    )
+    channel_ship_by = models.DateTimeField(
+        null=True, blank=True, help_text="the channel's own latest ship time"
+    )
     priority = models.IntegerField(default=0)
     tags = models.JSONField(default=list, blank=True, help_text="set by rules and people")
     customer_tags = models.JSONField(default=list, blank=True, help_text="as the channel sent them")

@@ -273,50 +273,51 @@ def reserve(
             with transaction.atomic():
                 if not inventory.try_reserve(plan.assignments):
                     raise _StockMoved
-                if not plan.is_complete and _oversold(order, plan):
-                    raise _Oversold  # nothing is reserved: a person decides first
                 break
         except _StockMoved:
             continue
-        except _Oversold:
-            _hold_oversold(order, plan, trail)
-            return []
     else:
         plan = plan_allocation(needs, {}, candidates, sourcing)  # everything backordered
-    return _record(order, lines, plan, trail, allocate_now and plan.is_complete)
-
-
-class _Oversold(Exception):
-    """Raised inside the reservation savepoint to undo it when a channel oversold."""
+    was_oversold = "oversold" in order.tags
+    held = _record(order, lines, plan, trail, allocate_now and plan.is_complete)
+    if not plan.is_complete and _oversold(order, plan):
+        _mark_oversold(order, plan, trail, announce=not was_oversold)
+    return held
 
 
 def _oversold(order: Order, plan: Plan) -> bool:
     """A shortfall is an oversell when the order comes from a channel we publish stock to
-    (it lists a short SKU), unless a person already chose to backorder it."""
-    if order.allocation.get("oversell_accepted"):
-        return False
+    (it lists a short SKU)."""
     return ChannelListing.objects.filter(
         channel_id=order.channel, sku_id__in=[b.sku for b in plan.backorders]
     ).exists()
 
 
-def _hold_oversold(order: Order, plan: Plan, trail: Trail) -> None:
+def _mark_oversold(order: Order, plan: Plan, trail: Trail, *, announce: bool) -> None:
+    """The channel sold units that are not there: the lines that could be reserved stay
+    reserved, the short lines wait backordered, and the order says it was oversold (its
+    ``oversold`` tag and ``allocation.oversold``), so the channel's report shows it."""
     shown = dict(
         ChannelListing.objects.filter(channel_id=order.channel).values_list("sku_id", "published")
     )
     short: dict[str, int] = {}
     for b in plan.backorders:
         short[b.sku] = short.get(b.sku, 0) + b.quantity
-    problems = [
-        {
-            "field": f"sku:{sku}",
-            "code": "oversold",
-            "message": f"{order.channel} sold {qty} more {sku} than is in stock"
-            + (f" (it was last shown {shown[sku]})" if shown.get(sku) is not None else ""),
-        }
-        for sku, qty in sorted(short.items())
-    ]
-    hold_order(order, HoldReason.OVERSOLD, problems, trail)
+    order.allocation = {**order.allocation, "oversold": short}
+    if "oversold" not in order.tags:
+        order.tags = [*order.tags, "oversold"]
+    order.save(update_fields=["allocation", "tags"])
+    if not announce:
+        return
+    trail.add(
+        "order",
+        order.id,
+        "oversold",
+        order_id=order.id,
+        reason_code="oversold",
+        short=short,
+        last_shown={sku: shown.get(sku) for sku in sorted(short)},
+    )
     outbox.save(
         [
             outbox.emit(
@@ -437,7 +438,9 @@ def allocate(order: Order, trail: Trail, held: list[Reservation] | None = None) 
         warehouses={s.id: w for w, s in shipments.items()},
     )
     order.allocated_at = trail.at
-    order.save(update_fields=["status", "allocation", "allocated_at", "promise_date", "updated_at"])
+    order.save(
+        update_fields=["status", "allocation", "allocated_at", "promise_date", "tags", "updated_at"]
+    )
     outbox.save(
         [
             outbox.emit(
@@ -453,25 +456,37 @@ def allocate(order: Order, trail: Trail, held: list[Reservation] | None = None) 
 
 
 def _promise(order: Order, shipments: list[Shipment], at: datetime) -> None:
-    """Each shipment's ship-by day from its warehouse's calendar; the order's promised
-    delivery date, unless the channel promised one, is the latest of their arrivals."""
+    """Each shipment's ship-by day from its warehouse's calendar, counted from when the
+    customer paid (not from now) and never later than the channel's own ship-by; the order's
+    promised delivery date, unless the channel promised one, is the latest of their arrivals.
+    An order whose ship-by has already passed says so (``late``, and the ``late`` tag)."""
     warehouses = {
         w.code: w for w in Warehouse.objects.filter(code__in=[s.warehouse_id for s in shipments])
     }
+    start = min(order.paid_at, at) if order.paid_at else at
     promises, arrivals = {}, []
     for shipment in shipments:
-        p = calendars.promise(warehouses[shipment.warehouse_id], at, order.requested_service)
-        shipment.ship_by = p.ship_by
+        calendar = calendars.calendar_of(warehouses[shipment.warehouse_id], start)
+        p = calendar.promise(start, order.requested_service)
+        ship_by, reason = p.ship_by, p.reason
+        if order.channel_ship_by and calendar.local(order.channel_ship_by).date() < ship_by:
+            ship_by = calendar.local(order.channel_ship_by).date()
+            reason += f"; the channel's ship-by {ship_by:%a %d %b} is earlier"
+        late = ship_by < calendar.local(at).date()
+        shipment.ship_by = ship_by
         promises[shipment.warehouse_id] = {
-            "ship_by": p.ship_by.isoformat(),
+            "ship_by": ship_by.isoformat(),
             "deliver_by": p.deliver_by.isoformat(),
             "transit_days": p.transit_days,
-            "reason": p.reason,
+            "reason": reason + (f"; already late on {calendar.local(at):%a %d %b}" if late else ""),
+            "late": late,
         }
         arrivals.append(p.deliver_by)
     order.allocation = {**order.allocation, "promise": promises}
     if order.promise_date is None and arrivals:
         order.promise_date = max(arrivals)
+    if any(p["late"] for p in promises.values()) and "late" not in order.tags:
+        order.tags = [*order.tags, "late"]
 
 
 def reoffer_keys() -> tuple[str, ...]:

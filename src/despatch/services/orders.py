@@ -36,7 +36,7 @@ from despatch.services import exceptions, inventory, outbox
 from despatch.services.audit import Trail
 
 # Added later: left out of the hash while unset, so orders stored before hash as they did.
-_LATER_DRAFT_KEYS = ("customer_tags", "stated_total")
+_LATER_DRAFT_KEYS = ("customer_tags", "stated_total", "paid_at", "channel_ship_by")
 _LATER_LINE_KEYS = ("line_total", "external_line_id")
 
 
@@ -112,6 +112,8 @@ def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
         requested_service=draft.requested_service,
         priority=draft.priority,
         customer_tags=list(draft.customer_tags),
+        paid_at=draft.paid_at if draft.paid_at and draft.paid_at < now else None,
+        channel_ship_by=draft.channel_ship_by,
         created_at=now,
         updated_at=now,
     )

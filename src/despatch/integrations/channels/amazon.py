@@ -152,6 +152,8 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         tax_total=sum_of("ItemTax") + sum_of("ShippingTax"),
         taxes_included=not tax_on_top,
         extra={"marketplace": marketplace},
+        paid_at=timestamp(order.get("PurchaseDate"), "order.payload.PurchaseDate"),
+        channel_ship_by=timestamp(order.get("LatestShipDate"), "order.payload.LatestShipDate"),
     )
     return ChannelOrder(
         draft=draft,

@@ -211,6 +211,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         taxes_included=True,
         presentment_total=_presentment(order, currency),
         extra={"customer_message": str(order.get("customer_message") or "")},
+        paid_at=rfc2822(order.get("date_created"), "order.date_created"),
     )
     return ChannelOrder(
         draft=draft,

@@ -155,6 +155,8 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         fee_total=part("fee") + part("adjustment"),
         taxes_included=False,
         extra={"legacy_order_id": str(payload.get("legacyOrderId") or "")},
+        paid_at=_paid_at(payload),
+        channel_ship_by=_ship_by(payload),
     )
     cancel_state = (payload.get("cancelStatus") or {}).get("cancelState") or "NONE_REQUESTED"
     return ChannelOrder(
@@ -165,6 +167,26 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         platform_total=part("total"),
         updated_at=timestamp(payload.get("lastModifiedDate"), "lastModifiedDate"),
     )
+
+
+def _paid_at(payload: dict[str, Any]) -> datetime | None:
+    """When the buyer paid: the first payment's ``paymentDate``, else ``creationDate``."""
+    payments = (payload.get("paymentSummary") or {}).get("payments") or []
+    dates = [p.get("paymentDate") for p in payments if isinstance(p, dict) and p.get("paymentDate")]
+    return timestamp(dates[0] if dates else payload.get("creationDate"), "creationDate")
+
+
+def _ship_by(payload: dict[str, Any]) -> datetime | None:
+    """eBay's own ship-by: the earliest ``lineItemFulfillmentInstructions.shipByDate``."""
+    found = [
+        timestamp(
+            (item.get("lineItemFulfillmentInstructions") or {}).get("shipByDate"),
+            f"lineItems[{i}].lineItemFulfillmentInstructions.shipByDate",
+        )
+        for i, item in enumerate(payload.get("lineItems") or [])
+        if isinstance(item, dict)
+    ]
+    return min((f for f in found if f is not None), default=None)
 
 
 def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:

@@ -97,6 +97,8 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         tax_total=money(payload.get("tax_total"), currency, "tax_total"),
         fee_total=money(payload.get("fee_total"), currency, "fee_total"),
         taxes_included=bool(payload.get("taxes_included", True)),
+        paid_at=timestamp(payload.get("paid_at"), "paid_at"),
+        channel_ship_by=timestamp(payload.get("ship_by"), "ship_by"),
     )
     stated = payload.get("total")
     return ChannelOrder(

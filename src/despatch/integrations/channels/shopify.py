@@ -187,6 +187,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         taxes_included=bool(payload.get("taxes_included")),
         presentment_total=_presentment(payload, currency),
         extra={"name": str(payload.get("name") or "")},
+        paid_at=timestamp(payload.get("processed_at") or payload.get("created_at"), "processed_at"),
     )
     return ChannelOrder(
         draft=draft,

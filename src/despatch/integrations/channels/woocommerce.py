@@ -172,6 +172,9 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         discount_total=discount,
         fee_total=fees,
         extra={"number": str(payload.get("number") or "")},
+        paid_at=timestamp(
+            payload.get("date_paid_gmt") or payload.get("date_created_gmt"), "date_paid_gmt"
+        ),
     )
     return ChannelOrder(
         draft=draft,
