@@ -150,7 +150,9 @@ def test_a_cancellation_before_picking_cancels_and_gives_the_stock_back(shop_cha
     assert level("SKU-0001", "LON") == (20, 0)
 
 
-def test_a_cancellation_after_picking_asks_a_person(shop_channels, client):
+def test_a_cancellation_after_picking_is_carried_out(shop_channels, client):
+    # issue 14: the platform's cancellation is the merchant's decision (more in
+    # test_channel_lifecycle.py), no longer only a request for a person
     post_shopify(client, fixture("shopify_order_multicurrency.json"))
     worker.drain("w")
     order = orders.find_order("shop-de", "5678901234001")
@@ -158,10 +160,10 @@ def test_a_cancellation_after_picking_asks_a_person(shop_channels, client):
     cancelled = fixture("shopify_order_cancelled.json", id=5678901234001)
     post_shopify(client, cancelled, webhook_id="wh-9", topic="orders/cancelled")
     worker.drain("w")
-    assert orders.get_order(order.id).status == "picking"
-    entry = next(e for e in audit.timeline(order.id) if e.action == "cancel_requested")
-    assert entry.reason_code == "channel_cancelled_after_pick"
-    assert channels.deliveries("shop-de").order_by("-id")[0].outcome == "cancel_requested"
+    assert orders.get_order(order.id).status == "cancelled"
+    entry = next(e for e in audit.timeline(order.id) if e.action == "cancel")
+    assert entry.reason_code == "channel_cancelled"
+    assert channels.deliveries("shop-de").order_by("-id")[0].outcome == "cancelled"
 
 
 def test_a_cancelled_order_arriving_first_is_kept_as_cancelled(shop_channels, client):

@@ -34,6 +34,7 @@ class Kind(StrEnum):
     INTERCEPT = "intercept"  # a despatched parcel the customer no longer wants: ask the carrier
     REFUND_APPROVAL = "refund_approval"  # a refund above the automatic limit waits for approvers
     QC_DUE = "qc_due"  # a quarantined return past its quality-check time
+    OFF_THE_BENCH = "off_the_bench"  # a cancelled parcel already packed or labelled: pull it
 
 
 class Resolution(StrEnum):
@@ -141,6 +142,14 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
     ),
     Kind.REFUND_APPROVAL: Policy(
         "refunds", "group:ops-managers", 2, timedelta(hours=24), _MANAGERS, (Resolution.RESOLVE,)
+    ),
+    Kind.OFF_THE_BENCH: Policy(
+        "shipping",
+        "group:shipping",
+        1,
+        timedelta(hours=1),
+        "group:warehouse-leads",
+        (Resolution.RESOLVE,),
     ),
     Kind.QC_DUE: Policy(
         "returns",

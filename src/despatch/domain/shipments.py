@@ -29,7 +29,16 @@ SHIPMENT_TRANSITIONS: dict[ShipmentStatus, frozenset[ShipmentStatus]] = {
 }
 
 
+class ShipmentCancelled(InvalidTransition):
+    """Packing, labelling or manifesting a shipment whose order was cancelled."""
+
+    code = "cancelled"
+    title = "The shipment was cancelled"
+
+
 def advance_shipment(current: ShipmentStatus, target: ShipmentStatus) -> ShipmentStatus:
+    if current == ShipmentStatus.CANCELLED:
+        raise ShipmentCancelled("shipment", current.value, target.value)
     if target not in SHIPMENT_TRANSITIONS[current]:
         raise InvalidTransition("shipment", current.value, target.value)
     return target

@@ -9,6 +9,7 @@ planned again. The customer hears through the outbox, and so does the channel.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from django.db import transaction
@@ -16,23 +17,28 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from despatch.domain.cancellations import (
+    CancelReason,
     NotCancellable,
+    Stage,
     check_cancellable,
     read_line_cuts,
     read_reason,
+    stage_of,
 )
-from despatch.domain.errors import Conflict, NotFound
+from despatch.domain.errors import Conflict, DomainError, NotFound
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
 from despatch.domain.ids import new_id
 from despatch.domain.inventory import ReservationStatus
 from despatch.domain.orders import OrderEvent, OrderStatus
 from despatch.domain.shipments import ShipmentStatus
-from despatch.models import Order, PickTask, PutAwayTask, Shipment, SkuLocation
-from despatch.services import allocation, exceptions, inventory, outbox
+from despatch.models import Order, PickTask, PutAwayTask, ReturnRequest, Shipment, SkuLocation
+from despatch.services import allocation, exceptions, inventory, outbox, returns
 from despatch.services.audit import Trail
 from despatch.services.fulfillment import lock_shipment
 from despatch.services.orders import lock_order, set_status
+
+log = logging.getLogger(__name__)
 
 
 def cancel_order(
@@ -65,6 +71,68 @@ def cancel_order(
             ]
         )
     return order
+
+
+def cancel_for_channel(order_id: str, *, actor: str) -> str:
+    """The platform cancelled the order: the merchant's decision, carried out at any stage.
+    Before despatch the order is cancelled (picked units get put-away tasks); a parcel already
+    packed or labelled also opens a case so a person takes it off the bench and voids the
+    label. After despatch: an intercept case and a return expected back. Returns the outcome."""
+    with transaction.atomic():
+        order = lock_order(order_id)
+        stage = stage_of(OrderStatus(order.status))
+        if stage == Stage.FINISHED:
+            return "unchanged"
+        if stage == Stage.AFTER_DESPATCH:
+            return _intercept_and_expect(order, actor)
+        on_bench = [
+            s
+            for s in order.shipments.exclude(status=ShipmentStatus.CANCELLED)
+            if s.status == ShipmentStatus.PACKED or s.tracking_number
+        ]
+        cancel_order(order_id, actor=actor, reason=CancelReason.CHANNEL_CANCELLED.value)
+        trail = Trail(actor)
+        for shipment in on_bench:
+            label = shipment.tracking_number
+            exceptions.open_case(
+                Kind.OFF_THE_BENCH,
+                subject=f"shipment:{shipment.id}",
+                summary=f"the channel cancelled order {order.external_id or order.id}: take "
+                f"shipment {shipment.id} off the bench"
+                + (f" and void label {label}" if label else ""),
+                trail=trail,
+                order_id=order.id,
+                shipment_id=shipment.id,
+                detail={"label_to_void": label, "carrier": shipment.carrier},
+            )
+        trail.save()
+    return "cancelled"
+
+
+def _intercept_and_expect(order: Order, actor: str) -> str:
+    """After despatch: ask the carrier to stop each parcel and expect the goods back."""
+    if ReturnRequest.objects.filter(order=order, source="channel").exists():
+        return "unchanged"  # the same cancellation again
+    reason = CancelReason.CHANNEL_CANCELLED.value
+    for shipment in order.shipments.filter(status=ShipmentStatus.DESPATCHED):
+        request_intercept(shipment.id, actor=actor, reason=reason)
+    wanted = {
+        line.line_no: (left, "other")
+        for line in returns.returnables(order)
+        if (left := line.shipped - line.already_returned) > 0 and not line.non_returnable
+    }
+    if wanted:
+        try:
+            returns.request_return(
+                order.id,
+                wanted,
+                actor=actor,
+                source="channel",
+                note="the channel cancelled the order after despatch: expect the parcel back",
+            )
+        except DomainError as exc:  # e.g. past the return window: the intercept case stays
+            log.warning("order %s: no return expected (%s)", order.id, exc)
+    return "intercept_requested"
 
 
 def _picked_units(shipment: Shipment) -> dict[str, int]:

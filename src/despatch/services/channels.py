@@ -35,7 +35,7 @@ from despatch.domain.errors import (
     ValidationFailed,
 )
 from despatch.domain.events import Topic
-from despatch.domain.orders import NOT_PICKED, OrderStatus
+from despatch.domain.orders import OrderStatus
 from despatch.domain.shipments import ShipmentStatus
 from despatch.integrations.channels import ADAPTERS, adapter_for
 from despatch.integrations.channels.base import ChannelOrder, Fulfilment
@@ -272,6 +272,7 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
                     order.id, actor=actor, reason="fulfilled_by_channel"
                 )
                 totals.check_total(order.id, draft, actor=actor, hold=False)
+                _update(order, replace(parsed, cancelled=False), actor, new=True)  # its refunds
                 return "created_fulfilled_by_channel", order
             totals.check_total(order.id, draft, actor=actor)
             outcome = _update(order, parsed, actor, new=True)
@@ -368,33 +369,8 @@ def _payment_and_refunds(order: Order, parsed: ChannelOrder, trail: Trail) -> bo
 
 
 def _cancel(order: Order, actor: str) -> str:
-    """Cancel if nothing has been picked; otherwise a person must decide."""
-    if OrderStatus(order.status) in NOT_PICKED:
-        cancellations.cancel_order(order.id, actor=actor, reason="channel_cancelled")
-        return "cancelled"
-    with transaction.atomic():
-        trail = Trail(actor)
-        trail.add(
-            "order",
-            order.id,
-            "cancel_requested",
-            order_id=order.id,
-            reason_code="channel_cancelled_after_pick",
-            status=order.status,
-        )
-        trail.save()
-        outbox.save(
-            [
-                outbox.emit(
-                    Topic.ORDER_CANCEL_REQUESTED,
-                    order.id,
-                    trail.at,
-                    order_id=order.id,
-                    status=order.status,
-                )
-            ]
-        )
-    return "cancel_requested"
+    """The platform's cancellation is carried out at every stage (see services/cancellations)."""
+    return cancellations.cancel_for_channel(order.id, actor=actor)
 
 
 def import_payload(

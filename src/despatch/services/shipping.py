@@ -27,7 +27,7 @@ from despatch.domain.addresses import Address
 from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.rates import Parcel, Service, Shopping, read_rate_card, shop
-from despatch.domain.shipments import ShipmentStatus
+from despatch.domain.shipments import ShipmentCancelled, ShipmentStatus
 from despatch.integrations import contact_checks, labels
 from despatch.models import Shipment, Sku, TrackingSerial
 from despatch.services import outbox, tracking
@@ -168,6 +168,8 @@ def buy_label(
     services = services if services is not None else load_rates()
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
+        if shipment.status == ShipmentStatus.CANCELLED:
+            raise ShipmentCancelled("shipment", shipment.status, "labelled")
         if shipment.tracking_number:
             return Labelled(shipment, None, label_files(shipment.id))
         if ShipmentStatus(shipment.status) not in LABELLABLE:

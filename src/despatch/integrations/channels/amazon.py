@@ -163,7 +163,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         if order_total
         else None,
         updated_at=timestamp(order.get("LastUpdateDate"), "order.payload.LastUpdateDate"),
-        fulfilled_by_channel=order.get("FulfillmentChannel") == "AFN",
+        fulfilled_by_channel=order.get("FulfillmentChannel") == "AFN" or status == "Shipped",
     )
 
 

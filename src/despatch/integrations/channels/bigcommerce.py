@@ -73,6 +73,7 @@ PAYMENT = {
     14: PaymentStatus.PARTIALLY_REFUNDED,
 }
 CANCELLED = 5
+FULFILLED = frozenset({2, 10})  # Shipped, Completed: shipped by someone else
 
 
 def auth(token: str) -> dict[str, str]:
@@ -216,6 +217,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     return ChannelOrder(
         draft=draft,
         cancelled=status_id == CANCELLED,
+        fulfilled_by_channel=status_id in FULFILLED,
         payment_status=payment,
         refunds=_refunds(payload, products, currency),
         platform_total=part("total_inc_tax"),

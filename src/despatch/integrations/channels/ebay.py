@@ -162,6 +162,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     return ChannelOrder(
         draft=draft,
         cancelled=cancel_state == "CANCELED",
+        fulfilled_by_channel=payload.get("orderFulfillmentStatus") == "FULFILLED",
         payment_status=payment,
         refunds=_refunds(payload, currency),
         platform_total=part("total"),

@@ -4,7 +4,8 @@ The same fields as ``POST /api/orders`` (``external_id``, ``currency``, ``lines`
 ``sku``/``quantity``/``unit_price``, ``shipping_address``, ``customer_name``,
 ``customer_email``, ``payment_status``, ``requested_service``, ``shipping_price``) plus
 ``discount_total``, ``tax_total``, ``fee_total``, ``taxes_included``, ``total`` (checked
-against the parts when given), ``cancelled`` and ``updated_at`` (ISO 8601). Money is a decimal
+against the parts when given), ``cancelled``, ``fulfilled`` (shipped elsewhere: recorded,
+never picked here) and ``updated_at`` (ISO 8601). Money is a decimal
 string in the order's currency. Webhooks are signed like WooCommerce's: ``X-Despatch-Signature``
 is the base64 HMAC-SHA256 of the raw body with the channel's secret;
 ``X-Despatch-Delivery-Id`` names the delivery (retries repeat it).
@@ -104,6 +105,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     return ChannelOrder(
         draft=draft,
         cancelled=bool(payload.get("cancelled")),
+        fulfilled_by_channel=bool(payload.get("fulfilled")),
         payment_status=payment,
         platform_total=None if stated in (None, "") else money(stated, currency, "total"),
         updated_at=timestamp(payload.get("updated_at"), "updated_at"),

@@ -196,6 +196,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         refunds=_refunds(payload, currency),
         platform_total=money(payload.get("total_price"), currency, "total_price"),
         updated_at=timestamp(payload.get("updated_at"), "updated_at"),
+        fulfilled_by_channel=payload.get("fulfillment_status") == "fulfilled",
     )
 
 

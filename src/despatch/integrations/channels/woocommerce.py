@@ -179,6 +179,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     return ChannelOrder(
         draft=draft,
         cancelled=status in ("cancelled", "trash"),
+        fulfilled_by_channel=status == "completed",
         payment_status=payment,
         refunds=_refunds(payload, currency),
         platform_total=money(payload.get("total"), currency, "total"),

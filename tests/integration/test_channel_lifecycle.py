@@ -1,0 +1,173 @@
+"""An order's life on its channel (issue 14 section 2): fulfilled elsewhere, cancelled after
+picking started or after despatch, and later updates. Each story goes through the webhook
+path (or a file import, which is stored and applied the same way)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from despatch import worker
+from despatch.domain.shipments import ShipmentCancelled
+from despatch.integrations.channels.base import sign_base64
+from despatch.models import ExceptionCase, PickTask, ReturnRequest
+from despatch.services import audit, cancellations, channels, fulfillment, manifests, orders
+from tests.integration.conftest import level
+from tests.integration.test_channels import fixture, post_shopify
+from tests.integration.test_channels import shop_channels as shop_channels
+
+SHOPIFY_ID = "5678901234001"
+RATES = Path(__file__).parents[2] / "docs" / "examples" / "rates.json"
+
+
+def _import(code, payload, name):
+    body = json.dumps(payload, ensure_ascii=False).encode()
+    delivery, _ = channels.import_payload(code, body, name=name)
+    worker.drain("w")
+    return delivery
+
+
+def _fulfilled_elsewhere(client):
+    """Each platform's own way of saying "already shipped", for an order never seen here."""
+    refunded = fixture("shopify_order_partially_refunded.json", fulfillment_status="fulfilled")
+    post_shopify(client, refunded, webhook_id="wh-f")
+    woo = fixture("woocommerce_order.json", status="completed")
+    body = json.dumps(woo).encode()
+    client.post(
+        "/api/channels/woo-fr/webhooks",
+        body,
+        content_type="application/json",
+        HTTP_X_WC_WEBHOOK_SIGNATURE=sign_base64("wsec", body),
+        HTTP_X_WC_WEBHOOK_DELIVERY_ID="d-f",
+        HTTP_X_WC_WEBHOOK_TOPIC="order.updated",
+    )
+    worker.drain("w")
+    for code, kind in (("amz-us", "amazon"), ("ebay-uk", "ebay"), ("bc-uk", "bigcommerce")):
+        channels.configure_channel(code=code, name=code, type=kind)
+    amazon = fixture("amazon_order_mfn.json")
+    amazon["order"]["payload"]["OrderStatus"] = "Shipped"
+    ebay = fixture("ebay_order.json", orderFulfillmentStatus="FULFILLED")
+    bigcommerce = fixture("bigcommerce_order.json")
+    bigcommerce["order"]["status_id"] = 10  # Completed
+    deliveries = [
+        _import("amz-us", amazon, "amz.json"),
+        _import("ebay-uk", ebay, "ebay.json"),
+        _import("bc-uk", bigcommerce, "bc.json"),
+    ]
+    return deliveries
+
+
+def test_an_order_already_fulfilled_elsewhere_is_recorded_never_reserved(shop_channels, client):
+    deliveries = _fulfilled_elsewhere(client)
+    assert {d.outcome for d in deliveries} == {"created_fulfilled_by_channel"}
+    found = [
+        orders.find_order("shop-de", "5678901234004"),
+        orders.find_order("woo-fr", "727"),
+        orders.find_order("amz-us", "113-4821907-5528211"),
+        orders.find_order("ebay-uk", "27-11963-40517"),
+        orders.find_order("bc-uk", "250"),
+    ]
+    assert {o.status for o in found} == {"fulfilled_by_channel"}
+    assert all(o.shipments.count() == 0 for o in found)
+    assert level("SKU-0001", "LON") == (20, 0) and level("SKU-0002", "LON") == (20, 0)
+    refunds = orders.get_order(found[0].id).refunds
+    assert [r["refund_id"] for r in refunds] == ["90001"]  # its refunds, recorded
+
+
+def test_a_cancellation_after_picking_started_is_carried_out(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", SHOPIFY_ID)
+    shipment = order.shipments.get()
+    fulfillment.start_picking(shipment.id, actor="user:picker")
+    assert level("SKU-0001", "LON") == (20, 2)
+    cancelled = fixture("shopify_order_cancelled.json", id=int(SHOPIFY_ID))
+    post_shopify(client, cancelled, webhook_id="wh-9", topic="orders/cancelled")
+    worker.drain("w")
+    assert orders.get_order(order.id).status == "cancelled"
+    assert channels.deliveries("shop-de").order_by("-id")[0].outcome == "cancelled"
+    assert level("SKU-0001", "LON") == (20, 0)  # the reservation is released
+    put_away = cancellations.put_away_tasks(warehouse="LON")
+    assert {(t.sku_id, t.order_id) for t in put_away} >= {("SKU-0001", order.id)}
+    assert not PickTask.objects.filter(shipment=shipment, status=PickTask.OPEN).exists()
+    with pytest.raises(ShipmentCancelled):
+        fulfillment.pack(shipment.id, actor="user:packer")
+    entry = next(e for e in audit.timeline(order.id) if e.action == "cancel")
+    assert entry.reason_code == "channel_cancelled"
+    assert not ExceptionCase.objects.filter(kind="off_the_bench").exists()  # nothing packed
+
+
+def test_pack_and_label_answer_409_cancelled(shop_channels, client, api_call, monkeypatch):
+    monkeypatch.setenv(
+        "DESPATCH_RATES", str(Path(__file__).parents[2] / "docs/examples/rates.json")
+    )
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", SHOPIFY_ID)
+    shipment = order.shipments.get()
+    fulfillment.start_picking(shipment.id, actor="user:picker")
+    post_shopify(
+        client,
+        fixture("shopify_order_cancelled.json", id=int(SHOPIFY_ID)),
+        webhook_id="wh-9",
+        topic="orders/cancelled",
+    )
+    worker.drain("w")
+    for step in ("pack", "label"):
+        status, body = api_call("post", f"/api/shipments/{shipment.id}/{step}", {})
+        assert (status, body["code"]) == (409, "cancelled"), body
+
+
+def test_a_packed_parcel_cancelled_by_its_channel_is_pulled_off_the_bench(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", SHOPIFY_ID)
+    shipment = order.shipments.get()
+    fulfillment.start_picking(shipment.id, actor="t")
+    fulfillment.pack(shipment.id, actor="t")
+    type(shipment).objects.filter(id=shipment.id).update(carrier="dpd", tracking_number="DPD9")
+    post_shopify(
+        client,
+        fixture("shopify_order_cancelled.json", id=int(SHOPIFY_ID)),
+        webhook_id="wh-9",
+        topic="orders/cancelled",
+    )
+    worker.drain("w")
+    assert orders.get_order(order.id).status == "cancelled"
+    case = ExceptionCase.objects.get(kind="off_the_bench")
+    assert case.queue == "shipping" and case.shipment_id == shipment.id
+    assert "void label DPD9" in case.summary and case.detail["label_to_void"] == "DPD9"
+    assert sum(t.quantity for t in cancellations.put_away_tasks()) == 3  # every packed unit
+    assert manifests.due() == []  # never manifested
+
+
+def test_a_cancellation_after_despatch_opens_an_intercept_and_expects_a_return(
+    shop_channels,
+    client,
+    api_call,
+):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", SHOPIFY_ID)
+    shipment = order.shipments.get()
+    for step in (fulfillment.start_picking, fulfillment.pack):
+        step(shipment.id, actor="t")
+    fulfillment.despatch(shipment.id, actor="t", carrier="dpd", tracking_number="DPD1")
+    cancelled = fixture("shopify_order_cancelled.json", id=int(SHOPIFY_ID))
+    for hook in ("wh-9", "wh-10"):  # the same cancellation twice opens one of each
+        post_shopify(client, cancelled, webhook_id=hook, topic="orders/cancelled")
+        worker.drain("w")
+    assert orders.get_order(order.id).status == "despatched"
+    outcomes = [d.outcome for d in channels.deliveries("shop-de").order_by("id")]
+    assert outcomes[-2:] == ["intercept_requested", "unchanged"]
+    case = ExceptionCase.objects.get(kind="intercept")
+    assert "ask dpd to stop DPD1" in case.summary
+    (rma,) = ReturnRequest.objects.filter(order_id=order.id)
+    assert (rma.status, rma.source) == ("requested", "channel")
+    assert sum(li.quantity for li in rma.lines.all()) == sum(
+        li.quantity for li in order.lines.all()
+    )
+    status, body = api_call("post", f"/api/orders/{order.id}/cancel", {"reason": "other"})
+    assert (status, body["code"]) == (409, "not_cancellable")
+    assert "intercept" in body["detail"] and "return" in body["detail"]
+    assert level("SKU-0001", "LON") == (18, 0)  # despatched stock stays despatched
