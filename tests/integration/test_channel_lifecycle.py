@@ -171,3 +171,65 @@ def test_a_cancellation_after_despatch_opens_an_intercept_and_expects_a_return(
     assert (status, body["code"]) == (409, "not_cancellable")
     assert "intercept" in body["detail"] and "return" in body["detail"]
     assert level("SKU-0001", "LON") == (18, 0)  # despatched stock stays despatched
+
+
+def _address_entries(order_id):
+    return [e for e in audit.timeline(order_id) if e.action.startswith("address_change")]
+
+
+def _shopify_update(client, hook, updated_at, **address):
+    payload = fixture("shopify_order_multicurrency.json", updated_at=updated_at)
+    payload["shipping_address"] = {**payload["shipping_address"], **address}
+    post_shopify(client, payload, webhook_id=hook, topic="orders/updated")
+    worker.drain("w")
+
+
+def test_an_address_update_is_applied_checked_and_audited_before_picking(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", SHOPIFY_ID)
+    _shopify_update(client, "wh-2", "2026-11-20T10:00:00+01:00")  # the same address again
+    assert _address_entries(order.id) == []  # compared as stored: no change
+    _shopify_update(client, "wh-3", "2026-11-20T11:00:00+01:00", address1="Unter den Linden 5")
+    order = orders.get_order(order.id)
+    assert order.status == "allocated"
+    assert order.shipping_address["line1"] == "Unter den Linden 5"
+    (entry,) = _address_entries(order.id)
+    assert entry.action == "address_changed"
+    assert entry.before == {"line1": "Straße des 17. Juni 135"}
+    assert entry.after == {"line1": "Unter den Linden 5"}
+    _shopify_update(client, "wh-4", "2026-11-20T12:00:00+01:00", zip="1")  # not a German one
+    order = orders.get_order(order.id)
+    last = channels.deliveries("shop-de").order_by("-id")[0]
+    assert (last.outcome, last.error) == ("updated", "")
+    assert (order.status, order.hold_reason) == ("on_hold", "invalid_address")
+    assert level("SKU-0001", "LON") == (20, 0)  # its stock went back
+    _shopify_update(client, "wh-5", "2026-11-20T13:00:00+01:00", zip="10117")
+    order = orders.get_order(order.id)
+    assert order.status == "allocated" and order.shipping_address["postcode"] == "10117"
+    assert level("SKU-0001", "LON") == (20, 2)
+
+
+def test_an_address_change_after_picking_is_recorded_not_applied(shop_channels, client):
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", SHOPIFY_ID)
+    fulfillment.start_picking(order.shipments.get().id, actor="user:picker")
+    _shopify_update(client, "wh-3", "2026-11-20T11:00:00+01:00", address1="Unter den Linden 5")
+    order = orders.get_order(order.id)
+    assert order.shipping_address["line1"] == "Straße des 17. Juni 135"
+    (entry,) = _address_entries(order.id)
+    assert (entry.action, entry.reason_code) == ("address_change_not_applied", "picking_started")
+
+
+def test_amazon_pending_then_unshipped_with_the_address_releases_the_order(shop_channels):
+    channels.configure_channel(code="amz-us", name="Amazon US", type="amazon")
+    pending = fixture("amazon_order_pending.json")
+    del pending["order"]["payload"]["ShippingAddress"]  # Amazon withholds it while pending
+    _import("amz-us", pending, "p.json")
+    order = orders.find_order("amz-us", "113-4821907-5528211")
+    assert order.status == "on_hold" and level("SKU-0001", "LON") == (20, 0)
+    _import("amz-us", fixture("amazon_order_mfn.json"), "u.json")
+    order = orders.get_order(order.id)
+    assert order.status == "allocated" and order.shipping_address["city"] == "Seattle"
+    assert [e.action for e in _address_entries(order.id)] == ["address_changed"]

@@ -135,6 +135,15 @@ def _intercept_and_expect(order: Order, actor: str) -> str:
     return "intercept_requested"
 
 
+def unplan(order: Order, trail: Trail, reason: str) -> None:
+    """Give back what an order not yet picked holds and stop its shipments, so that it can be
+    held (an allocated order goes back to validated first). Call with the order locked."""
+    inventory.release_reservations(order, trail)
+    if order.status == OrderStatus.ALLOCATED:
+        _stop_shipments(order, trail, reason)
+        set_status(order, OrderEvent.REPLAN, trail, reason)
+
+
 def _picked_units(shipment: Shipment) -> dict[str, int]:
     """What the floor has taken off the shelves for a shipment being picked or packed."""
     if shipment.status == ShipmentStatus.PACKED:

@@ -43,6 +43,7 @@ from despatch.models import Channel, ChannelDelivery, Order, OutboxEvent, Shipme
 from despatch.services import (
     cancellations,
     catalogue,
+    channel_updates,
     inbox,
     leases,
     listings,
@@ -312,7 +313,10 @@ def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str
         if sent and sent != seen:
             order.channel_updated_at = sent
             order.save(update_fields=["channel_updated_at"])
-        changed = _payment_and_refunds(order, parsed, trail)
+        changed = not new and channel_updates.apply_address(
+            order, parsed.draft.shipping_address, trail
+        )
+        changed = _payment_and_refunds(order, parsed, trail) or changed
         if not new and _line_mix(order) != _units(parsed.draft.lines):
             trail.add(
                 "order",
