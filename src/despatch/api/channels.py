@@ -62,6 +62,9 @@ class DeliveryOut(Schema):
     error: str
     received_at: datetime
     processed_at: datetime | None
+    repeats: int | None = Field(
+        None, alias="repeats_id", description="the delivery this one repeated (a duplicate)"
+    )
 
 
 class Accepted(Schema):

@@ -84,7 +84,9 @@ def list_channels() -> None:
 @app.command("deliveries")
 @declares("channels.read")
 def list_deliveries(
-    code: str, status: str = typer.Option("", help="pending, processed or failed"), limit: int = 20
+    code: str,
+    status: str = typer.Option("", help="pending, processed, failed or duplicate"),
+    limit: int = 20,
 ) -> None:
     """What the channel sent, newest first, with what became of it."""
     with domain_errors():
@@ -97,7 +99,7 @@ def list_deliveries(
             d.source,
             d.topic,
             d.status,
-            d.outcome,
+            f"{d.outcome} of #{d.repeats_id}" if d.repeats_id else d.outcome,
             d.order_id,
             d.error[:60],
         )

@@ -6,6 +6,7 @@ from django.db import models
 
 class ChannelDelivery(models.Model):
     PENDING, PROCESSED, FAILED = "pending", "processed", "failed"
+    DUPLICATE = "duplicate"  # the same delivery ID again: kept to be seen, never applied
 
     channel = models.ForeignKey("despatch.Channel", on_delete=models.PROTECT)
     delivery_id = models.CharField(max_length=128, help_text="the platform's delivery ID")
@@ -29,12 +30,23 @@ class ChannelDelivery(models.Model):
     error = models.TextField(blank=True, default="")
     received_at = models.DateTimeField(db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    repeats = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,  # deliveries are never deleted
+        db_constraint=False,  # no key-share lock on the original while a worker applies it
+        related_name="repeated_by",
+        help_text="the delivery this one repeated (a duplicate, or an event applied already)",
+    )
 
     class Meta:
         ordering = ["-received_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["channel", "delivery_id"], name="delivery_once_per_channel"
+                fields=["channel", "delivery_id"],
+                condition=models.Q(repeats__isnull=True),
+                name="delivery_once_per_channel",
             ),
             models.UniqueConstraint(
                 fields=["channel", "applied_event"], name="event_applied_once_per_channel"

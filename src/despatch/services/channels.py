@@ -102,9 +102,12 @@ def receive_delivery(
     )
     if _store(delivery):
         return delivery, True
-    existing = ChannelDelivery.objects.filter(channel=channel, delivery_id=delivery_id).first()
+    existing = ChannelDelivery.objects.filter(
+        channel=channel, delivery_id=delivery_id, repeats__isnull=True
+    ).first()
     if existing is None:  # the unique key said it exists: it must
         raise NotFound("delivery", delivery_id)
+    inbox.record_repeat(existing, delivery)
     return existing, False
 
 
@@ -115,7 +118,7 @@ _INTAKE_SQL = (
     " (channel_id, delivery_id, event_id, topic, source, headers, body, raw_body, status,"
     " outcome, order_id, error, received_at)"
     " VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s, %s, '', '', '', %s)"
-    " ON CONFLICT (channel_id, delivery_id) DO NOTHING RETURNING id),"
+    " ON CONFLICT (channel_id, delivery_id) WHERE repeats_id IS NULL DO NOTHING RETURNING id),"
     f" e AS (INSERT INTO {OutboxEvent._meta.db_table}"
     " (topic, key, payload, status, attempts, available_at, locked_by, last_error, created_at)"
     " SELECT %s, %s, jsonb_build_object('delivery', d.id), %s, 0, %s, '', '', %s FROM d)"
@@ -225,6 +228,7 @@ def process_delivery(delivery_pk: int) -> ChannelDelivery:
         if payload is None:
             return _settle(delivery, ChannelDelivery.FAILED, "rejected", error=error)
         if not inbox.claim_event(delivery):
+            inbox.mark_repeat_of_event(delivery)
             return _settle(delivery, ChannelDelivery.PROCESSED, "duplicate_event")
         try:
             with transaction.atomic():

@@ -43,6 +43,32 @@ def claim_event(delivery: ChannelDelivery) -> bool:
     return True
 
 
+def record_repeat(original: ChannelDelivery, repeat: ChannelDelivery) -> None:
+    """Keep a repeated delivery (the same delivery ID again) in the inbox as ``duplicate``,
+    with its time and the delivery it repeated; it is never applied, and its body is not
+    kept twice."""
+    repeat.pk = None
+    repeat.status = repeat.outcome = ChannelDelivery.DUPLICATE
+    repeat.repeats = original
+    repeat.body, repeat.raw_body = "", None
+    repeat.processed_at = repeat.received_at
+    repeat.save(force_insert=True)
+
+
+def mark_repeat_of_event(delivery: ChannelDelivery) -> None:
+    """A delivery whose event another delivery applied names that delivery."""
+    applied = (
+        ChannelDelivery.objects.filter(
+            channel_id=delivery.channel_id, applied_event=delivery.event_id
+        )
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if applied is not None:
+        ChannelDelivery.objects.filter(pk=delivery.pk).update(repeats_id=applied)
+        delivery.repeats_id = applied
+
+
 def release_event(delivery: ChannelDelivery) -> None:
     if delivery.event_id:
         ChannelDelivery.objects.filter(pk=delivery.pk).update(applied_event=None)
