@@ -233,3 +233,29 @@ def test_amazon_pending_then_unshipped_with_the_address_releases_the_order(shop_
     order = orders.get_order(order.id)
     assert order.status == "allocated" and order.shipping_address["city"] == "Seattle"
     assert [e.action for e in _address_entries(order.id)] == ["address_changed"]
+
+
+def test_the_picker_is_told_not_to_pick_a_cancelled_order(shop_channels, client):
+    from despatch.services import picking, waves
+
+    layout = Path(__file__).parents[2] / "docs" / "examples" / "layout.json"
+    picking.set_layout("LON", json.loads(layout.read_text()))
+    picking.set_locations("LON", [("SKU-0001", "A05-B19-L"), ("SKU-0002", "A01-B02-R")])
+    post_shopify(client, fixture("shopify_order_multicurrency.json"))
+    worker.drain("w")
+    order = orders.find_order("shop-de", SHOPIFY_ID)
+    (pick_list,) = waves.release("LON", actor="user:lead").pick_lists
+    first = pick_list.tasks.get(sku_id="SKU-0001")
+    picking.scan(first.pk, location="A05-B19-L", item="SKU-0001", actor="user:picker")
+    post_shopify(
+        client,
+        fixture("shopify_order_cancelled.json", id=int(SHOPIFY_ID)),
+        webhook_id="wh-9",
+        topic="orders/cancelled",
+    )
+    worker.drain("w")
+    with pytest.raises(ShipmentCancelled, match="do not pick, do not pack"):
+        picking.scan(first.pk, location="A05-B19-L", item="SKU-0001", actor="user:picker")
+    (put,) = cancellations.put_away_tasks(warehouse="LON")
+    assert (put.sku_id, put.quantity, put.location) == ("SKU-0001", 1, "A05-B19-L")
+    assert orders.get_order(order.id).status == "cancelled"

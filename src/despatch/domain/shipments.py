@@ -35,6 +35,11 @@ class ShipmentCancelled(InvalidTransition):
     code = "cancelled"
     title = "The shipment was cancelled"
 
+    def __init__(self, kind: str, current: str, target: str) -> None:
+        super().__init__(kind, current, target)
+        self.detail = f"the order was cancelled: do not pick, do not pack ({self.detail})"
+        self.args = (self.detail,)
+
 
 def advance_shipment(current: ShipmentStatus, target: ShipmentStatus) -> ShipmentStatus:
     if current == ShipmentStatus.CANCELLED:

@@ -18,6 +18,7 @@ from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
 from despatch.domain.layout import Layout, Location, parse_location
 from despatch.domain.routing import METHODS, Route, route
+from despatch.domain.shipments import ShipmentCancelled
 from despatch.integrations import paperwork
 from despatch.models import PickList, PickTask, Sku, SkuLocation, Warehouse
 from despatch.services import exceptions, fulfillment, outbox, shortfalls, waves
@@ -155,8 +156,7 @@ def scan(task_id: int, *, location: str, item: str, actor: str) -> PickTask:
     refused with what was expected, and recorded."""
     with transaction.atomic():
         task = _lock_task(task_id)
-        if task.status != PickTask.OPEN:
-            raise Conflict(f"this task is already {task.status}", current=task.status)
+        _must_be_open(task)
         bin_code, code = location.strip().upper(), item.strip()
         sku = Sku.objects.get(code=task.sku_id)
         problem = ""
@@ -185,6 +185,13 @@ def scan(task_id: int, *, location: str, item: str, actor: str) -> PickTask:
     return task
 
 
+def _must_be_open(task: PickTask) -> None:
+    if task.status == PickTask.CANCELLED:  # the picker's screen says so, loudly
+        raise ShipmentCancelled("pick task", task.status, "picked")
+    if task.status != PickTask.OPEN:
+        raise Conflict(f"this task is already {task.status}", current=task.status)
+
+
 def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
     """The bin holds fewer than the task needs: the shortfall is written off the bin, the
     missing units are re-sourced from another warehouse or backordered, and an exception asks
@@ -197,8 +204,7 @@ def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
             raise NotFound("pick task", str(task_id))
         order = lock_order(order_id)  # the order's lock guards its shipments and stock
         task = _lock_task(task_id)
-        if task.status != PickTask.OPEN:
-            raise Conflict(f"this task is already {task.status}", current=task.status)
+        _must_be_open(task)
         task.short = task.quantity - task.picked
         task.status = PickTask.SHORT
         task.save(update_fields=["short", "status"])
