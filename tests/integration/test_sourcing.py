@@ -223,3 +223,22 @@ def test_a_paid_time_without_a_zone_is_refused(shop):
     with pytest.raises(ValidationFailed) as failed:
         receive([("A", 1)], paid_at=datetime(2026, 8, 28, 15, 0))
     assert failed.value.errors[0].field == "paid_at"
+
+
+def test_a_csv_import_keeps_the_paid_time_and_names_a_bad_one(shop, tmp_path):
+    head = "external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,"
+    head += "ship_postcode,ship_country,paid_at\n"
+    (tmp_path / "orders.csv").write_text(
+        head + "OLD-1,GBP,A,1,5.00,Jo,1 High St,Leeds,LS1 1AA,GB,2026-01-05T10:00:00\n"
+        "BAD-1,GBP,A,1,5.00,Jo,1 High St,Leeds,LS1 1AA,GB,last tuesday\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(
+        app, ["orders", "import", "--channel", "csv", str(tmp_path / "orders.csv")]
+    )
+    assert "paid_at" in result.output and "last tuesday" in result.output
+    worker.drain("w")
+    old = orders.find_order("csv", "OLD-1")
+    assert old.paid_at == datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
+    assert old.status == "allocated" and "late" in old.tags
+    assert not Order.objects.filter(external_id="BAD-1").exists()

@@ -3,7 +3,8 @@
 Required header: ``external_id,currency,sku,quantity,unit_price,ship_name,ship_line1,ship_city,
 ship_postcode,ship_country``. Optional: ``channel`` (else the import's channel), ``customer_name``,
 ``customer_email``, ``ship_line2``, ``ship_region``, ``ship_phone``, ``service``,
-``payment_status``, ``shipping_price``, ``priority``.
+``payment_status``, ``shipping_price``, ``priority``, ``paid_at`` and ``ship_by`` (ISO 8601;
+without a zone, UTC).
 
 A row that cannot be read is reported with its row number and field, and its whole order is
 left out (an order is never imported with a line missing); every other order is kept.
@@ -20,6 +21,7 @@ from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels.base import timestamp
 from despatch.integrations.rows import RowError, integer, read_rows
 
 REQUIRED = (
@@ -113,6 +115,8 @@ def _draft(channel: str, external_id: str, rows: list[tuple[int, dict[str, str]]
                 first.get("shipping_price") or "0", currency, "shipping_price"
             ),
             priority=integer(first, "priority", minimum=-100, default=0),
+            paid_at=timestamp(first.get("paid_at"), "paid_at"),
+            channel_ship_by=timestamp(first.get("ship_by"), "ship_by"),
         )
     except ValidationFailed as exc:
         errors += [RowError(first_no, e.field, e.message) for e in exc.errors]
