@@ -133,6 +133,8 @@ class Filler:
         self.by_command: dict[tuple[str, str], Callable[[], str] | str] = {
             ("warehouses add", "CODE"): "BRS",
             ("channels add", "CODE"): "shop2",
+            ("channels map-sku", "CHANNEL_SKU"): "THEIR-0001",
+            ("channels map-sku", "OUR_SKU"): "SKU-0001",
             ("packing pack", "SHIPMENT_ID"): self.to_pack,
             ("packing pack", "N"): self.weight,
             ("shipping rate", "N"): "900",

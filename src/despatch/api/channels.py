@@ -9,7 +9,7 @@ from ninja.pagination import paginate
 
 from despatch.api.auth import actor, needs, public
 from despatch.api.pages import Pages
-from despatch.services import catalogue, channels, listings
+from despatch.services import catalogue, channels, listings, sku_maps
 
 router = Router(tags=["channels"])
 
@@ -189,3 +189,29 @@ def put_listings(request: HttpRequest, code: str, body: list[ListingIn]) -> Any:
 )
 def post_push(request: HttpRequest, code: str) -> Any:
     return listings.push(code, f"api:{request.auth.get_username()}")  # type: ignore[attr-defined]
+
+
+class SkuMapIn(Schema):
+    map: dict[str, str] = Field(
+        max_length=10_000, description="the channel's SKU -> our SKU; replaces the whole map"
+    )
+
+
+@router.get(
+    "/{code}/sku-map",
+    response=dict[str, dict[str, str]],
+    summary="The channel's remembered SKU mappings (its SKU -> ours)",
+    auth=needs("channels.read"),
+)
+def get_sku_map(request: HttpRequest, code: str) -> Any:
+    return {"map": sku_maps.sku_map(code)}
+
+
+@router.put(
+    "/{code}/sku-map",
+    response=dict[str, dict[str, str]],
+    summary="Set the channel's SKU mappings (audited); the next orders are mapped",
+    auth=needs("channels.manage"),
+)
+def put_sku_map(request: HttpRequest, code: str, body: SkuMapIn) -> Any:
+    return {"map": sku_maps.replace_map(code, body.map, actor=actor(request))}

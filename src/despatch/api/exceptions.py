@@ -64,9 +64,14 @@ class ResolveIn(Schema):
     line_no: int | None = Field(None, strict=True)
     sku: str = Field("", max_length=64)
     reason: str = Field("", max_length=64, description="a reason code (docs/security.md)")
+    remember: bool = Field(
+        False, description="substitute: map the channel's SKU to this one for its next orders"
+    )
 
     def fix(self) -> resolutions.Fix:
-        return resolutions.Fix(self.note, self.address, self.line_no, self.sku, self.reason)
+        return resolutions.Fix(
+            self.note, self.address, self.line_no, self.sku, self.reason, self.remember
+        )
 
 
 class BulkIn(ResolveIn):

@@ -14,7 +14,7 @@ from rich.table import Table
 from despatch import worker
 from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
-from despatch.services import catalogue, channels, listings
+from despatch.services import catalogue, channels, listings, sku_maps
 
 app = typer.Typer(help="Sales channels and what they sent.", no_args_is_help=True)
 
@@ -206,3 +206,16 @@ def push(code: str) -> None:
         console.print(f"[red]{sku_code}: {error}[/red]")
     if report.failed:
         raise typer.Exit(1)
+
+
+@app.command("map-sku")
+@declares("channels.manage")
+def map_sku(
+    code: str = typer.Argument(..., help="the channel"),
+    channel_sku: str = typer.Argument(..., help="the SKU as the channel sends it"),
+    our_sku: str = typer.Argument(..., help="our SKU to ship for it"),
+) -> None:
+    """Remember that the channel's SKU is one of ours: its next orders are mapped (audited)."""
+    with domain_errors():
+        mapping = sku_maps.map_sku(code, channel_sku, our_sku, actor="cli")
+    console.print(f"{code}: {channel_sku} -> {our_sku} ({len(mapping)} mapping(s))")

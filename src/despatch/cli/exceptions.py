@@ -115,6 +115,9 @@ def resolve(
     line_no: int = typer.Option(0, "--line", help="the line to substitute (substitute)"),
     sku: str = typer.Option("", help="the SKU to ship instead (substitute)"),
     reason: str = typer.Option("", help="reason code (docs/security.md): ops_decision"),
+    remember: bool = typer.Option(
+        False, "--remember", help="substitute: map the channel's SKU to --sku for its next orders"
+    ),
     by: str = BY,
 ) -> None:
     """Resolve cases; with several IDs each is tried on its own and the failures are listed.
@@ -125,7 +128,7 @@ def resolve(
         if not sep:
             fail(f"--address {item!r}: write FIELD=VALUE, e.g. postcode='SW1A 1AA'")
         changes[field.strip()] = value
-    fix = resolutions.Fix(note, changes or None, line_no or None, sku, reason)
+    fix = resolutions.Fix(note, changes or None, line_no or None, sku, reason, remember)
     outcomes = resolutions.resolve_many(exception_ids, action, actor=_actor(by), fix=fix)
     for outcome in outcomes:
         if outcome.ok:

@@ -43,7 +43,7 @@ from despatch.models import (
     Sku,
     Warehouse,
 )
-from despatch.services import calendars, fraud, inventory, outbox, rules
+from despatch.services import calendars, fraud, inventory, outbox, rules, sku_maps
 from despatch.services.audit import Trail
 from despatch.services.orders import (
     channel_settings,
@@ -107,8 +107,9 @@ def reprocess_validated(order_id: str, *, actor: str = "system:pipeline") -> Ord
 
 def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     """Hold the order with typed reasons, or move it to validated."""
-    skus = {line.sku for line in lines}
-    known = set(Sku.objects.filter(code__in=skus, active=True).values_list("code", flat=True))
+    known = _known(lines)
+    if sku_maps.map_unknown(order, lines, known, trail):  # the channel's remembered mapping
+        known = _known(lines)
     address = Address.from_dict(order.shipping_address)
     problems = hold_reasons(
         ((i, line.sku) for i, line in enumerate(lines)),
@@ -154,6 +155,11 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
         return False
     set_status(order, OrderEvent.VALIDATE, trail)
     return True
+
+
+def _known(lines: list[OrderLine]) -> set[str]:
+    skus = {line.sku for line in lines}
+    return set(Sku.objects.filter(code__in=skus, active=True).values_list("code", flat=True))
 
 
 def hold_stock_unpaid(order: Order, trail: Trail, lines: list[OrderLine]) -> int:

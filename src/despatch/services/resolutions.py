@@ -19,7 +19,7 @@ from despatch.domain.orders import OrderStatus
 from despatch.domain.reasons import ALLOWED, ManualAction, ReasonCode, read_reason
 from despatch.integrations import contact_checks
 from despatch.models import ExceptionCase, Order, Sku
-from despatch.services import cancellations, exceptions, orders
+from despatch.services import cancellations, exceptions, orders, sku_maps
 from despatch.services.audit import Trail
 
 
@@ -32,6 +32,7 @@ class Fix:
     line_no: int | None = None
     sku: str = ""
     reason: str = ""  # a reason code for resolve (domain.reasons); ops_decision if not given
+    remember: bool = False  # substitute: save the channel SKU -> this SKU for the next orders
 
 
 def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) -> ExceptionCase:
@@ -65,7 +66,7 @@ def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) ->
                 correct_address(_order(case), fix.address or {}, actor=actor)
                 orders.release_order(_order(case), actor=actor, note=fix.note, resolution=action)
             case Resolution.SUBSTITUTE:
-                substitute(_order(case), fix.line_no, fix.sku, actor=actor)
+                substitute(_order(case), fix.line_no, fix.sku, actor=actor, remember=fix.remember)
                 orders.release_order(_order(case), actor=actor, note=fix.note, resolution=action)
     return exceptions.get_case(case_id)
 
@@ -127,8 +128,11 @@ def corrected(before: dict[str, str], changes: dict[str, str]) -> Address:
     return contact_checks.normalised(Address.from_dict({**before, **changes}))
 
 
-def substitute(order_id: str, line_no: int | None, sku: str, *, actor: str) -> Order:
-    """Replace the SKU of one line of a held order with a known, active SKU."""
+def substitute(
+    order_id: str, line_no: int | None, sku: str, *, actor: str, remember: bool = False
+) -> Order:
+    """Replace the SKU of one line of a held order with a known, active SKU; with
+    ``remember`` the channel's SKU is mapped to it for the channel's next orders."""
     if line_no is None or not sku:
         raise ValidationFailed.single("line_no", "give the line number and the SKU to ship")
     order = orders.lock_order(order_id)
@@ -148,6 +152,8 @@ def substitute(order_id: str, line_no: int | None, sku: str, *, actor: str) -> O
         after=sku,
         line_no=line_no,
     )
+    if remember:
+        sku_maps.map_sku(order.channel, line.sku, sku, actor=actor)
     line.sku = sku
     line.save(update_fields=["sku"])
     trail.save()
