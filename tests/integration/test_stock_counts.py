@@ -1,12 +1,17 @@
 """A stock count is the truth: booked even below reserved; the least urgent orders go short
 and are re-sourced or backordered, named by their channel order numbers."""
 
+import threading
+
+import pytest
+from django import db
+from django.db import connection
 from typer.testing import CliRunner
 
 from despatch import worker
 from despatch.cli.app import app
-from despatch.models import AuditEntry, Order, StockMovement
-from despatch.services import counts, inventory, orders
+from despatch.models import AuditEntry, Order, OrderLine, StockMovement
+from despatch.services import allocation, catalogue, counts, inventory, orders
 from tests.conftest import make_draft
 from tests.integration.conftest import level
 
@@ -96,3 +101,54 @@ def test_the_api_books_a_count_below_reserved(api_call):
     assert status == 422 and "counted" in str(body)
     status, body = api_call("get", "/api/stock/check")
     assert body["consistent"] is True
+
+
+def _race(tasks):
+    """Run the tasks in threads released together; returns what they raised."""
+    gate = threading.Barrier(len(tasks))
+    errors: list[BaseException] = []
+
+    def run(task):
+        try:
+            gate.wait()
+            task()
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            db.connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(t,)) for t in tasks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return errors
+
+
+@pytest.mark.race
+@pytest.mark.django_db(transaction=True)
+def test_a_count_racing_reservations_never_deadlocks_or_oversells():
+    """Orders being reserved while the shelf is counted: each round, four orders reserve B at
+    LON in threads of their own while a count books fewer units than they want."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: the race is PostgreSQL's")
+    catalogue.upsert_warehouse(code="LON", name="London", priority=1)
+    catalogue.upsert_warehouse(code="NJ", name="New Jersey", priority=2)
+    catalogue.upsert_skus([catalogue.SkuRow("B", "B")])
+    inventory.receive_stock(sku="B", warehouse="LON", quantity=8, actor="test")
+    inventory.receive_stock(sku="B", warehouse="NJ", quantity=2, actor="test")
+    for counted in (5, 3, 1):
+        ids = [orders.receive_order(make_draft([("B", 1)]), actor="t")[0].id for _ in range(4)]
+        tasks = [lambda i=i: allocation.process_received(i) for i in ids]
+        tasks.append(
+            lambda c=counted: counts.count_stock(sku="B", warehouse="LON", counted=c, actor="t")
+        )
+        errors = _race(tasks)
+        assert errors == []
+        assert inventory.ledger_breaks() == []
+        on_hand, reserved = level("B", "LON")
+        assert on_hand == counted and 0 <= reserved <= on_hand
+    for line in OrderLine.objects.all():  # every unit is either held somewhere or waits
+        held = line.reservations.filter(status__in=["active", "allocated"])
+        assert sum(r.quantity for r in held) + line.backordered == line.quantity
+    assert set(Order.objects.values_list("status", flat=True)) <= {"allocated", "backordered"}
