@@ -104,7 +104,7 @@ def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
         try:
             if not lease.keep(event.id, calls_out=not route.transactional):
                 continue  # its lease ran out and another worker has it now
-            pipeline.run(event, route, worker_id)
+            _run(event, route, worker_id)
             stats.handled += 1
             stats.handled_ids.append(event.id)
         except Exception as exc:  # the worker loop is the one place that catches everything
@@ -116,6 +116,24 @@ def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
             if outbox.settle_failed(event, worker_id, error) == "dead":
                 stats.dead += 1
     return stats
+
+
+# A transactional handler that lost a lock race (a deadlock) is run again at once, this many
+# times in all, before the failure counts against the event's retries.
+CONTENDED_TRIES = 3
+
+
+def _run(event: outbox.Event, route: pipeline.Route, worker_id: str) -> None:
+    """Run the event's route; a deadlock rolled the whole transaction back, so try again."""
+    for attempt in range(1, CONTENDED_TRIES + 1):
+        try:
+            pipeline.run(event, route, worker_id)
+            return
+        except Exception as exc:
+            if attempt == CONTENDED_TRIES or not route.transactional or not database.contended(exc):
+                raise
+            log.info("event %s (%s) lost a lock race; running it again", event.id, event.topic)
+            time.sleep(random.uniform(0, 0.05 * attempt))
 
 
 def drain(

@@ -37,6 +37,22 @@ def lost(exc: BaseException | None) -> bool:
     return False
 
 
+# PostgreSQL: deadlock detected, serialisation failure, lock not available. The transaction
+# rolled back as a whole, so running the same work again at once is safe and usually succeeds.
+CONTENDED = ("40P01", "40001", "55P03")
+
+
+def contended(exc: BaseException | None) -> bool:
+    """Whether ``exc``, or an exception it came from, is losing a race for locks."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if getattr(exc, "sqlstate", None) in CONTENDED:
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def _unreachable(exc: Exception) -> bool:
     if connection.vendor == "sqlite":
         return any(text in str(exc).lower() for text in SQLITE_UNAVAILABLE)

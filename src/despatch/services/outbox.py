@@ -21,6 +21,7 @@ from despatch.integrations.channels import http
 from despatch.models import OutboxEvent
 
 Handler = Callable[[OutboxEvent], None]
+Event = OutboxEvent  # the type, for the edges (which never import models)
 LEASE = timedelta(seconds=60)
 # Before a handler that talks to another server runs, the worker leases its event for longer
 # than that handler's calls can take: a platform API call lasts at most http.LONGEST_CALL
