@@ -55,6 +55,8 @@ def test_a_bad_scope_or_lifetime_is_named(shop):
     assert result.exit_code == 1 and "scope" in result.output
     result = runner.invoke(app, ["tokens", "create", "bob", "--expires", "soon"])
     assert result.exit_code == 1 and "expires" in result.output
+    result = runner.invoke(app, ["tokens", "create", "bob", "--scope", "warehouse:NOPE"])
+    assert result.exit_code == 1 and "NOPE" in result.output  # a typo would shut bob out
     assert not ApiToken.objects.exists()
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, ProgrammingError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from ninja import NinjaAPI
@@ -22,17 +22,28 @@ from despatch.services import database
 RETRY_AFTER_SECONDS = 5
 
 
-def unavailable(request: HttpRequest) -> HttpResponse:
+def unavailable(request: HttpRequest, *, unmigrated: bool = False) -> HttpResponse:
     database.close()
     if request.path.startswith("/api/"):
-        response = problem(
-            503,
-            "database_unavailable",
-            "Database unavailable",
-            "the database cannot be reached just now; try again shortly",
+        response = (
+            problem(
+                503,
+                "not_migrated",
+                "Database not set up",
+                "the database has no Despatch tables yet: run `despatch migrate`",
+            )
+            if unmigrated
+            else problem(
+                503,
+                "database_unavailable",
+                "Database unavailable",
+                "the database cannot be reached just now; try again shortly",
+            )
         )
     else:
-        page = render_to_string("despatch/unavailable.html", {"retry": RETRY_AFTER_SECONDS})
+        page = render_to_string(
+            "despatch/unavailable.html", {"retry": RETRY_AFTER_SECONDS, "unmigrated": unmigrated}
+        )
         response = HttpResponse(page, status=503, content_type="text/html; charset=utf-8")
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
@@ -48,14 +59,19 @@ class DatabaseUnavailable:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if database.unmigrated(exc):
+            return unavailable(request, unmigrated=True)
         return unavailable(request) if database.lost(exc) else None
 
 
 def on_database_error(request: HttpRequest, exc: Any) -> HttpResponse:
     """The API's handler (django-ninja answers its own errors before any middleware)."""
+    if database.unmigrated(exc):
+        return unavailable(request, unmigrated=True)
     return unavailable(request) if database.lost(exc) else on_unexpected(request, exc)
 
 
 def install(api: NinjaAPI) -> None:
     api.add_exception_handler(OperationalError, on_database_error)
     api.add_exception_handler(InterfaceError, on_database_error)
+    api.add_exception_handler(ProgrammingError, on_database_error)

@@ -53,6 +53,25 @@ def contended(exc: BaseException | None) -> bool:
     return False
 
 
+def unmigrated(exc: BaseException | None) -> bool:
+    """Whether ``exc`` is a table missing because ``despatch migrate`` was never run here."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if getattr(exc, "sqlstate", None) == "42P01" or "no such table" in str(exc).lower():
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def where() -> str:
+    """The database in words, for a message to whoever runs the command (no password)."""
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"the SQLite file {settings['NAME']}"
+    return f"the PostgreSQL database {settings['NAME']!r} on {settings.get('HOST') or 'localhost'}"
+
+
 def _unreachable(exc: Exception) -> bool:
     if connection.vendor == "sqlite":
         return any(text in str(exc).lower() for text in SQLITE_UNAVAILABLE)

@@ -16,13 +16,14 @@ from despatch.domain.addresses import Address
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.models import Shipment, Sku
-from despatch.services import catalogue, fulfillment, inventory
+from despatch.services import catalogue, channels, fulfillment, inventory
 
 WAREHOUSES = (
     ("LON", "London DC", "Europe/London", "GB", 1),
     ("NJ", "New Jersey DC", "America/New_York", "US", 2),
     ("SYD", "Sydney DC", "Australia/Sydney", "AU", 3),
 )
+API_CHANNEL = "own-shop"
 CHANNELS = (
     ("shopify-uk", "Shopify UK", "shopify", ["LON", "NJ"], "GBP", "GB"),
     ("woo-eu", "WooCommerce EU", "woocommerce", ["LON", "NJ"], "EUR", "DE"),
@@ -79,6 +80,7 @@ def seed(
         )
     for code, name, kind, warehouses, _, _ in CHANNELS:
         catalogue.upsert_channel(code=code, name=name, type=kind, warehouses=warehouses)
+    _seed_api_channel()
     rows = [_sku_row(i, rng) for i in range(1, sku_count + 1)]
     catalogue.upsert_skus(rows)
     weights = demand_weights(sku_count)
@@ -97,6 +99,19 @@ def seed(
         if progress:
             progress(1)
     return Business(tuple(r.code for r in rows), tuple((c[0], c[4], c[5]) for c in CHANNELS))
+
+
+def _seed_api_channel() -> None:
+    """The seller's own shop posting to the API (the README's example): trusted to say that an
+    order is paid, which a marketplace's channel is not until a payment notice says so."""
+    channels.configure_channel(
+        code=API_CHANNEL,
+        name="Own shop (API)",
+        type="api",
+        warehouses=["LON", "NJ", "SYD"],
+        settings={"trusted_payment_status": True},
+        actor="demo",
+    )
 
 
 def _sku_row(i: int, rng: random.Random) -> catalogue.SkuRow:

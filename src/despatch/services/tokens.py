@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from despatch.domain.errors import FieldError, NotFound, ValidationFailed
 from despatch.domain.permissions import ROLE_NAMES, Access, Scope, permissions_of
-from despatch.models import ApiToken, StaffAccess
+from despatch.models import ApiToken, StaffAccess, Warehouse
 from despatch.services.audit import Trail
 
 ROLES = ROLE_NAMES
@@ -37,7 +37,7 @@ def create_token(
 ) -> str:
     """Issue a token for ``username``; the plain token is returned once and never stored.
     The audit trail shows its prefix, scopes and expiry, never the token."""
-    scope = Scope.parse(scopes)  # a bad scope is refused before anything is written
+    scope = _known(Scope.parse(scopes))  # a bad scope is refused before anything is written
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound("user", username)
@@ -58,6 +58,18 @@ def create_token(
         trail.change("token", str(row.pk), None, shown | {"expires_at": _iso(row.expires_at)})
         trail.save()
     return token
+
+
+def _known(scope: Scope) -> Scope:
+    """The scope, if every warehouse it names exists: a typo would shut its holder out. (A
+    channel may be named before its first order creates it, as the API does.)"""
+    known = set(Warehouse.objects.values_list("code", flat=True))
+    missing = sorted((scope.warehouses or set()) - known)
+    if missing:
+        raise ValidationFailed.single(
+            "scope", f"no such warehouse: {', '.join(missing)}", "unknown_scope"
+        )
+    return scope
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -175,7 +187,7 @@ def set_limits(
 ) -> StaffAccess:
     """Limit a user to warehouses and channels, and/or set the most they may approve in one
     refund (in the refund's currency)."""
-    scope = Scope.parse(scopes) if scopes is not None else None
+    scope = _known(Scope.parse(scopes)) if scopes is not None else None
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound("user", username)

@@ -9,17 +9,23 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from despatch.services import health
 from despatch.web.access import public
 
 
 @public("says only that the process answers")
+@csrf_exempt  # a probe's POST gets 405, not a CSRF page
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ok"})
 
 
 @public("names its checks and whether they pass, nothing of the data or the database")
+@csrf_exempt
+@require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
     checks = health.readiness(timedelta(seconds=settings.READY_MAX_LAG_SECONDS))
     body = {c.name: {"ok": c.ok, "detail": c.detail} for c in checks}
