@@ -29,6 +29,14 @@ def test_a_warehouse_in_no_country_is_refused_and_orders_keep_flowing(api_call):
     assert orders.get_order(order.id).status == "allocated"
 
 
+def test_a_channel_code_that_no_column_could_hold_is_refused_by_name(api_call):
+    for code in ("x" * 33, "caf\u00e9\x10\r"):  # found by schemathesis: a 500 on PostgreSQL
+        status, body = api_call("put", f"/api/channels/{code}", {"name": "Shop", "type": "api"})
+        assert status == 422 and body["errors"][0]["field"] == "code"
+    status, _ = api_call("put", "/api/channels/shop-2", {"name": "Shop", "type": "api"})
+    assert status == 200
+
+
 def test_the_cli_refuses_the_same_warehouse(shop):
     result = CliRunner().invoke(
         app, ["warehouses", "add", "ZZW", "--name", "No", "--country", "ZZ"]

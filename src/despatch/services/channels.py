@@ -406,6 +406,8 @@ def configure_channel(
     """Create or update a channel; secrets left as None keep their stored value; ``settings``
     keys replace the stored ones of the same name (a None value removes the key). The change
     is audited, secrets as fingerprints."""
+    if not catalogue.CHANNEL_CODE.fullmatch(code):
+        raise ValidationFailed.single("code", "1 to 32 letters, digits, ., - or _", "code")
     if type not in TYPES:
         raise ValidationFailed.single("type", f"{type!r} is not one of: {', '.join(TYPES)}", "type")
     if settings and settings.get("availability") is not None:
