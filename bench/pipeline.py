@@ -1,17 +1,28 @@
-"""Orders per second from receive through reserve and allocate, against the raw-SQL limit.
+"""Orders per second from receive through reserve and allocate, against the raw-SQL limit, and
+how long an order waits from received to allocated with workers running beside the clients.
 
 For SQLite and PostgreSQL, with 1 and 4 client processes, and two SKU mixes:
   hot     every order takes 3 lines from the same 3 SKUs (every order contends for the same rows)
   spread  every order takes 3 lines from 200 SKUs
 
-Despatch path: each client receives orders through ``services.orders.receive_order`` and runs
-the outbox worker (``worker.drain``) every 20 orders, as ``despatch worker`` would; an order
-counts when it is allocated (validated, stock reserved with conditional updates, shipment made,
-audit and outbox rows written).
+Throughput (orders/s, and the ratio to the raw-SQL limit). Both paths do all their work in the
+same number of client processes, so they get the same share of the machine:
+- Despatch: each client receives orders through ``services.orders.receive_order`` and runs the
+  outbox worker's batch (``worker.drain``) every 20 orders, in the same process; an order counts
+  when it is allocated (validated, stock reserved with conditional updates, shipment made,
+  audit and outbox rows written).
+- Raw-SQL limit: the minimal statements an order needs, in one transaction, with psycopg or
+  sqlite3 directly on the same tables: insert the order, 3 lines, 3 conditional stock updates,
+  3 reservations and 1 outbox row.
 
-Raw-SQL limit: the minimal statements an order needs, in one transaction, with psycopg or
-sqlite3 directly on the same tables: insert the order, 3 lines, 3 conditional stock updates,
-3 reservations and 1 outbox row.
+Latency (p50 and p95 received -> allocated, as a user sees it): the same clients only receive,
+at a steady pace that adds up to ``--load`` (default half) of the Despatch throughput just
+measured, while ``--workers`` separate ``despatch worker`` loops (``worker.run``: woken by
+PostgreSQL's NOTIFY, or SQLite's data_version, when an order is queued) drain the outbox. An
+order's wait runs from its ``created_at`` (stamped when it is received) to the moment the
+transaction that allocated it committed: the ``processed_at`` of its ``order.received`` event,
+stamped just before that commit. Draining every 20 orders in the client, as the throughput run
+does, would make an order wait for 19 more receipts: that is a batch size, not a latency.
 
     python bench/pipeline.py [--orders 800] [--databases sqlite,postgresql] [--json out.json]
 """
@@ -86,23 +97,68 @@ def reset(url: str) -> None:
             cursor.execute("VACUUM ANALYZE") if connection.get_autocommit() else None
 
 
+ALLOCATED_SQL = "SELECT created_at, allocated_at FROM despatch_order WHERE status = 'allocated'"
+# Each allocated order's receipt, and the commit of the worker's transaction that allocated it
+# (its order.received event is settled, and stamped, in that transaction).
+WAITS_SQL = (
+    "SELECT o.created_at, e.processed_at FROM despatch_order o JOIN despatch_outboxevent e"
+    " ON e.key = o.id AND e.topic = 'order.received'"
+    " WHERE o.status = 'allocated' AND e.status = 'done'"
+)
+
+
+def _query(url: str, sql: str) -> list[tuple]:
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as conn:
+            return conn.execute(sql).fetchall()
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def _seconds(url: str, sql: str) -> list[float]:
+    from datetime import datetime
+
+    def moment(value):
+        return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+    return [(moment(b) - moment(a)).total_seconds() for a, b in _query(url, sql)]
+
+
+def allocated(url: str) -> tuple[int, list[float]]:
+    """Orders allocated so far, and each one's seconds from received to its ``allocated_at``
+    (stamped when its allocation began; ``?process=inline`` commits it with the request)."""
+    waits = _seconds(url, ALLOCATED_SQL)
+    return len(waits), waits
+
+
+def committed(url: str) -> list[float]:
+    """Each allocated order's seconds from received to the commit that allocated it."""
+    return _seconds(url, WAITS_SQL)
+
+
+def count_allocated(url: str) -> int:
+    sql = "SELECT count(*) FROM despatch_order WHERE status = 'allocated'"
+    return int(_query(url, sql)[0][0])
+
+
 def _lines(rng: random.Random, mix: str) -> list[tuple[str, int]]:
     skus = HOT if mix == "hot" else rng.sample(SPREAD, 3)
     return [(sku, rng.randint(1, 2)) for sku in skus]
 
 
-def despatch_client(url: str, mix: str, count: int, seed: int, start_at: float) -> float:
-    _django(url)
-    from despatch import worker
+def _drafts(mix: str, count: int, seed: int) -> list:
     from despatch.domain.addresses import Address
     from despatch.domain.money import Money
     from despatch.domain.orders import LineDraft, OrderDraft
-    from despatch.services import orders
 
     rng = random.Random(seed)
     address = Address("Ada Okafor", "4 Quay St", "Bristol", "BS1 4DJ", "GB")
     name = f"bench-{seed}-{os.getpid()}"
-    drafts = [
+    return [
         OrderDraft(
             "bench",
             f"{name}-{n}",
@@ -112,6 +168,16 @@ def despatch_client(url: str, mix: str, count: int, seed: int, start_at: float) 
         )
         for n in range(count)
     ]
+
+
+def despatch_client(url: str, mix: str, count: int, seed: int, start_at: float) -> float:
+    """Receive ``count`` orders and drain the outbox in this process every BATCH orders."""
+    _django(url)
+    from despatch import worker
+    from despatch.services import orders
+
+    drafts = _drafts(mix, count, seed)
+    name = f"bench-{seed}-{os.getpid()}"
     time.sleep(max(0.0, start_at - time.time()))
     for n, draft in enumerate(drafts, start=1):
         orders.receive_order(draft, actor="bench")
@@ -120,6 +186,29 @@ def despatch_client(url: str, mix: str, count: int, seed: int, start_at: float) 
     while orders.list_orders(status="received").exists():
         worker.drain(name)
     return time.time()
+
+
+def paced_client(url: str, mix: str, count: int, seed: int, start_at: float, every: float) -> float:
+    """Receive ``count`` orders, one every ``every`` seconds (at once when behind); no draining:
+    the workers do that."""
+    _django(url)
+    from despatch.services import orders
+
+    drafts = _drafts(mix, count, seed)
+    time.sleep(max(0.0, start_at - time.time()))
+    for n, draft in enumerate(drafts):
+        time.sleep(max(0.0, start_at + n * every - time.time()))
+        orders.receive_order(draft, actor="bench")
+    return time.time()
+
+
+def worker_loop(url: str, ready: mp.Queue) -> None:
+    """``despatch worker``'s loop, until SIGTERM; says when it is about to start."""
+    _django(url)
+    from despatch import worker
+
+    ready.put(os.getpid())
+    worker.run(pull_every=0, push_every=0, timer_every=0, reconcile_every=0)
 
 
 def raw_client(url: str, mix: str, count: int, seed: int, start_at: float) -> float:
@@ -225,25 +314,47 @@ def _raw_order(conn, begin: str, sql: dict[str, str], lines: list[tuple[str, int
     conn.execute("COMMIT")
 
 
-def client(
-    kind: str, url: str, mix: str, count: int, seed: int, start_at: float, out: mp.Queue
-) -> None:
+def client(kind: str, url: str, mix: str, count: int, seed: int, start_at: float, out: mp.Queue,
+           every: float = 0.0) -> None:  # fmt: skip
     """Run one client; put its finishing time on ``out``, or its traceback if it failed."""
     import traceback
 
-    target = despatch_client if kind == "despatch" else raw_client
     try:
-        out.put(target(url, mix, count, seed, start_at))
+        if kind == "paced":
+            out.put(paced_client(url, mix, count, seed, start_at, every))
+        else:
+            target = despatch_client if kind == "despatch" else raw_client
+            out.put(target(url, mix, count, seed, start_at))
     except BaseException:
         out.put(traceback.format_exc())
         raise
 
 
-def run(kind: str, url: str, mix: str, processes: int, orders: int) -> float:
-    ctx = mp.get_context("spawn")
+def _reset(ctx, url: str) -> None:
     reset_proc = ctx.Process(target=reset, args=(url,))
     reset_proc.start()
     reset_proc.join()
+
+
+def _finish(kind: str, procs: list, out: mp.Queue) -> list[float]:
+    """Each client's finishing time; a failed client stops the run instead of a wait."""
+    ends = []
+    for _ in procs:
+        result = out.get(timeout=1800)
+        if isinstance(result, str):
+            for p in procs:
+                p.terminate()
+            raise RuntimeError(f"a {kind} client failed:\n{result}")
+        ends.append(result)
+    for p in procs:
+        p.join()
+    return ends
+
+
+def run(kind: str, url: str, mix: str, processes: int, orders: int) -> float:
+    """Orders per second of ``processes`` clients of ``kind`` (despatch or raw)."""
+    ctx = mp.get_context("spawn")
+    _reset(ctx, url)
     out: mp.Queue = ctx.Queue()
     start_at = time.time() + 4  # every client imports Django and builds its orders first
     share = orders // processes
@@ -253,32 +364,106 @@ def run(kind: str, url: str, mix: str, processes: int, orders: int) -> float:
     ]
     for p in procs:
         p.start()
-    ends = []
-    for _ in procs:  # a failed client reports its error: the run stops instead of waiting
-        result = out.get(timeout=1800)
-        if isinstance(result, str):
-            for p in procs:
-                p.terminate()
-            raise RuntimeError(f"a {kind} client failed:\n{result}")
-        ends.append(result)
-    for p in procs:
-        p.join()
+    ends = _finish(kind, procs, out)
     return share * processes / (max(ends) - start_at)
 
 
-def databases(names: list[str], tmp: Path) -> dict[str, str]:
+def latency_run(
+    url: str, mix: str, processes: int, orders: int, rate: float, workers: int
+) -> tuple[float, float]:
+    """p50 and p95 ms received -> allocated: ``processes`` paced clients offering ``rate``
+    orders/s in all, ``workers`` worker processes draining."""
+    ctx = mp.get_context("spawn")
+    _reset(ctx, url)
+    out: mp.Queue = ctx.Queue()
+    ready: mp.Queue = ctx.Queue()
+    drains = [ctx.Process(target=worker_loop, args=(url, ready)) for _ in range(workers)]
+    for p in drains:
+        p.start()
+    for _ in drains:  # the workers are up (Django loaded) before the first order comes
+        ready.get(timeout=300)
+    start_at = time.time() + 4
+    share = orders // processes
+    every = processes / rate
+    procs = [
+        ctx.Process(
+            target=client,
+            args=("paced", url, mix, share, seed, start_at + seed * every / processes, out, every),
+        )
+        for seed in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    _finish("paced", procs, out)
+    deadline = time.time() + 600
+    while count_allocated(url) < share * processes and time.time() < deadline:
+        if not any(p.is_alive() for p in drains):
+            raise RuntimeError("the workers stopped")
+        time.sleep(0.2)
+    for p in drains:
+        p.terminate()  # SIGTERM: the loop stops after the batch in hand
+    for p in drains:
+        p.join()
+    waits = sorted(committed(url))
+    if len(waits) < share * processes:
+        raise RuntimeError(f"only {len(waits)} of {share * processes} orders were allocated")
+    return _ms(waits, 0.5), _ms(waits, 0.95)
+
+
+def _ms(waits: list[float], share: float) -> float:
+    return round(1000 * waits[min(len(waits) - 1, int(len(waits) * share))], 1) if waits else 0.0
+
+
+def own_database(base: str, name: str) -> str:
+    """A fresh PostgreSQL database for this run alone, dropped when the script ends.
+
+    Named after the process, so two benchmarks run at the same time (or a benchmark beside
+    the test suite) never drop each other's database mid-run."""
+    import atexit
+
+    import psycopg
+
+    name = f"{name}_{os.getpid()}"
+    with psycopg.connect(base, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+
+    def drop() -> None:
+        with psycopg.connect(base, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    atexit.register(drop)
+    return name
+
+
+def databases(names: list[str], tmp: Path, name: str = "despatch_bench") -> dict[str, str]:
     found = {}
     if "sqlite" in names:
         found["sqlite"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     if "postgresql" in names:
-        import psycopg
-
-        name = "despatch_bench"
-        with psycopg.connect(PG_BASE, autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {name}")
+        name = own_database(PG_BASE, name)
         found["postgresql"] = PG_BASE.rsplit("/", 1)[0] + f"/{name}"
     return found
+
+
+def measure(url: str, db: str, mix: str, processes: int, args: argparse.Namespace) -> dict:
+    """One configuration: the raw-SQL limit, Despatch's throughput, then its latency."""
+    raw = run("raw", url, mix, processes, args.orders)
+    ours = run("despatch", url, mix, processes, args.orders)
+    offered = args.load * ours
+    p50, p95 = latency_run(url, mix, processes, args.orders, offered, args.workers)
+    return {
+        "database": db,
+        "mix": mix,
+        "processes": processes,
+        "despatch_orders_per_s": round(ours, 1),
+        "raw_sql_orders_per_s": round(raw, 1),
+        "ratio": round(ours / raw, 3),
+        "latency_offered_orders_per_s": round(offered, 1),
+        "latency_workers": args.workers,
+        "p50_received_to_allocated_ms": p50,
+        "p95_received_to_allocated_ms": p95,
+    }
 
 
 def main() -> None:
@@ -290,6 +475,10 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--mixes", default="hot,spread", help="SKU mixes to run: hot, spread")
     parser.add_argument("--processes", default="1,4", help="client process counts to run")
+    parser.add_argument(
+        "--load", type=float, default=0.5, help="latency run: share of the throughput offered"
+    )
+    parser.add_argument("--workers", type=int, default=2, help="latency run: worker processes")
     args = parser.parse_args()
     from rich.console import Console
     from rich.table import Table
@@ -304,21 +493,16 @@ def main() -> None:
             setup.join()
             for mix in args.mixes.split(","):
                 for processes in (int(p) for p in args.processes.split(",")):
-                    raw = run("raw", url, mix, processes, args.orders)
-                    ours = run("despatch", url, mix, processes, args.orders)
-                    results.append(
-                        {
-                            "database": db,
-                            "mix": mix,
-                            "processes": processes,
-                            "despatch_orders_per_s": round(ours, 1),
-                            "raw_sql_orders_per_s": round(raw, 1),
-                            "ratio": round(ours / raw, 3),
-                        }
-                    )
+                    r = measure(url, db, mix, processes, args)
+                    results.append(r)
                     console.print(
-                        f"{db:10} {mix:6} {processes} proc: despatch {ours:7.1f}/s  "
-                        f"raw {raw:7.1f}/s  ratio {ours / raw:.0%}"
+                        f"{db:10} {mix:6} {processes} proc: despatch "
+                        f"{r['despatch_orders_per_s']:7.1f}/s  raw "
+                        f"{r['raw_sql_orders_per_s']:7.1f}/s  ratio {r['ratio']:.0%}  "
+                        "received -> allocated at "
+                        f"{r['latency_offered_orders_per_s']}/s: p50 "
+                        f"{r['p50_received_to_allocated_ms']} ms, p95 "
+                        f"{r['p95_received_to_allocated_ms']} ms"
                     )
     table = Table(
         "database",
@@ -327,7 +511,11 @@ def main() -> None:
         "Despatch orders/s",
         "raw SQL orders/s",
         "ratio",
-        title=f"receive → reserve → allocate, {args.orders} orders a run, {os.cpu_count()} cores",
+        "latency at orders/s",
+        "p50 ms",
+        "p95 ms",
+        title=f"receive → reserve → allocate, {args.orders} orders a run, {os.cpu_count()} cores;"
+        f" latency with {args.workers} workers at {args.load:.0%} of the throughput",
     )
     for r in results:
         table.add_row(
@@ -337,6 +525,9 @@ def main() -> None:
             f"{r['despatch_orders_per_s']:.1f}",
             f"{r['raw_sql_orders_per_s']:.1f}",
             f"{r['ratio']:.0%}",
+            f"{r['latency_offered_orders_per_s']:.1f}",
+            f"{r['p50_received_to_allocated_ms']}",
+            f"{r['p95_received_to_allocated_ms']}",
         )
     console.print(table)
     if args.json:

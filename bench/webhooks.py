@@ -37,12 +37,9 @@ def _free_port() -> int:
 def _fresh_database(base: str) -> str:
     if base.startswith("sqlite"):
         return f"sqlite:///{tempfile.mkdtemp()}/webhooks.sqlite3"
-    import psycopg
+    import pipeline
 
-    name = "despatch_bench_webhooks"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
+    name = pipeline.own_database(base, "despatch_bench_webhooks")
     return urlparse(base)._replace(path=f"/{name}").geturl()
 
 

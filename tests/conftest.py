@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from despatch import config
 from despatch.domain.addresses import Address
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft
@@ -30,3 +31,30 @@ def make_draft(lines=(("A", 1),), **overrides) -> OrderDraft:
 @pytest.fixture
 def draft():
     return make_draft
+
+
+class _ConfigMonkeyPatch(pytest.MonkeyPatch):
+    """pytest's monkeypatch, and the configuration read again whenever a test changes a
+    DESPATCH_* variable (and when it puts it back): the services read config.current(), which
+    the process otherwise reads once at start-up."""
+
+    def setenv(self, name: str, value: str, prepend: str | None = None) -> None:
+        super().setenv(name, value, prepend)
+        if name.startswith(config.PREFIX):
+            config.reload()
+
+    def delenv(self, name: str, raising: bool = True) -> None:
+        super().delenv(name, raising)
+        if name.startswith(config.PREFIX):
+            config.reload()
+
+    def undo(self) -> None:
+        super().undo()
+        config.reload()
+
+
+@pytest.fixture
+def monkeypatch():
+    patch = _ConfigMonkeyPatch()
+    yield patch
+    patch.undo()

@@ -15,23 +15,19 @@ from __future__ import annotations
 import logging
 import os
 import random
-import signal
 import socket
-import threading
 import time
 import traceback
+from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import FrameType
 
 from django.db import close_old_connections
 from django.utils import timezone
 
 from despatch.domain.events import reconnect_delay
 from despatch.services import (
-    allocation,
     channels,
     database,
     exceptions,
@@ -39,11 +35,15 @@ from despatch.services import (
     listings,
     outbox,
     pipeline,
+    reservations,
     returns,
     tracking,
 )
+from despatch.services.loops import Every, Stop
+from despatch.services.wakeup import Waker
 
 log = logging.getLogger("despatch.worker")
+Route = pipeline.Route
 
 
 @dataclass
@@ -53,6 +53,8 @@ class DrainStats:
     failed: int = 0
     dead: int = 0
     handled_ids: list[int] = field(default_factory=list)
+    failures: Counter[str] = field(default_factory=Counter)  # failed events by topic
+    quiet: bool = False  # failures are summed up by the caller (a one-shot drain), not logged
 
     @property
     def total(self) -> int:
@@ -88,34 +90,101 @@ class Lease:
         return True
 
 
-def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
+def drain_once(
+    worker_id: str, batch: int = 100, *, retries_due_by: datetime | None = None
+) -> DrainStats:
     """Claim one batch and process it; returns what happened."""
-    stats = DrainStats()
-    events = outbox.claim(worker_id, batch)
+    events = outbox.claim(worker_id, batch, retries_due_by=retries_due_by)
+    return process(worker_id, events, DrainStats(quiet=retries_due_by is not None))
+
+
+# Senders (events whose handler calls another server) run after the pipeline events of a
+# batch; once they have taken this long, the rest of them are given back for the next round,
+# so that a slow or unreachable receiver holds up no order queued meanwhile.
+SENDERS_FOR = 5.0
+
+
+def process(
+    worker_id: str, events: list[outbox.Event], stats: DrainStats | None = None
+) -> DrainStats:
+    """Settle, run or run together the claimed ``events``; returns what happened."""
+    stats = stats or DrainStats()
     routes = {e.id: pipeline.route_for(e.topic) for e in events}
     facts = [e.id for e in events if routes[e.id] is None]
     if facts:
         stats.settled = outbox.settle_done(facts, worker_id)
-    lease = Lease(worker_id, [e.id for e in events if routes[e.id] is not None])
+    live = {e.id: route for e in events if (route := routes[e.id]) is not None}
+    lease = Lease(worker_id, list(live))
+    groups, senders_from = list(_groups([e for e in events if e.id in live], live)), 0.0
+    for n, group in enumerate(groups):
+        if not live[group[0].id].transactional:  # a sender: they come last in a batch
+            if senders_from and time.monotonic() - senders_from > SENDERS_FOR:
+                outbox.release_events([e.id for g in groups[n:] for e in g], worker_id)
+                break
+            senders_from = senders_from or time.monotonic()
+        group = [e for e in group if lease.keep(e.id, calls_out=not live[e.id].transactional)]
+        if len(group) > 1 and _together(group, live, worker_id):
+            stats.handled += len(group)
+            stats.handled_ids += [e.id for e in group]
+            continue
+        for event in group:  # alone: a failing event fails by itself
+            _one(event, live[event.id], worker_id, stats)
+    return stats
+
+
+# Events of a batch that may share one transaction, at most this many at once: a longer
+# transaction holds SQLite's one write lock, and PostgreSQL's row locks, for longer.
+TOGETHER = 25
+
+
+def _groups(events: list[outbox.Event], routes: dict[int, Route]) -> Iterator[list[outbox.Event]]:
+    """Runs of consecutive batched events (each order at most once in a run), and every other
+    event alone, in the order claimed."""
+    run: list[outbox.Event] = []
+    orders: set[str] = set()
     for event in events:
         route = routes[event.id]
-        if route is None:
+        order_id = str(event.payload.get("order_id") or "")
+        if not route.batched or len(run) >= TOGETHER or (order_id and order_id in orders):
+            if run:
+                yield run
+            run, orders = [], set()
+        if not route.batched:
+            yield [event]
             continue
-        try:
-            if not lease.keep(event.id, calls_out=not route.transactional):
-                continue  # its lease ran out and another worker has it now
-            _run(event, route, worker_id)
-            stats.handled += 1
-            stats.handled_ids.append(event.id)
-        except Exception as exc:  # the worker loop is the one place that catches everything
-            if database.lost(exc):
-                raise  # not the event's fault: it keeps its retries and is run again later
-            error = traceback.format_exc()
-            log.warning("event %s (%s) failed: %s", event.id, event.topic, error.splitlines()[-1])
-            stats.failed += 1
-            if outbox.settle_failed(event, worker_id, error) == "dead":
-                stats.dead += 1
-    return stats
+        run.append(event)
+        orders.add(order_id)
+    if run:
+        yield run
+
+
+def _together(group: list[outbox.Event], routes: dict[int, Route], worker_id: str) -> bool:
+    """Run ``group`` in one transaction; False (nothing kept) if one of its events failed."""
+    try:
+        pipeline.run_together(group, [routes[e.id] for e in group], worker_id)
+        return True
+    except Exception as exc:  # the worker loop is the one place that catches everything
+        if database.lost(exc):
+            raise
+        log.info("a batch of %s events failed together; running each alone", len(group))
+        return False
+
+
+def _one(event: outbox.Event, route: Route, worker_id: str, stats: DrainStats) -> None:
+    try:
+        _run(event, route, worker_id)
+        stats.handled += 1
+        stats.handled_ids.append(event.id)
+    except Exception as exc:  # the worker loop is the one place that catches everything
+        if database.lost(exc):
+            raise  # not the event's fault: it keeps its retries and is run again later
+        error = traceback.format_exc()
+        level = logging.INFO if stats.quiet else logging.WARNING
+        log.log(level, "event %s (%s) failed: %s", event.id, event.topic, error.splitlines()[-1])
+        stats.failed += 1
+        stats.failures[event.topic] += 1
+        if outbox.settle_failed(event, worker_id, error) == "dead":
+            stats.dead += 1
 
 
 # A transactional handler that lost a lock race (a deadlock) is run again at once, this many
@@ -123,7 +192,7 @@ def drain_once(worker_id: str, batch: int = 100) -> DrainStats:
 CONTENDED_TRIES = 3
 
 
-def _run(event: outbox.Event, route: pipeline.Route, worker_id: str) -> None:
+def _run(event: outbox.Event, route: Route, worker_id: str) -> None:
     """Run the event's route; a deadlock rolled the whole transaction back, so try again."""
     for attempt in range(1, CONTENDED_TRIES + 1):
         try:
@@ -141,19 +210,27 @@ def drain(
     *,
     batch: int = 100,
     on_batch: Callable[[DrainStats], None] | None = None,
+    summary: bool = True,
 ) -> DrainStats:
-    """Process events until none is due (used inline by the demo and tests)."""
+    """Process what is due now and what that queues, then return (the demo, imports, tests):
+    an event that fails is tried once and left to wait out its retry for the worker, and the
+    failures are summed up in one log line (``summary``), not one line each."""
     worker_id = worker_id or worker_name()
-    total = DrainStats()
+    total, started = DrainStats(), timezone.now()
     while True:
-        stats = drain_once(worker_id, batch)
+        stats = drain_once(worker_id, batch, retries_due_by=started)
         for name in ("handled", "settled", "failed", "dead"):
             setattr(total, name, getattr(total, name) + getattr(stats, name))
         total.handled_ids += stats.handled_ids
+        total.failures += stats.failures
         if on_batch:
             on_batch(stats)
         if stats.total == 0:
-            return total
+            break
+    if total.failures and summary:
+        each = ", ".join(f"{n} {topic}" for topic, n in total.failures.most_common())
+        log.warning("%s events failed (%s); the worker retries them", total.failed, each)
+    return total
 
 
 def pull_channels(worker_id: str = "") -> None:
@@ -187,7 +264,7 @@ def push_stock(worker_id: str) -> None:
 
 def timers() -> None:
     """Reservation expiry, SLA escalation, late parcels and returns waiting for QC."""
-    allocation.expire_reservations()
+    reservations.expire_reservations()
     exceptions.escalate_due()
     tracking.warn_late()
     returns.flag_qc_due()
@@ -201,20 +278,6 @@ def reconcile() -> None:
         log.warning("reconciler repaired %s", line)
     for b in mended.left:
         log.error("ledger break at %s @ %s: %s (count the shelf)", b.sku, b.warehouse, b.problem)
-
-
-@dataclass
-class Every:
-    """A periodic task; it counts as run when it starts, so a failing one does not spin."""
-
-    seconds: float
-    task: Callable[[], None]
-    last: float = field(default_factory=time.monotonic)
-
-    def run_if_due(self) -> None:
-        if self.seconds and time.monotonic() - self.last >= self.seconds:
-            self.last = time.monotonic()
-            self.task()
 
 
 @dataclass(frozen=True)
@@ -257,41 +320,15 @@ class Outage:
             self.attempts = 0
 
 
-class Stop:
-    """SIGTERM or SIGINT asks the loop to stop after the batch in hand; a second one exits."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
-        if self.requested:
-            raise SystemExit(128 + signum)
-        self.requested = True
-
-    def sleep(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while not self.requested and (left := end - time.monotonic()) > 0:
-            time.sleep(min(left, 0.1))
-
-    @contextmanager
-    def installed(self, enabled: bool) -> Iterator[None]:
-        if not enabled or threading.current_thread() is not threading.main_thread():
-            yield  # signals reach only the main thread (the demo runs its worker in another)
-            return
-        wanted = (signal.SIGTERM, signal.SIGINT)
-        previous = {signum: signal.signal(signum, self._on_signal) for signum in wanted}
-        try:
-            yield
-        finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+IDLE = -1.0  # what _round returns when it found nothing to do: wait to be woken
 
 
-def _round(worker_id: str, batch: int, tasks: list[Every], outage: Outage, idle: float) -> float:
-    """One round of the loop; returns how long to pause before the next."""
+def _round(worker_id: str, batch: int, tasks: list[Every], outage: Outage, waker: Waker) -> float:
+    """One round of the loop; returns how long to pause before the next (IDLE: until woken)."""
     try:
         close_old_connections()
         outage.resume()
+        waker.arm()  # before the claim: an event queued after it wakes the wait
         stats = drain_once(worker_id, batch)
         for task in tasks:
             task.run_if_due()
@@ -300,7 +337,7 @@ def _round(worker_id: str, batch: int, tasks: list[Every], outage: Outage, idle:
             return outage.failed(exc)
         log.error("worker round failed: %s", traceback.format_exc())
         return 1.0
-    return 0.0 if stats.total else idle
+    return 0.0 if stats.total else IDLE
 
 
 def run(
@@ -315,8 +352,9 @@ def run(
     backoff: Backoff | None = None,
     handle_signals: bool = True,
 ) -> None:
-    """Run until SIGTERM or SIGINT (or ``max_seconds``): drain, sleep when idle, fire timers,
-    pull channels; wait out database outages."""
+    """Run until SIGTERM or SIGINT (or ``max_seconds``): drain, fire timers, pull channels;
+    when idle, wait up to ``idle_sleep`` for an event to be queued (``wakeup``): a new order
+    is claimed within milliseconds, not at the next poll. Waits out database outages."""
     worker_id = worker_name()
     tasks = [
         Every(timer_every, timers),
@@ -326,12 +364,19 @@ def run(
     ]
     outage = Outage(worker_id, backoff or Backoff())
     stop = Stop()
-    started = time.monotonic()
+    waker = Waker()
+    ends = time.monotonic() + (max_seconds if max_seconds is not None else float("inf"))
+
+    def done() -> bool:
+        return stop.requested or time.monotonic() >= ends
+
     log.info("worker %s started", worker_id)
     with stop.installed(handle_signals):
-        while not stop.requested and (
-            max_seconds is None or time.monotonic() - started < max_seconds
-        ):
-            stop.sleep(_round(worker_id, batch, tasks, outage, idle_sleep))
+        while not done():
+            pause = _round(worker_id, batch, tasks, outage, waker)
+            if pause == IDLE:
+                waker.wait(idle_sleep, done)
+            else:
+                stop.sleep(pause)
     database.close()
     log.info("worker %s stopped%s", worker_id, " on a signal" if stop.requested else "")

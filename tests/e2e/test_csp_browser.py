@@ -12,8 +12,11 @@ import pytest
 from tests.e2e.conftest import DESPATCH, _cli, _free_port
 from tests.e2e.test_browser import ARGS, CHROMIUM
 
-PAGES = ["/", "/exceptions/", "/stock/", "/channels/", "/rules/", "/pick/", "/pack/"]
+PAGES = ["/", "/orders/", "/exceptions/", "/stock/", "/channels/", "/rules/", "/pick/", "/pack/"]
 PAGES += ["/returns-desk/", "/messages/", "/webhooks/", "/returns/", "/api/docs"]
+PAGES += ["/setup/", "/setup/users/", "/setup/tokens/", "/setup/channels/", "/setup/skus/"]
+PAGES += ["/setup/warehouses/", "/setup/cartons/", "/setup/notifications/confirmed/"]
+PAGES += ["/waves/", "/manifests/"]
 
 
 @pytest.fixture
@@ -85,7 +88,7 @@ def test_every_page_runs_under_the_content_security_policy(secure_server):
         page.goto(f"{secure_server}/webhooks/")  # the status filter sends itself (despatch.js)
         page.select_option("select[name=status]", index=1)
         page.wait_for_url("**status=**")
-        page.goto(f"{secure_server}/")  # htmx filters the inbox as one types
+        page.goto(f"{secure_server}/orders/")  # htmx filters the inbox as one types
         with page.expect_response(lambda r: "q=" in r.url):
             page.locator("form.filters input").first.fill("nothing-matches")
         browser.close()

@@ -35,7 +35,7 @@ def main() -> None:
 
     django.setup()
     from despatch import worker
-    from despatch.services import allocation, orders
+    from despatch.services import orders, sourcing
     from tests.conftest import make_draft
 
     time.sleep(max(0.0, start_at - time.time()))
@@ -126,7 +126,7 @@ def main() -> None:
         order, _ = orders.receive_order(
             make_draft(lines, channel="race", external_id=f"R{seed}-{n}"), actor="race"
         )
-        allocation.process_received(order.id)
+        sourcing.process_received(order.id)
         created.append(order.id)
     print(json.dumps({"created": created}))
 

@@ -191,6 +191,8 @@ def test_catalogue_endpoints(ops_api):
     status, sku = api.call("put", "/skus/E", {"code": "E", "name": "Elephant", "weight_g": 900})
     assert status == 200 and sku["weight_g"] == 900
     assert api.call("get", "/skus/NOPE")[0] == 404
+    short = {"code": "E", "name": "Elephant", "gtin": "12345"}  # the SKU file's rule: 8-14
+    assert api.call("put", "/skus/E", short)[0] == 422
     status, wh = api.call(
         "put", "/warehouses/SYD", {"code": "SYD", "name": "Sydney", "time_zone": "Australia/Sydney"}
     )
@@ -247,3 +249,25 @@ def test_a_webhook_sent_as_a_form_gets_a_client_error_not_a_crash(shop, client):
         "/orders/x/hold/", "note=a%00b", content_type="application/x-www-form-urlencoded"
     )
     assert response.status_code == 400 and response.json()["errors"][0]["field"] == "form"
+
+
+def test_a_new_order_is_answered_exactly_as_it_is_stored(api):
+    """The 201 answer is built from the order just written; reading it back says the same."""
+    order = {
+        **ORDER,
+        "external_id": "SHOP-2002",
+        "customer_email": "jo@example.com",
+        "shipping_price": "3.95",
+        "customer_tags": ["vip"],
+        "language": "en",
+        "lines": [
+            {"sku": "A", "quantity": 3, "unit_price": "12.50"},
+            {"sku": "B", "quantity": 1, "unit_price": "0.99"},
+        ],
+        "billing_address": {**ORDER["shipping_address"], "name": "Jo Bloggs", "line1": "2 Low St"},
+    }
+    status, created = api.call("post", "/orders", order)
+    assert status == 201, created
+    assert [li["line_total"] for li in created["lines"]] == ["37.50", "0.99"]
+    assert api.call("get", f"/orders/{created['id']}") == (200, created)
+    assert api.call("post", "/orders", order) == (200, created)

@@ -41,13 +41,52 @@ def flatmap_path_parameters(context, path_parameters):
     path = context.operation.path if context.operation else ""
     known = {}
     for name in path_parameters:
-        key = f"{name}@{path.split('/')[1]}" if name == "code" else name
+        key = f"{name}@{path.removeprefix('/api').split('/')[1]}" if name == "code" else name
         if SEEDED.get(key):
             known[name] = st.sampled_from(SEEDED[key])
     if not known:
         return st.just(path_parameters)
     real = st.fixed_dictionaries({**{k: st.just(v) for k, v in path_parameters.items()}, **known})
     return st.one_of(st.just(path_parameters), real)
+
+
+# Values a generator seldom reaches that broke handlers before: times that leave the
+# calendar when their working days are counted or they are put in UTC, text past every
+# column's width (PostgreSQL refuses it where SQLite keeps it), half a surrogate pair.
+EDGE_TIMES = ("9999-12-31T23:59:59Z", "9999-12-31T20:00:00-12:00", "0001-01-01T00:00:00+14:00")
+EDGE_TEXT = ("x" * 5000, "9" * 40)
+BROKEN_TEXT = ("\ud800",)  # in a JSON body only: a URL cannot carry it
+
+
+@schema.hook
+def flatmap_query(context, query):
+    """Half the time, every query parameter the operation takes at an edge (a time, or long
+    text), given or not."""
+    names = [p.name for p in context.operation.query] if context.operation else []
+    if not names or not (query is None or isinstance(query, dict)):
+        return st.just(query)
+    edges = {name: st.sampled_from(EDGE_TIMES + EDGE_TEXT) for name in names}
+    return st.one_of(
+        st.just(query),
+        st.fixed_dictionaries({**{k: st.just(v) for k, v in (query or {}).items()}, **edges}),
+    )
+
+
+@schema.hook
+def flatmap_body(context, body):
+    """Half the time, each text in a JSON object body made one of the edge texts or times."""
+    if not isinstance(body, dict):
+        return st.just(body)
+    texts = [k for k, v in body.items() if isinstance(v, str)]
+    if not texts:
+        return st.just(body)
+    edge = st.fixed_dictionaries(
+        {
+            **{k: st.just(v) for k, v in body.items()},
+            **{k: st.sampled_from(EDGE_TEXT + BROKEN_TEXT + EDGE_TIMES) for k in texts},
+        }
+    )
+    return st.one_of(st.just(body), edge)
 
 
 @pytest.fixture

@@ -177,3 +177,67 @@ def test_the_api_verifies_and_names_a_break_for_ops_managers_only(shop, client):
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
     assert client.get("/api/audit/verify", **picker).status_code == 403
     assert client.get("/api/audit/head", **picker).status_code == 403
+
+
+def _forged_after(prev_seq, prev_hash, seq=None):
+    """A row written in SQL, hashed by the published rules so that it chains from prev."""
+    content = {
+        "seq": seq if seq is not None else prev_seq + 1,
+        "id": "audit_forged",
+        "at": "2026-05-01T12:00:00.000000Z",
+        "actor": "user:mallory",
+        "subject_type": "refund",
+        "subject_id": "rf_1",
+        "order_id": "",
+        "action": "refund_approved",
+        "reason_code": "",
+        "before": None,
+        "after": None,
+        "detail": {},
+    }
+    digest = chain.link_hash(content, prev_hash)
+    sql(
+        "INSERT INTO despatch_auditentry (id, seq, at, actor, subject_type, subject_id,"
+        " order_id, action, reason_code, before, after, detail, prev_hash, hash)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, NULL, NULL, %s, %s, %s)",
+        content["id"],
+        content["seq"],
+        "2026-05-01 12:00:00" if connection.vendor == "sqlite" else "2026-05-01 12:00:00+00",
+        content["actor"],
+        "refund",
+        "rf_1",
+        "",
+        "refund_approved",
+        "",
+        "{}",
+        prev_hash,
+        digest,
+    )
+
+
+def test_a_row_inserted_after_the_head_is_named_by_verify(shop):
+    traffic()
+    head = audit.head()
+    _forged_after(head.seq, head.hash)  # a perfect link, but the head was not moved
+
+    result = runner.invoke(app, ["audit", "verify"])
+    assert result.exit_code == 1, result.output
+    assert f"#{head.seq + 1} (audit_forged)" in result.output
+    assert "after the head" in result.output
+
+
+def test_a_row_inserted_before_the_first_place_is_named_by_verify(shop):
+    traffic()
+    _forged_after(-1, chain.GENESIS, seq=0)
+    broken = audit.verify().broken
+    assert broken is not None and (broken.seq, broken.id) == (0, "audit_forged")
+    assert "before #1" in broken.problem
+
+
+def test_the_tail_cut_off_with_the_head_row_is_caught(shop):
+    traffic()
+    last = audit.head().seq
+    sql("DELETE FROM despatch_auditentry WHERE seq >= %s", last - 1)
+    sql("DELETE FROM despatch_audithead")
+    broken = audit.verify().broken
+    assert broken is not None and "head row is missing" in broken.problem

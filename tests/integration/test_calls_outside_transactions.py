@@ -1,8 +1,10 @@
-"""No call to another server is made while a database transaction is open (ARCHITECTURE.md §9
-rule 4): every outgoing TCP connection is watched, and one made inside ``transaction.atomic``
-is recorded. Also: an event whose handler calls out stays leased to its worker meanwhile."""
+"""No call to another server is made while a database transaction is open (docs/architecture.md,
+"The outbox and its handlers"): every outgoing TCP connection is watched, and one made inside
+``transaction.atomic`` is recorded. Also: an event whose handler calls out stays leased to its
+worker meanwhile."""
 
 import socket
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,8 +14,18 @@ from django.utils import timezone
 
 from despatch import worker
 from despatch.domain.events import Topic
+from despatch.domain.money import Money
+from despatch.domain.orders import LineDraft
 from despatch.models import OutboxEvent
-from despatch.services import channels, fulfillment, orders, outbox, pipeline, refunds
+from despatch.services import (
+    channels,
+    fulfillment,
+    orders,
+    outbox,
+    pipeline,
+    refunds,
+    write_backs,
+)
 from tests.conftest import make_draft
 from tests.integration.fake_platforms import fake_platform
 from tests.integration.test_channels import _bigcommerce_store, fixture, post_bigcommerce
@@ -37,8 +49,9 @@ def calls(monkeypatch):
 
 
 def despatched(channel: str, external_id: str) -> None:
+    line = LineDraft("A", 1, Money(Decimal("9.99"), "GBP"), external_line_id="466157049")
     order, _ = orders.receive_order(
-        make_draft([("A", 1)], channel=channel, external_id=external_id), actor="t"
+        replace(make_draft(channel=channel, external_id=external_id), lines=(line,)), actor="t"
     )
     worker.drain("t")
     for shipment in orders.get_order(order.id).shipments.all():
@@ -87,6 +100,27 @@ def test_the_refund_service_is_called_with_no_transaction_open(shop, receiver, c
     refund.refresh_from_db()
     assert refund.status == "succeeded" and len(receiver.requests) == 1
     assert receiver.requests[0][1]["Idempotency-Key"] == f"refund-{refund.id}"
+    assert calls and not any(inside for _, inside in calls)
+
+
+def test_cancelling_and_refunding_on_the_platform_opens_no_transaction(shop, calls):
+    from despatch.services import cancellations
+    from tests.integration.test_platform_sync import answers
+
+    with fake_platform(route=answers) as platform:
+        channels.configure_channel(
+            code="woo", name="Woo", type="woocommerce", api_url=platform.url, token="ck:cs"
+        )
+        despatched("woo", "727")
+        placed = orders.find_order("woo", "727")
+        refund = refunds.request_refund(placed.id, amount=Decimal("2"), actor="user:support")
+        kept, _ = orders.receive_order(make_draft([("A", 1)], channel="woo"), actor="t")
+        worker.drain("t")
+        cancellations.cancel_order(kept.id, actor="user:ops")
+        worker.drain("t")
+    refund.refresh_from_db()
+    assert refund.status == "succeeded" and refund.provider_reference == "refund:726"
+    assert platform.calls("PUT", "/wp-json/wc/v3/orders/")  # the cancellation went out
     assert calls and not any(inside for _, inside in calls)
 
 
@@ -145,10 +179,10 @@ def test_a_write_back_made_again_after_a_crash_adds_no_second_note(shop):
         )
         despatched("woo-fr", "727")
         (shipment,) = Shipment.objects.filter(order__external_id="727")
-        assert channels.write_back(shipment.id) == "completed"
+        assert write_backs.confirm_shipment(shipment.id) == "completed"
         # the worker died after the call, before recording it: the event is run again
         Shipment.objects.filter(id=shipment.id).update(channel_notified_at=None)
-        assert channels.write_back(shipment.id) == "completed"
+        assert write_backs.confirm_shipment(shipment.id) == "completed"
     assert len(notes) == 1 and len(platform.calls("PUT")) == 2  # the status is set, twice
 
 

@@ -152,3 +152,19 @@ def test_cancellations_over_the_api(api_call, smtp_server):
     worker.drain("t")
     assert smtp_server.subjects()[-1] == "Your order C9 was cancelled"
     assert "it duplicated another order" in smtp_server.text_of(smtp_server.messages[-1])
+
+
+def test_the_cli_names_its_own_intercept_command_for_a_despatched_order(shop):
+    from typer.testing import CliRunner
+
+    from despatch.cli.app import app
+
+    order = allocated([("A", 1)])
+    (shipment,) = order.shipments.all()
+    for step in (fulfillment.start_picking, fulfillment.pack):
+        step(shipment.id, actor="t")
+    fulfillment.despatch(shipment.id, actor="t", carrier="dpd", tracking_number="DPD1")
+    said = CliRunner().invoke(app, ["orders", "cancel", order.id])
+    assert said.exit_code == 1
+    assert f"despatch shipping intercept {shipment.id}" in " ".join(said.output.split())
+    assert "/api/" not in said.output and "not_cancellable" in said.output

@@ -259,3 +259,36 @@ def test_the_picker_is_told_not_to_pick_a_cancelled_order(shop_channels, client)
     (put,) = cancellations.put_away_tasks(warehouse="LON")
     assert (put.sku_id, put.quantity, put.location) == ("SKU-0001", 1, "A05-B19-L")
     assert orders.get_order(order.id).status == "cancelled"
+
+
+def test_amazon_pending_says_which_fields_and_the_update_fills_the_customer_name(
+    shop_channels, tmp_path
+):
+    from typer.testing import CliRunner
+
+    from despatch.cli.app import app
+
+    channels.configure_channel(code="amz-us", name="Amazon US", type="amazon")
+    documented = Path(__file__).parents[1] / "fixtures" / "channels" / "documented"
+    unshipped = json.loads((documented / "amazon_order_us.json").read_text())
+    pending = json.loads(json.dumps(unshipped))
+    order_part = pending["order"]["payload"]
+    order_part.update(OrderStatus="Pending", LastUpdateDate="1970-01-19T03:58:30Z")
+    del order_part["ShippingAddress"]  # Amazon withholds it while pending, and names no buyer
+    path = tmp_path / "pending.json"
+    path.write_text(json.dumps(pending))
+    said = CliRunner().invoke(app, ["orders", "import", "--channel", "amz-us", str(path)])
+    output = " ".join(said.output.split())  # rich wraps long lines
+    assert "is on_hold: awaiting_payment payment is pending;" in output, output
+    assert "address first line is required" in output and "address city is required" in output
+    order = orders.find_order("amz-us", "902-1845936-5435065")
+    assert order.customer_name == ""
+    _import("amz-us", unshipped, "u.json")  # Unshipped, with the address named "Jane Doe"
+    order = orders.get_order(order.id)
+    assert order.customer_name == "Jane Doe" and order.shipping_address["name"] == "Jane Doe"
+    (filled,) = [e for e in audit.timeline(order.id) if e.action == "customer_name_filled"]
+    assert (filled.before, filled.after) == ("", "Jane Doe")
+    unshipped["order"]["payload"]["ShippingAddress"]["Name"] = "J. Doe"
+    unshipped["order"]["payload"]["LastUpdateDate"] = "1970-01-19T03:59:00Z"
+    _import("amz-us", unshipped, "v.json")  # a name already there is kept
+    assert orders.get_order(order.id).customer_name == "Jane Doe"

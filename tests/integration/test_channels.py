@@ -682,6 +682,9 @@ def test_an_oversell_at_capture_reserves_what_it_can_and_backorders_the_short_li
 ):
     from despatch.models import OutboxEvent
 
+    channels.configure_channel(  # the whole order waits (when_available: see test_partials)
+        code="shop-de", name="Shop DE", type="shopify", settings={"partial_shipments": "never"}
+    )
     inventory.adjust_stock(sku="SKU-0001", warehouse="LON", delta=-19, actor="t", note="count")
     payload = fixture("shopify_order_multicurrency.json")  # 2 x SKU-0001, 1 x SKU-0002
     post_shopify(client, payload)

@@ -42,3 +42,17 @@ def test_the_sku_import_takes_an_encoding_and_a_delimiter(shop, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert catalogue.get_sku("Z1").name == "Straße"
+
+
+def test_a_bad_currency_is_reported_once(shop, tmp_path):
+    path = tmp_path / "orders.csv"
+    path.write_text(
+        HEADER + "X-1;GBP;A;1;2.50;Jo;1 St;Leeds;LS1 4DY;GB;Jo\n"
+        "X-2;IEP;A;1;2.50;Jo;1 St;Leeds;LS1 4DY;GB;Jo\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["orders", "import", str(path)])
+    assert result.exit_code == 1
+    said = "row 3, currency: 'IEP' is not an ISO 4217 currency code"
+    assert " ".join(result.output.split()).count(said) == 1
+    assert "1 row error(s)" in result.output

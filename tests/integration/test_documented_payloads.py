@@ -72,16 +72,29 @@ CASES = [
         (True, "6.25", "3.00", "4.00"),
     ),
     ("amazon", "amazon_order_us.json", _amazon, (False, "1.01", "0", "0")),
-    ("amazon", "amazon_order_uk.json", _amazon, (True, "6.39", "1.00", "2.99")),
+    ("amazon", "amazon_order_uk.json", _amazon, (True, "6.22", "1.00", "2.99")),
     ("shopify", "shopify_order_450789469.json", _shopify, (False, "11.94", "10.00", "0")),
     ("shopify", "shopify_webhook_orders_create.json", _shopify, (False, "0", "5.00", "10.00")),
     ("ebay", "ebay_order.json", _ebay, (False, "0", "3.00", "4.50")),
+    ("ebay", "ebay_order_collect_and_remit.json", _ebay, (False, "4.41", "3.00", "4.50")),
     ("bigcommerce", "bigcommerce_order_218.json", _bigcommerce, (True, "5.31", "10.00", "12.00")),
     (
         "bigcommerce",
         "bigcommerce_order_display_currency.json",
         _bigcommerce,
         (True, "5.31", "10.00", "12.00"),
+    ),
+    ("bigcommerce", "bigcommerce_order_247.json", _bigcommerce, (True, "76.88", "0", "8.00")),
+    # our own edge cases, on the documented examples' shapes (see the fixtures' README)
+    ("shopify", "shopify_order_discounted_to_nothing.json", _shopify, (False, "0", "597", "0")),
+    ("woocommerce", "woocommerce_order_negative_fee.json", _woocommerce, (True, "5.25", "3", "4")),
+    ("amazon", "amazon_order_us_discounts.json", _amazon, (False, "0.81", "2.00", "0")),
+    ("ebay", "ebay_order_delivery_discount.json", _ebay, (False, "0", "3.00", "0")),
+    (
+        "bigcommerce",
+        "bigcommerce_order_handling_wrapping_coupon.json",
+        _bigcommerce,
+        (True, "5.31", "7.00", "12.00"),
     ),
 ]
 IDS = [c[1] for c in CASES]
@@ -152,6 +165,8 @@ def test_the_documented_order_total_is_the_platforms_own(
             Decimal(shipping),
         ), way
         assert all(li.external_line_id for li in order.lines.all()), way
+        needed = {"bigcommerce": "order_address_id", "amazon": "marketplace"}.get(kind)
+        assert not needed or order.channel_refs.get(needed), (way, needed)  # for write-back
 
 
 def test_the_display_currency_is_kept_as_the_presentment_total(stocked, client):  # noqa: F811
@@ -159,6 +174,16 @@ def test_the_display_currency_is_kept_as_the_presentment_total(stocked, client):
     for way, order in _every_way_in(client, "bigcommerce", payload, _bigcommerce).items():
         assert (order.currency, order.total_amount) == ("USD", Decimal("69.84")), way
         assert (order.presentment_currency, order.presentment_total) == ("EUR", Decimal("64.25"))
+
+
+def test_ebays_converted_total_is_kept_as_what_the_buyer_paid_in_the_listing_currency(
+    stocked,  # noqa: F811
+    client,
+):
+    payload = load("ebay_order_delivery_discount.json")
+    for way, order in _every_way_in(client, "ebay", payload, _ebay).items():
+        assert (order.currency, order.total_amount) == ("USD", Decimal("54.50")), way
+        assert (order.presentment_currency, order.presentment_total) == ("EUR", Decimal("50.14"))
 
 
 def test_a_line_known_by_its_total_stays_one_line_with_its_platform_id(stocked, client):  # noqa: F811

@@ -128,7 +128,9 @@ def test_payment_arriving_closes_the_payment_case_by_itself(shop):
 
 
 def test_an_oversold_order_is_backordered_without_a_hold_or_a_case(shop):
-    channels.configure_channel(code="shop", name="Shop", type="shopify")
+    channels.configure_channel(
+        code="shop", name="Shop", type="shopify", settings={"partial_shipments": "never"}
+    )
     listings.set_listings("shop", [("B", "1")])
     order, _ = orders.receive_order(make_draft([("B", 9)], channel="shop"), actor="t")
     worker.drain("w")
@@ -269,6 +271,7 @@ def test_the_queue_from_the_cli(shop):
     assert [r["id"] for r in json.loads(listed.output)] == [case.id]
     table = runner.invoke(app, ["exceptions", "list"])
     assert table.exit_code == 0 and "catalogue: 1 open, 0 past SLA" in table.output
+    tokens.ensure_user("lee", "pw", roles=("support",))  # --by names a user who may
     assigned = runner.invoke(app, ["exceptions", "assign", case.id, "--to", "kim", "--by", "lee"])
     assert assigned.exit_code == 0 and "owned by user:kim" in assigned.output
     bad = runner.invoke(app, ["exceptions", "list", "--kind", "weird"])
@@ -286,6 +289,23 @@ def test_the_queue_from_the_cli(shop):
     assert entry.actor.startswith("user:")
 
 
+def test_the_cli_lists_print_ids_whole_at_80_columns(shop):
+    order = held([("NOPE", 1)], channel="amazon-us-long", external_id="114-3941689-8772232")
+    case = case_of(order)
+    runner = CliRunner()
+    for command, ids in (
+        (["orders", "list"], [order.id, "amazon-us-long 114-3941689-8772232"]),
+        (["exceptions", "list"], [case.id, order.id]),
+    ):
+        shown = runner.invoke(app, command, env={"COLUMNS": "80"})
+        assert shown.exit_code == 0, shown.output
+        lines = shown.output.splitlines()
+        assert max(len(line) for line in lines) <= 80 and "…" not in shown.output
+        for identifier in ids:  # each on one line, whole, to be copied
+            assert any(identifier in line for line in lines), (identifier, shown.output)
+    assert "unknown_sku" in shown.output and "catalogue: 1 open" in shown.output
+
+
 def test_the_queue_page_takes_and_resolves(shop, client):
     order = held([("NOPE", 1)])
     case = case_of(order)
@@ -293,6 +313,10 @@ def test_the_queue_page_takes_and_resolves(shop, client):
     client.login(username="sue", password="pw")
     page = client.get("/exceptions/").content.decode()
     assert case.id in page and "unknown SKU" in page and "Substitute a SKU" in page
+    # the order is named as its channel names it, and links to its page
+    link = f'<a href="/orders/{order.id}/">{order.external_id}</a>'
+    assert link in page and f'data-order="{order.external_id}"' in page
+    assert f">{order.channel}</small>" in page and f">{order.id}<" not in page
     taken = client.post("/exceptions/", {"ids": [case.id], "action": "take"}, HTTP_HX_REQUEST="1")
     assert "1 taken by you" in taken.content.decode()
     assert exceptions.get_case(case.id).owner == "user:sue"
@@ -301,6 +325,17 @@ def test_the_queue_page_takes_and_resolves(shop, client):
     refused = client.post("/exceptions/", {"ids": [case.id], "action": "cancel"})
     assert refused.status_code == 403 and "exceptions.read" in refused.content.decode()
     assert orders.get_order(order.id).status == "on_hold"
+
+
+def test_the_queue_page_refuses_a_queue_that_does_not_exist(shop, client):
+    order = held([("NOPE", 1)])
+    tokens.ensure_user("sue", "pw", roles=("support",))
+    client.login(username="sue", password="pw")
+    bogus = client.get("/exceptions/", {"queue": "bogus"})
+    assert bogus.status_code == 400
+    assert "there is no queue &#x27;bogus&#x27;: use one of" in bogus.content.decode()
+    catalogue = client.get("/exceptions/", {"queue": case_of(order).queue})
+    assert catalogue.status_code == 200 and case_of(order).id in catalogue.content.decode()
 
 
 def test_a_risky_order_waits_for_fraud_review_and_a_release_clears_it(shop):

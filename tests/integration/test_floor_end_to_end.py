@@ -2,6 +2,8 @@
 the channel told, against a local fake Shopify and WooCommerce."""
 
 import json
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,8 @@ from typer.testing import CliRunner
 from despatch import worker
 from despatch.cli.app import app
 from despatch.domain import tracking_numbers
+from despatch.domain.money import Money
+from despatch.domain.orders import LineDraft
 from despatch.models import Sku
 from despatch.services import channels, fulfillment, manifests, orders, picking, shipping, waves
 from tests.conftest import make_draft
@@ -28,17 +32,40 @@ def floor(shop, monkeypatch, tmp_path, settings):
     Sku.objects.filter(code="A").update(weight_g=300)
 
 
+FULFILLMENT_ORDER = {  # Shopify's documented fulfillment order, for the line 466157049
+    "id": 1046000778,
+    "order_id": 450789469,
+    "assigned_location_id": 24826418,
+    "status": "open",
+    "supported_actions": ["create_fulfillment"],
+    "line_items": [
+        {
+            "id": 1058737482,
+            "fulfillment_order_id": 1046000778,
+            "quantity": 2,
+            "line_item_id": 466157049,
+            "inventory_item_id": 49148385,
+            "fulfillable_quantity": 2,
+            "variant_id": 49148385,
+        }
+    ],
+}
+
+
 def platform_route(method, path, body):
     if path.endswith("/fulfillment_orders.json"):
-        return Answer(200, {"fulfillment_orders": [{"id": 1046000778, "status": "open"}]})
+        return Answer(200, {"fulfillment_orders": [FULFILLMENT_ORDER]})
+    if path.endswith("/fulfillments.json") and method == "GET":
+        return Answer(200, {"fulfillments": []})
     if path.endswith("/fulfillments.json"):
         return Answer(201, {"fulfillment": {"id": 255858046, "status": "success"}})
     return Answer(200, {"id": 1})
 
 
 def walk_the_floor(external_id, channel):
+    line = LineDraft("A", 2, Money(Decimal("9.99"), "GBP"), external_line_id="466157049")
     order, _ = orders.receive_order(
-        make_draft([("A", 2)], channel=channel, external_id=external_id), actor="t"
+        replace(make_draft(channel=channel, external_id=external_id), lines=(line,)), actor="t"
     )
     worker.drain("w")
     (pick_list,) = waves.release("LON", actor="user:lead").pick_lists
@@ -74,7 +101,12 @@ def test_from_wave_to_the_channel_being_told(floor):
     assert len(posted) == 1
     sent = posted[0]["body"]["fulfillment"]
     assert sent["tracking_info"] == {"number": parcel.tracking_number, "company": "royalmail"}
-    assert sent["line_items_by_fulfillment_order"] == [{"fulfillment_order_id": 1046000778}]
+    assert sent["line_items_by_fulfillment_order"] == [
+        {
+            "fulfillment_order_id": 1046000778,
+            "fulfillment_order_line_items": [{"id": 1058737482, "quantity": 2}],
+        }
+    ]
     notes = shop.calls("POST", "/wp-json/wc/v3/orders/727/notes")
     assert len(notes) == 1 and other.tracking_number in notes[0]["body"]["note"]
     assert shop.calls("PUT", "/wp-json/wc/v3/orders/727")[0]["body"] == {"status": "completed"}
@@ -104,7 +136,9 @@ def test_a_platform_outage_is_retried_by_the_outbox(floor, monkeypatch):
         closed = runner.invoke(
             app, ["shipping", "manifest", "--carrier", "royalmail", "--warehouse", "LON"]
         )
-        assert closed.exit_code == 0 and "1 parcels despatched" in closed.output, closed.output
+        assert closed.exit_code == 0 and "1 parcel despatched with Royal Mail" in closed.output, (
+            closed.output
+        )
         worker.drain("w")
         event = OutboxEvent.objects.get(topic="shipment.despatched")
         assert event.status == "pending" and event.attempts == 1 and "503" in event.last_error
@@ -194,3 +228,35 @@ def test_the_packing_screen_asks_plainly_for_a_weight(floor, tmp_path, client):
     )
     assert "Packed, 380 g" in packed.content.decode()
     assert fulfillment.get_shipment(shipment.id).status == "packed"
+
+
+def test_a_parcel_not_picked_is_refused_before_the_weight_gate(floor, tmp_path, client):
+    """Packing is refused by the shipment's status first: a wrong weight on a parcel that
+    cannot be packed yet opens no weight case, by the CLI, the API or the bench."""
+    from despatch.models import ExceptionCase
+    from despatch.services import tokens
+
+    (tmp_path / "cartons.csv").write_text(CARTONS)
+    order, _ = orders.receive_order(make_draft([("A", 1)], external_id="W-3"), actor="t")
+    worker.drain("w")
+    shipment = order.shipments.get()
+    assert shipment.status == "allocated"
+    said = CliRunner().invoke(app, ["packing", "pack", shipment.id, "--weight-g", "900"])
+    assert said.exit_code != 0 and "'allocated'" in said.output
+    assert "invalid_transition" in said.output and "expected" not in said.output
+    tokens.ensure_user("packer", "pw", roles=("packer",))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('packer')}"}
+    refused = client.post(
+        f"/api/shipments/{shipment.id}/pack",
+        {"carton_id": "S", "weight_g": 900},
+        content_type="application/json",
+        **auth,
+    )
+    assert refused.status_code == 409 and refused.json()["current"] == "allocated"
+    client.login(username="packer", password="pw")
+    bench = client.post(
+        f"/pack/{shipment.id}/", {"action": "pack", "carton": "S", "weight_g": "900"}
+    )
+    assert bench.context["wrong"] and "from 'allocated' to 'packed'" in bench.context["message"]
+    assert not ExceptionCase.objects.filter(kind="weight_mismatch").exists()
+    assert fulfillment.get_shipment(shipment.id).status == "allocated"

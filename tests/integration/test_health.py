@@ -76,3 +76,11 @@ def test_outbox_status_shows_the_lag_the_dead_and_the_oldest_pending_event():
     assert 90 <= lag < 120
     assert "order.received O-1" in result.output and "attempts 2" in result.output
     assert "last error: boom: down" in result.output
+
+
+def test_the_favicon_answers_and_every_page_links_it(client, db):
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon["Content-Type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    page = client.get("/login/").content.decode()
+    assert '<link rel="icon" href="/static/despatch/favicon.ico">' in page

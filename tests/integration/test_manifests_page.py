@@ -1,5 +1,6 @@
 """Closing the day per carrier from the web app: the parcels ready, the close, the files."""
 
+from despatch.domain.wording import carrier_words
 from despatch.models import Shipment
 from despatch.services import packing, shipping, tokens
 from tests.integration.demo_business import CRAWLER, demo_business  # noqa: F401 (a fixture)
@@ -28,7 +29,9 @@ def test_a_labelled_parcel_waits_on_the_page_until_its_day_is_closed(demo_busine
         follow=True,
     )
     assert closed.status_code == 200
-    assert f"1 {parcel.carrier} parcels despatched from {parcel.warehouse_id}" in (
+    name = carrier_words(parcel.carrier)
+    assert name != parcel.carrier  # UPS or Royal Mail, not its code
+    assert f"1 parcel despatched with {name} from {parcel.warehouse_id}" in (
         closed.content.decode()
     )
     parcel.refresh_from_db()

@@ -88,4 +88,28 @@ def test_a_round_total_is_printed_as_money_never_in_exponent_form(
     assert "40.00 GBP" in listed and "4E+1" not in listed
     tokens.ensure_user("viewer", "pw", roles=("order_ops",))
     client.login(username="viewer", password="pw")
-    assert "40.00 GBP" in client.get("/").content.decode()
+    assert "40.00 GBP" in client.get("/orders/").content.decode()
+
+
+def test_an_ebay_total_converted_from_the_listing_currency_shows_what_the_buyer_paid_in_it(
+    stocked,  # noqa: F811
+    api_call,
+):
+    channels.configure_channel(code="eb", name="eBay", type="ebay")
+    path = str(DOCUMENTED / "ebay_order_delivery_discount.json")
+    imported = invoke("orders", "import", "--channel", "eb", path)
+    assert imported.exit_code == 0, imported.output
+    order = orders.find_order("eb", "27-11963-40518")
+    status, shown = api_call("get", f"/api/orders/{order.id}")
+    assert status == 200
+    assert {k: shown[k] for k in ("currency", "total", "discount_total", "shipping_total")} == {
+        "currency": "USD",
+        "total": "54.50",
+        "discount_total": "3.00",
+        "shipping_total": "0.00",
+    }
+    assert shown["presentment"] == {"currency": "EUR", "total": "50.14"}
+    assert [(li["quantity"], li["line_total"]) for li in shown["lines"]] == [
+        (2, "30.00"),
+        (3, "27.50"),
+    ]

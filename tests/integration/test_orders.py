@@ -139,18 +139,18 @@ def test_expired_reservations_are_released_and_the_order_goes_round_again(shop):
     from django.db import transaction
     from django.utils import timezone
 
-    from despatch.services import allocation
+    from despatch.services import reservations, validation
     from despatch.services.audit import Trail
 
     order, _ = orders.receive_order(make_draft([("A", 3)]), actor="test")
     with transaction.atomic():  # reserve without allocating, as a hold between the two would
         locked = orders.lock_order(order.id)
         trail = Trail("test")
-        assert allocation.validate(locked, trail, list(locked.lines.all()))
-        allocation.reserve(locked, trail)
+        assert validation.validate(locked, trail, list(locked.lines.all()))
+        reservations.reserve(locked, trail)
         trail.save()
     assert level("A", "LON") == (10, 3)
-    released = allocation.expire_reservations(timezone.now() + timedelta(hours=1))
+    released = reservations.expire_reservations(timezone.now() + timedelta(hours=1))
     assert released == 1 and level("A", "LON") == (10, 0)
     assert orders.get_order(order.id).status == "validated"
     run_pipeline()

@@ -57,3 +57,14 @@ def test_the_sign_in_page_says_nothing_of_the_queue(shop, client, draft):
     _age_everything_due(600)
     response = client.get("/login/")
     assert response.status_code == 200 and b"outbox-lag" not in response.content
+
+
+def test_a_wait_under_a_minute_is_said_in_seconds(shop, client, draft, settings):
+    settings.LAG_WARNING_SECONDS = 5
+    _log_in(client)
+    orders.receive_order(draft(), actor="test")
+    _age_everything_due(19)
+    body = client.get("/").content.decode()
+    assert 'id="outbox-lag"' in body and "0\xa0minutes" not in body
+    waited = body.split("events have waited ", 1)[1].split(",", 1)[0]
+    assert waited in ("19\xa0seconds", "20\xa0seconds")  # the page may take a second

@@ -12,7 +12,7 @@ from despatch import worker
 from despatch.cli.app import app
 from despatch.domain.orders import PaymentStatus
 from despatch.models import AuditEntry, ExceptionCase, PaymentEvent
-from despatch.services import orders
+from despatch.services import orders, tokens
 from tests.conftest import make_draft
 from tests.integration.conftest import level
 
@@ -144,6 +144,7 @@ def test_a_generic_provider_and_a_manual_payment(shop, client, monkeypatch):
     assert answer.status_code == 200 and answer.json()["payment_status"] == "authorised"
     other = unpaid()
     runner = CliRunner()
+    tokens.ensure_user("kim", "pw", roles=("finance",))  # --by names a user who may
     done = runner.invoke(
         app,
         ["payments", "record", other.id, "--status", "paid", "--amount", "9.99", "--by", "kim"],
@@ -155,3 +156,18 @@ def test_a_generic_provider_and_a_manual_payment(shop, client, monkeypatch):
     assert bad.exit_code == 1 and "'x' is not a number" in bad.output
     listed = runner.invoke(app, ["payments", "list", other.id])
     assert listed.exit_code == 0 and "manual" in listed.output
+
+
+def test_a_full_stripe_refund_before_picking_holds_the_order_for_finance(stripe):
+    order = unpaid()
+    now = int(time.time())
+    stripe(event("evt_p", "payment_intent.succeeded", order.id, now - 10))
+    worker.drain("w")
+    assert orders.get_order(order.id).status == "allocated"
+    refund = event("evt_full", "charge.refunded", order.id, now, amount_refunded=999)
+    assert stripe(refund).json()["order_status"] == "on_hold"
+    order = orders.get_order(order.id)
+    assert (order.payment_status, order.hold_reason) == ("refunded", "payment_refunded")
+    assert level("C", "NJ") == (3, 0)  # its stock went back
+    case = ExceptionCase.objects.get(order_id=order.id, kind="payment_refunded")
+    assert case.queue == "finance" and "stripe" in case.summary

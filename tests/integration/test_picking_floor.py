@@ -228,3 +228,35 @@ def test_a_wave_for_one_service_leaves_the_others(floor):
     report = waves.release("LON", actor="t", service="express")
     assert [t.shipment_id for pl in report.pick_lists for t in pl.tasks.all()] == [express.id]
     assert fulfillment.get_shipment(standard.id).status == "allocated"
+
+
+def test_the_api_and_the_cli_bound_a_wave_by_lists_and_ship_by_day(floor, client):
+    from datetime import date
+
+    from despatch.models import Shipment
+
+    tokens.ensure_user("lead", "pw", roles=("ops_manager",))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {tokens.create_token('lead')}"}
+    due = [allocated([("A", 1)]).shipments.get() for _ in range(2)]
+    later = allocated([("A", 1)]).shipments.get()
+    Shipment.objects.filter(id__in=[s.id for s in due]).update(ship_by=date(2026, 12, 1))
+    Shipment.objects.filter(id=later.id).update(ship_by=date(2026, 12, 10))
+    body = {"warehouse": "LON", "max_orders": 1, "max_lists": 1, "ship_by": "2026-12-05"}
+    wave = client.post("/api/waves", body, content_type="application/json", **auth)
+    assert wave.status_code == 200, wave.content
+    assert len(wave.json()["pick_lists"]) == 1  # two due, one list this time
+    runner = CliRunner()
+    helped = runner.invoke(app, ["picking", "release", "--help"]).output
+    assert "--max-lists" in helped and "--ship-by" in helped
+    argv = ["picking", "release", "--warehouse", "LON", "--max-orders", "1"]
+    refused = runner.invoke(app, [*argv, "--ship-by", "soon"])
+    assert refused.exit_code != 0 and "ship_by" in refused.output, refused.output
+    released = runner.invoke(app, [*argv, "--max-lists", "5", "--ship-by", "2026-12-05"])
+    assert released.exit_code == 0 and "1 pick lists" in released.output, released.output
+    statuses = dict(
+        Shipment.objects.filter(order__in=[s.order_id for s in [*due, later]]).values_list(
+            "id", "status"
+        )
+    )
+    assert [statuses[s.id] for s in due] == ["picking", "picking"]
+    assert statuses[later.id] == "allocated"  # due later: left for another wave

@@ -17,7 +17,7 @@ from despatch.cli.app import app
 from despatch.models import ExceptionCase, Order, OrderLine, Refund, ReturnRequest, Shipment
 from despatch.services import packing
 from despatch.services.demo_floor import RATE_CARD
-from tests.integration.demo_business import demo_business  # noqa: F401 (a fixture)
+from tests.integration.demo_business import CRAWLER, demo_business  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).parents[2]
 TOP_LEVEL = set(typer.main.get_command(app).commands)  # type: ignore[attr-defined]
@@ -51,6 +51,7 @@ MUST_SUCCEED = {
     "orders show",
     "exceptions list",
     "audit verify",
+    "kpis",
 }
 
 
@@ -135,12 +136,15 @@ class Filler:
             ("channels add", "CODE"): "shop2",
             ("channels map-sku", "CHANNEL_SKU"): "THEIR-0001",
             ("channels map-sku", "OUR_SKU"): "SKU-0001",
+            ("channels map-service", "TEXT"): "Std",
+            ("channels map-service", "SERVICE"): "standard",
             ("packing pack", "SHIPMENT_ID"): self.to_pack,
             ("packing pack", "N"): self.weight,
             ("shipping rate", "N"): "900",
             ("shipping label", "SHIPMENT_ID"): lambda: self.packed,
             ("shipping check-tracking", "NUMBER..."): self.tracking_number,
             ("shipping intercept", "SHIPMENT_ID"): self.despatched_shipment,
+            ("shipping tell-channel", "SHIPMENT_ID"): self.despatched_shipment,
             ("exceptions assign", "ID..."): self.open_case,
             ("exceptions resolve", "ID..."): self.open_case,
             ("orders cancel", "ID"): self.allocated_order,
@@ -284,3 +288,35 @@ def test_every_readme_command_runs_or_fails_clearly(demo_business, settings):  #
         elif result.exit_code != 0 and (name in MUST_SUCCEED or "error" not in result.output):
             problems.append(f"{said}\nfailed" + ("" if "error" in result.output else " unclearly"))
     assert not problems, "\n\n".join(problems)
+
+
+def readme_curl_body() -> dict:
+    """The JSON the README's `curl … /api/orders` example posts."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    command = text.split("curl -s -X POST http://127.0.0.1:8000/api/orders", 1)[1]
+    return json.loads(command.split("-d '", 1)[1].split("'", 1)[0])
+
+
+def test_the_readme_curl_example_makes_an_allocated_order_with_its_customer_named(
+    demo_business,  # noqa: F811
+    client,
+):
+    from despatch import worker
+    from despatch.services import tokens
+
+    body = readme_curl_body()
+    assert "customer_name" not in body  # the example names the customer on the address only
+    token = tokens.create_token(CRAWLER[0], "readme", actor="test")
+    response = client.post(
+        "/api/orders",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 201, response.content
+    worker.drain()
+    order = Order.objects.get(id=response.json()["id"])
+    name = body["shipping_address"]["name"]
+    assert (order.customer_name, order.status) == (name, "allocated")  # as the README says
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "this order is allocated at once" in " ".join(text.split())

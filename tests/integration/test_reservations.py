@@ -12,7 +12,6 @@ from despatch.domain.orders import PaymentStatus
 from despatch.domain.payments import read_generic
 from despatch.models import AuditEntry, ExceptionCase, Order, OutboxEvent
 from despatch.services import (
-    allocation,
     cancellations,
     catalogue,
     channels,
@@ -20,6 +19,7 @@ from despatch.services import (
     listings,
     orders,
     payments,
+    reservations,
 )
 from tests.conftest import make_draft
 from tests.integration.conftest import level
@@ -55,8 +55,8 @@ def test_an_unpaid_order_keeps_its_stock_until_the_stage_expires(shop):
     assert level("A", "LON") == (10, 3)  # kept while the customer pays
     held = order.reservations.get()
     assert held.expires_at is not None and held.status == "active"
-    assert allocation.expire_reservations(timezone.now() + timedelta(minutes=10)) == 0
-    assert allocation.expire_reservations(timezone.now() + timedelta(minutes=31)) == 1
+    assert reservations.expire_reservations(timezone.now() + timedelta(minutes=10)) == 0
+    assert reservations.expire_reservations(timezone.now() + timedelta(minutes=31)) == 1
     assert level("A", "LON") == (10, 0)  # the stock returns
     order = Order.objects.get(id=order.id)
     assert order.status == "on_hold"  # still waiting for its money, now without stock

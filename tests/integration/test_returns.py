@@ -83,7 +83,7 @@ def test_small_refunds_are_automatic_and_over_refunding_is_refused(shop):
     worker.drain("t")
     small.refresh_from_db()
     assert small.status == "succeeded"
-    with pytest.raises(ValidationFailed, match=r"more than the 4\.99 left"):
+    with pytest.raises(ValidationFailed, match=r"more than the 4\.99 GBP left"):
         refunds.request_refund(order.id, amount=Decimal("5"), actor="user:support")
 
 

@@ -117,3 +117,27 @@ def test_every_page_passes_the_content_security_policy(secure, shop, client):
     found = InlineCode()
     found.feed(client.get("/login/").content.decode())
     assert found.blocked == []
+
+
+def test_a_webhook_answer_carries_the_production_headers_of_the_api(secure, db, client):
+    from despatch.services import channels
+
+    channels.configure_channel(code="shop", name="Shop", type="shopify", webhook_secret="s")
+    webhook = client.post(
+        "/api/channels/shop/webhooks",
+        b"{}",
+        content_type="application/json",
+        HTTP_X_SHOPIFY_HMAC_SHA256="forged",
+        HTTP_X_FORWARDED_PROTO="https",
+    )
+    api = client.get("/api/orders", HTTP_X_FORWARDED_PROTO="https")
+    assert (webhook.status_code, api.status_code) == (401, 401)
+    for name in (
+        "Strict-Transport-Security",
+        "Content-Security-Policy",
+        "X-Content-Type-Options",
+        "Referrer-Policy",
+        "Cross-Origin-Opener-Policy",
+        "X-Frame-Options",
+    ):
+        assert webhook[name] == api[name], name

@@ -119,3 +119,60 @@ def test_the_server_answers_503_while_the_database_is_away_and_recovers_without_
         serve.terminate()
         serve.wait(timeout=30)
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
+
+
+def test_a_webhook_answers_503_while_the_database_is_away_and_is_kept_once_it_is_back(
+    database, tmp_path
+):
+    from despatch.integrations.channels.base import sign_base64
+
+    name, url = database
+    env = {**os.environ, "DESPATCH_DATABASE_URL": url, "DESPATCH_HOME": str(tmp_path)}
+    cli(env, "migrate")
+    cli(env, "channels", "add", "shop", "--type", "shopify", "--webhook-secret", "s3cret")
+    base = f"http://127.0.0.1:{free_port()}"
+    body = b'{"id": 1}'
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": "orders/create",
+        "X-Shopify-Webhook-Id": "outage-1",
+        "X-Shopify-Hmac-Sha256": sign_base64("s3cret", body),
+    }
+    browser = Browser(base, "")
+
+    def deliver(webhook_id: str):
+        request = urllib.request.Request(
+            base + "/api/channels/shop/webhooks",
+            data=body,
+            headers={**headers, "X-Shopify-Webhook-Id": webhook_id},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.status, response.headers, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers, exc.read().decode()
+
+    with (tmp_path / "serve.log").open("w") as log:
+        serve = subprocess.Popen(
+            [*DESPATCH, "serve", "--port", base.rsplit(":", 1)[1]], env=env, stderr=log
+        )
+    try:
+        wait_until(lambda: browser.get("/healthz")[0] == 200, "the server answering")
+        assert deliver("before")[0] == 202  # the server now keeps a connection
+
+        admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+        status, answer_headers, answer = deliver("during")
+        assert status == 503 and answer_headers["Content-Type"] == "application/problem+json"
+        assert json.loads(answer)["code"] == "database_unavailable"
+        assert answer_headers["Retry-After"]
+
+        admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        status, _, answer = deliver("during")  # the platform's retry is kept, once
+        assert status == 202 and json.loads(answer)["status"] == "accepted"
+        assert serve.poll() is None
+    finally:
+        admin(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        serve.terminate()
+        serve.wait(timeout=30)
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()

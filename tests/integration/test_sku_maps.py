@@ -67,3 +67,22 @@ def test_the_cli_and_the_api_keep_the_map(shop, client):
     assert AuditEntry.objects.filter(subject_id="web", action="sku_map_changed").count() == 2
     with pytest.raises(ValidationFailed):
         sku_maps.map_sku("web", " ", "A", actor="t")
+
+
+def test_the_exceptions_page_remembers_a_substitute_when_asked(shop, client):
+    from despatch.services import tokens
+
+    channels.configure_channel(code="web", name="Web", type="api")
+    first = received([("A", 1), ("THEIRS-B", 1)])
+    case = ExceptionCase.objects.get(order=first, status="open")
+    tokens.ensure_user("sue", "pw", roles=("support",))
+    client.login(username="sue", password="pw")
+    page = client.get("/exceptions/").content.decode()
+    assert 'name="remember"' in page and "Remember this mapping" in page
+    done = client.post(
+        "/exceptions/",
+        {"ids": [case.id], "action": "substitute", "line_no": "2", "sku": "B", "remember": "on"},
+        HTTP_HX_REQUEST="1",
+    )
+    assert "1 resolved (substitute)" in done.content.decode()
+    assert sku_maps.sku_map("web") == {"THEIRS-B": "B"}

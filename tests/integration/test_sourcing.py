@@ -14,7 +14,7 @@ from despatch.cli.app import app
 from despatch.domain.addresses import Address
 from despatch.domain.errors import ValidationFailed
 from despatch.models import AuditEntry, Order, Shipment
-from despatch.services import allocation, calendars, channels, orders, tokens
+from despatch.services import calendars, channels, orders, sourcing, tokens, validation
 from despatch.services.audit import Trail
 from tests.conftest import make_draft
 
@@ -34,8 +34,8 @@ def allocate_at(order_id, moment):
         order = orders.lock_order(order_id)
         trail = Trail("test", at=moment)
         lines = list(order.lines.all())
-        assert allocation.validate(order, trail, lines)
-        allocation._reserve_and_allocate(order, trail, lines)
+        assert validation.validate(order, trail, lines)
+        sourcing.reserve_and_allocate(order, trail, lines)
         trail.save()
     return Order.objects.get(id=order_id)
 
@@ -175,7 +175,7 @@ def test_an_order_imported_late_shows_it_is_already_late(shop):
     done = allocate_at(order.id, datetime(2026, 9, 1, 9, 0, tzinfo=LONDON))  # days later
     promise = done.allocation["promise"]["LON"]
     assert promise["ship_by"] == "2026-08-27" and promise["late"] is True
-    assert "already late on Tue 01 Sep" in promise["reason"]
+    assert "already late on Tue 1 Sep 2026" in promise["reason"]
     assert done.promise_date == date(2026, 9, 1)  # Thu + 2 working days, bank holiday skipped
     assert "late" in done.tags
 
@@ -195,7 +195,7 @@ def test_the_channels_own_ship_by_wins_when_it_is_earlier(shop):
     done = allocate_at(order.id, datetime(2026, 8, 28, 17, 5, tzinfo=LONDON))
     assert Shipment.objects.get(order=done).ship_by == date(2026, 8, 28)
     promise = done.allocation["promise"]["LON"]
-    assert "the channel's ship-by Fri 28 Aug is earlier" in promise["reason"]
+    assert "the channel's ship-by Fri 28 Aug 2026 is earlier" in promise["reason"]
     assert promise["late"] is False
     later = receive([("A", 1)], paid_at=paid, channel_ship_by=datetime(2026, 9, 30, tzinfo=UTC))
     done = allocate_at(later.id, datetime(2026, 8, 28, 17, 5, tzinfo=LONDON))

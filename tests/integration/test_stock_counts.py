@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from despatch import worker
 from despatch.cli.app import app
 from despatch.models import AuditEntry, Order, OrderLine, StockMovement
-from despatch.services import allocation, catalogue, counts, inventory, orders
+from despatch.services import catalogue, counts, fulfillment, inventory, orders, sourcing
 from tests.conftest import make_draft
 from tests.integration.conftest import level
 
@@ -139,7 +139,7 @@ def test_a_count_racing_reservations_never_deadlocks_or_oversells():
     inventory.receive_stock(sku="B", warehouse="NJ", quantity=2, actor="test")
     for counted in (5, 3, 1):
         ids = [orders.receive_order(make_draft([("B", 1)]), actor="t")[0].id for _ in range(4)]
-        tasks = [lambda i=i: allocation.process_received(i) for i in ids]
+        tasks = [lambda i=i: sourcing.process_received(i) for i in ids]
         tasks.append(
             lambda c=counted: counts.count_stock(sku="B", warehouse="LON", counted=c, actor="t")
         )
@@ -152,3 +152,20 @@ def test_a_count_racing_reservations_never_deadlocks_or_oversells():
         held = line.reservations.filter(status__in=["active", "allocated"])
         assert sum(r.quantity for r in held) + line.backordered == line.quantity
     assert set(Order.objects.values_list("status", flat=True)) <= {"allocated", "backordered"}
+
+
+def test_a_count_below_what_orders_being_picked_hold_names_their_units(shop):
+    picking = receive([("A", 5)])
+    fulfillment.start_picking(picking.shipments.get().id, actor="test")
+    calm = receive([("A", 3)])
+    assert level("A", "LON") == (10, 8)
+    said = runner.invoke(
+        app, ["stock", "count", "--sku", "A", "--warehouse", "LON", "--counted", "3"]
+    )
+    words = " ".join(said.output.split())
+    assert said.exit_code != 0
+    assert "5 unit(s) of A at LON are held by orders being picked, more than the 3 counted" in words
+    assert level("A", "LON") == (10, 8) and Order.objects.get(id=calm.id).status == "allocated"
+    done = counts.count_stock(sku="A", warehouse="LON", counted=5, actor="test")
+    assert (done.on_hand, done.reserved) == (5, 5)
+    assert [s.number for s in done.short_orders] == [calm.external_id]

@@ -12,13 +12,18 @@ from despatch.integrations.channels import amazon, bigcommerce, ebay, woocommerc
 from despatch.integrations.channels.base import Connection, StockUpdate
 from despatch.models import ChannelListing, Sku
 from despatch.services import cancellations, catalogue, channels, inventory, leases, listings
-from tests.integration.fake_platforms import Answer, fake_platform
+from tests.integration.fake_platforms import (
+    Answer,
+    fake_platform,
+    shopify_inventory_set,
+    shopify_quantities_sent,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 def shopify_ok(method, path, body):
-    return Answer(200, {"inventory_level": dict(body or {}, updated_at="2026-11-23T10:00:00Z")})
+    return shopify_inventory_set(body)
 
 
 @pytest.fixture
@@ -43,7 +48,7 @@ def shopify_channel(url, **rule):
 
 
 def sent(platform):
-    return [(r["body"]["inventory_item_id"], r["body"]["available"]) for r in platform.requests]
+    return shopify_quantities_sent(platform.requests)
 
 
 def test_stock_changes_are_coalesced_into_one_update_per_sku(store):
@@ -53,7 +58,15 @@ def test_stock_changes_are_coalesced_into_one_update_per_sku(store):
         assert (first.pushed, first.failed) == (2, {})
         assert sorted(sent(shop)) == [(39072856, 19), (808950810, 17)]  # 20-2-1 and 20-1
         assert shop.requests[0]["headers"]["x-shopify-access-token"] == "shpat_1"
-        assert shop.requests[0]["body"]["location_id"] == 655441491
+        sent_input = shop.requests[0]["body"]["variables"]["input"]
+        assert shop.requests[0]["path"] == "/admin/api/2025-01/graphql.json"
+        assert "inventorySetQuantities" in shop.requests[0]["body"]["query"]
+        assert (sent_input["name"], sent_input["reason"]) == ("available", "correction")
+        assert sent_input["ignoreCompareQuantity"] is True
+        assert {q["locationId"] for q in sent_input["quantities"]} == {
+            "gid://shopify/Location/655441491"
+        }
+        assert len(shop.requests) == 1  # both SKUs in one mutation
         shop.requests.clear()
         for _ in range(10):  # a burst: ten changes to one SKU
             inventory.adjust_stock(
@@ -129,14 +142,16 @@ def test_rules_shape_the_figure_and_explain_it(store, client):
 
 def test_a_failed_push_is_kept_and_retried_later(store):
     def flaky(method, path, body):
-        if body["inventory_item_id"] == 39072856:
-            return Answer(422, {"errors": ["Inventory item does not have inventory tracking"]})
-        return shopify_ok(method, path, body)
+        refused = "The specified inventory item does not have inventory tracking"
+        return shopify_inventory_set(body, refuse={"39072856": refused})
 
     with fake_platform(route=flaky) as shop:
         shopify_channel(shop.url)
         report = listings.push("shop-de", "w1")
-    assert report.pushed == 1 and "HTTP 422" in report.failed["SKU-0002"]
+    assert report.pushed == 1 and "inventory tracking" in report.failed["SKU-0002"]
+    # the mutation with an error may have applied nothing: the good item was sent again alone
+    calls = [sorted(shopify_quantities_sent([r])) for r in shop.requests]
+    assert calls == [[(39072856, 20), (808950810, 18)], [(808950810, 18)]]
     failed = ChannelListing.objects.get(sku_id="SKU-0002")
     assert failed.dirty and failed.retry_at is not None and failed.attempts == 1
     assert "inventory tracking" in failed.error and failed.published is None

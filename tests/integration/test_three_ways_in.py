@@ -52,15 +52,20 @@ def _amazon(payload):
 
 
 def _bigcommerce(payload):
+    # as BigCommerce gives it: the order links to its fees, which /fees lists
+    order = {**payload["order"], "fees": {"url": "…/fees", "resource": "/orders/0/fees"}}
+
     def route(method, path, body):
         parts = path.split("?")[0].strip("/").split("/")
         if parts == ["v2", "orders"]:
             first = "&page=1" in path or path.endswith("page=1")
-            return Answer(200, [payload["order"]]) if first else Answer(204)
+            return Answer(200, [order]) if first else Answer(204)
         if parts[0] == "v3":
             return Answer(200, {"data": payload.get("refunds", [])})
         if len(parts) == 3:
-            return Answer(200, payload["order"])
+            return Answer(200, order)
+        if parts[3] == "fees":
+            return Answer(200, {"fees": payload["order"].get("fees") or []})
         first = "&page=1" in path or path.endswith("page=1")
         return Answer(200, payload[parts[3]] if first else [])
 

@@ -1,6 +1,7 @@
 """A database that was never migrated: the CLI and the API say to run `despatch migrate`,
 never a traceback or a 500. Health probes answer GET only."""
 
+import json
 import os
 import subprocess
 import sys
@@ -73,3 +74,31 @@ def test_health_probes_answer_get_and_refuse_post_with_405(unmigrated_server):
     assert get(unmigrated_server + "/healthz")[0] == 200
     for path in ("/healthz", "/readyz"):
         assert get(unmigrated_server + path, method="POST")[0] == 405
+
+
+def test_a_command_with_the_database_unreachable_says_so_without_a_traceback(tmp_path):
+    port = free_port()  # nothing listens here: the PostgreSQL server is "down"
+    env = {
+        **fresh_env(tmp_path),
+        "DESPATCH_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/postgres",
+    }
+    for command in (["worker", "--drain"], ["orders", "list"]):
+        run = subprocess.run([*DESPATCH, *command], env=env, capture_output=True, text=True)
+        assert run.returncode == 75, run.stderr
+        assert "cannot be reached" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_a_webhook_on_a_database_never_migrated_answers_503_saying_to_migrate(unmigrated_server):
+    request = urllib.request.Request(
+        unmigrated_server + "/api/channels/shop/webhooks",
+        data=b'{"id": 1}',
+        headers={"Content-Type": "application/json", "X-Shopify-Hmac-Sha256": "x"},
+    )
+    try:
+        urllib.request.urlopen(request, timeout=10)
+        raise AssertionError("a webhook was accepted with no tables to keep it")
+    except urllib.error.HTTPError as answer:
+        body = json.loads(answer.read())
+        assert answer.code == 503 and answer.headers["Retry-After"]
+        assert answer.headers["Content-Type"] == "application/problem+json"
+    assert body["code"] == "not_migrated" and "despatch migrate" in body["detail"]

@@ -134,7 +134,11 @@ def test_the_worker_outlives_its_connections_being_killed_and_handles_each_order
     tries = [
         int(line.split("attempts: ")[1][:-1]) for line in log.splitlines() if "back after" in line
     ]
-    assert warnings >= 3 and len(tries) == warnings, (warnings, tries, log[-1500:])  # each once
+    # Each outage the worker meets is said once, with how long it lasted. A connection killed
+    # while the worker waits to be woken is replaced without a word (the waker drops it and the
+    # next round reconnects), so how many kills show as outages depends on timing: the long
+    # refusal always does.
+    assert warnings >= 1 and len(tries) == warnings, (warnings, tries, log[-1500:])
     assert max(tries) >= 3  # the refusal: tried again and again, and said so once
     assert "Traceback" not in log and "stopped on a signal" in log
 

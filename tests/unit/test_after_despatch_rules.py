@@ -22,10 +22,14 @@ from despatch.domain.returns import (
     Grade,
     Returnable,
     check_approver,
+    check_refund_positive,
+    check_refund_units,
+    check_refundable,
     check_request,
     disposition_for,
     read_limits,
     refund_amount,
+    tally,
 )
 from despatch.domain.webhooks import signature, unknown_event_types, verify
 
@@ -106,9 +110,59 @@ def test_refund_amounts_take_the_fee_off_the_goods_and_add_shipping():
     assert refund_amount([(Decimal(1000), 1)], minor_units=0) == (Decimal(1000), Decimal(0))
 
 
+def _only_error(caught: pytest.ExceptionInfo[ValidationFailed]) -> tuple[str, str, str]:
+    [error] = caught.value.errors
+    return error.field, error.message, error.code
+
+
+def test_refunded_lines_are_lines_of_the_order_for_one_up_to_the_units_sold():
+    sold = {1: 3, 2: 1}
+    check_refund_units({1: 3, 2: 1}, sold)
+    with pytest.raises(ValidationFailed) as caught:
+        check_refund_units({1: 4, 5: 1, 7: 1}, sold)
+    assert _only_error(caught) == ("lines", "the order has no line(s) [5, 7]", "unknown_line")
+    with pytest.raises(ValidationFailed) as caught:
+        check_refund_units({2: 2, 1: 0}, sold)
+    assert _only_error(caught) == ("lines[1]", "refund 1 to 3 units", "quantity")
+
+
+def test_a_refund_is_more_than_zero_and_never_more_than_is_left_to_refund():
+    check_refund_positive(Decimal("0.01"))
+    for nothing in (Decimal(0), Decimal("-1")):
+        with pytest.raises(ValidationFailed) as caught:
+            check_refund_positive(nothing)
+        assert _only_error(caught) == ("amount", "must be more than zero", "amount")
+    check_refundable(Decimal(60), Decimal(40), Decimal(100), "EUR")
+    with pytest.raises(ValidationFailed) as caught:
+        check_refundable(Decimal("60.01"), Decimal(40), Decimal(100), "EUR")
+    assert _only_error(caught) == (
+        "amount",
+        "60.01 EUR is more than the 60.00 EUR left to refund",
+        "amount",
+    )
+    with pytest.raises(ValidationFailed, match="7401 JPY is more than the 7400 JPY left"):
+        check_refundable(Decimal(7401), Decimal(0), Decimal(7400), "JPY")
+
+
 def test_grades_go_where_the_policy_says():
     assert disposition_for(Grade.D) == Disposition.QUARANTINE
     assert disposition_for(Grade.B, {"B": "refurbish"}) == Disposition.REFURBISH
+
+
+def test_a_return_line_counts_grades_and_dispositions_and_holds_quarantine_and_refurbish():
+    counted = tally(
+        [
+            (Grade.A, Disposition.RESTOCK),
+            (Grade.D, Disposition.QUARANTINE),
+            (Grade.B, Disposition.REFURBISH),
+            (Grade.D, Disposition.SCRAP),
+        ]
+    )
+    assert counted.received == 4
+    assert counted.grades == {"A": 1, "D": 2, "B": 1}
+    assert counted.dispositions == {"restock": 1, "quarantine": 1, "refurbish": 1, "scrap": 1}
+    assert counted.held == 2
+    assert tally([]).received == tally([]).held == 0
 
 
 def test_return_requests_are_checked_by_field():

@@ -2,7 +2,7 @@
 
 import pytest
 
-from despatch.domain.batching import BatchLimits, Load, batches
+from despatch.domain.batching import BatchLimits, Load, batches, unbinned
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.layout import Layout
 
@@ -52,6 +52,13 @@ def test_wrong_bounds_are_named():
     with pytest.raises(ValidationFailed) as failure:
         batches([], BatchLimits(max_orders=0, tote_litres=-1))
     assert [e.field for e in failure.value.errors] == ["max_orders", "tote_litres"]
+
+
+def test_a_shipment_with_skus_that_have_no_bin_names_each_of_them_once():
+    bins = {"A": "A-01-01", "B": "A-01-02"}
+    assert unbinned(["A", "B", "A"], bins) == ""
+    assert unbinned([], bins) == ""
+    assert unbinned(["Z", "A", "C", "Z"], bins) == "no bin for C, Z"
 
 
 def test_zones_name_every_aisle_once():

@@ -48,6 +48,9 @@ def test_each_service_has_its_own_cut_off_and_transit():
     express = calendar.promise(moment, "express")
     assert (express.ship_by, express.deliver_by) == (date(2026, 9, 1), date(2026, 9, 2))
     assert "past the cut-off 14:00" in express.reason
+    assert express.reason.startswith("ready Fri 28 Aug 2026 15:00") and "ships Tue 1 Sep 2026" in (
+        express.reason
+    )
     standard = calendar.promise(moment, "standard")
     assert standard.ship_by == date(2026, 8, 28)
     assert standard.deliver_by == date(2026, 9, 2)  # Tue, Wed: the Monday is a holiday

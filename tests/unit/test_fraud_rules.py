@@ -48,3 +48,20 @@ def test_rules_add_up_to_a_hold():
     )
     assert risky.score == 25 + 30 + 20 >= HOLD_AT and risky.hold
     assert not assess(facts(earlier_cancelled=2, orders_last_day=3)).hold  # 55: recorded only
+
+
+def test_a_billing_country_other_than_the_shipping_country_is_a_signal():
+    abroad = assess(facts(billing_country="fr", shipping_country="GB"))
+    assert abroad.reasons == ("+20 billed in FR, shipped to GB",) and not abroad.hold
+    assert assess(facts(billing_country="GB", shipping_country="GB")).score == 0
+    assert assess(facts(billing_country="", shipping_country="GB")).score == 0  # none given
+    high = assess(facts(total=Decimal(600), billing_country="NG", shipping_country="GB"))
+    assert high.reasons == ("+35 billed in NG, shipped to GB, high value (600)",)
+    first_express = facts(
+        total=Decimal(600),
+        service="express",
+        earlier_orders=0,
+        billing_country="NG",
+        shipping_country="GB",
+    )
+    assert assess(first_express).score == 65 and assess(first_express).hold

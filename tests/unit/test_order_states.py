@@ -3,7 +3,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from despatch.domain.errors import InvalidTransition
+from despatch.domain.errors import Conflict, InvalidTransition
 from despatch.domain.orders import (
     TERMINAL,
     TRANSITIONS,
@@ -13,7 +13,13 @@ from despatch.domain.orders import (
     event_towards,
     status_from_shipments,
 )
-from despatch.domain.shipments import SHIPMENT_TRANSITIONS, ShipmentStatus, advance_shipment
+from despatch.domain.shipments import (
+    SHIPMENT_TRANSITIONS,
+    ShipmentCancelled,
+    ShipmentStatus,
+    advance_shipment,
+    needs_label,
+)
 
 
 def test_refusal_names_both_states():
@@ -104,6 +110,20 @@ def test_shipment_cannot_skip_packing():
     assert ShipmentStatus.DESPATCHED not in SHIPMENT_TRANSITIONS[ShipmentStatus.PICKING]
 
 
+def test_a_label_is_bought_once_before_despatch_and_never_for_a_cancelled_shipment():
+    for status in ("allocated", "picking", "packed"):
+        assert needs_label("shp_1", status, "") is True
+        assert needs_label("shp_1", status, "RR000000015GB") is False
+    assert needs_label("shp_1", "despatched", "RR000000015GB") is False
+    with pytest.raises(ShipmentCancelled):
+        needs_label("shp_1", "cancelled", "RR000000015GB")
+    for status in ("despatched", "delivered"):
+        with pytest.raises(Conflict, match=f"shp_1 is {status}: labels are bought before") as exc:
+            needs_label("shp_1", status, "")
+        assert not isinstance(exc.value, InvalidTransition)
+        assert exc.value.data == {"current": status}
+
+
 def test_order_status_follows_its_shipments():
     S = ShipmentStatus
     assert status_from_shipments([S.PICKING, S.ALLOCATED]) == OrderStatus.PICKING
@@ -114,3 +134,25 @@ def test_order_status_follows_its_shipments():
 
 
 TestSplitOrderMachine = SplitOrderMachine.TestCase
+
+
+def test_an_order_with_a_backordered_remainder_is_only_partly_out():
+    S = ShipmentStatus
+    assert status_from_shipments([S.DESPATCHED], remainder=True) == OrderStatus.PARTIALLY_DESPATCHED
+    assert status_from_shipments([S.DELIVERED], remainder=True) == OrderStatus.PARTIALLY_DELIVERED
+    assert status_from_shipments([S.DESPATCHED]) == OrderStatus.DESPATCHED
+    # a remainder's new shipment joining a packed order takes it back to picking
+    implied = status_from_shipments([S.PACKED, S.ALLOCATED])
+    assert advance(OrderStatus.PACKED, event_towards(OrderStatus.PACKED, implied)) == implied
+
+
+def test_partial_shipments_default_by_channel_type_and_refuse_unknown_values():
+    from despatch.domain import partials
+    from despatch.domain.errors import ValidationFailed
+
+    assert partials.policy("shopify", {}) == partials.PartialShipments.WHEN_AVAILABLE
+    assert partials.policy("csv", {}) == partials.PartialShipments.NEVER
+    never = {"partial_shipments": "never"}
+    assert partials.policy("ebay", never) == partials.PartialShipments.NEVER
+    with pytest.raises(ValidationFailed, match="partial_shipments"):
+        partials.read("sometimes")

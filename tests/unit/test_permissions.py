@@ -1,5 +1,7 @@
 """The role table and scopes, as plain functions."""
 
+from decimal import Decimal
+
 import pytest
 
 from despatch.domain.errors import Forbidden, ValidationFailed
@@ -78,3 +80,18 @@ def test_the_security_doc_prints_the_same_table_as_the_code():
     end = doc.index("<!-- end of permissions table -->")
     printed = doc[start:end].split("\n", 1)[1].strip()
     assert printed == markdown_table(), "run: python -m despatch.domain.permissions"
+
+
+def test_a_grant_may_reach_no_further_than_its_grantor():
+    boss = Access("user:olga", ALL, Scope.parse(["channel:shop"]), refund_limit=Decimal("100"))
+    assert boss.beyond(Access("u", ROLES["support"], Scope.parse(["channel:shop"]))) == ""
+    assert "every channel" in boss.beyond(Access("u", ROLES["support"]))
+    assert "channel web" in boss.beyond(Access("u", ROLES["support"], Scope.parse(["channel:web"])))
+    finance = ROLES["finance"]
+    shop = Scope.parse(["channel:shop"])
+    assert "limit of 100.00" in boss.beyond(Access("u", finance, shop))
+    assert "limit of 100.00" in boss.beyond(Access("u", finance, shop, Decimal("100.01")))
+    assert boss.beyond(Access("u", finance, shop, Decimal("100"))) == ""
+    packer = Access("user:pat", ROLES["packer"] | {"users.manage"})
+    assert "refunds.approve" in packer.beyond(Access("u", finance))
+    assert boss.beyond(Access("u", frozenset())) == ""  # no permission reaches nothing

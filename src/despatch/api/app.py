@@ -2,9 +2,11 @@
 
 from despatch.api import (
     audit,
+    bulk,
     catalogue,
     channels,
     exceptions,
+    kpis,
     orders,
     outage,
     payments,
@@ -33,6 +35,7 @@ api = DeclaredAPI(
 )
 problems.install(api)
 outage.install(api)
+api.add_router("/orders/bulk", bulk.router)  # before /orders/{order_id}
 api.add_router("/orders", orders.router)
 api.add_router("/audit", audit.router)
 api.add_router("/stock", stock.router)
@@ -45,6 +48,7 @@ api.add_router("/webhooks", webhooks.router)
 api.add_router("/returns", returns.router)
 api.add_router("/refunds", returns.refund_router)
 api.add_router("/messages", webhooks.messages_router)
+api.add_router("/kpis", kpis.router)
 api.add_router("/", picking.router)
 api.add_router("/", tracking.router)
 api.add_router("/", payments.router)

@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 
 from despatch.api.auth import actor, needs
 from despatch.api.pages import Pages
+from despatch.domain import gtins
 from despatch.services import calendars, catalogue, shipping
 
 router = Router(tags=["catalogue"])
@@ -44,7 +45,7 @@ class PromiseOut(Schema):
 class SkuIn(Schema):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=300)
-    gtin: str = Field("", max_length=14, pattern=r"^\d*$")
+    gtin: str = Field("", max_length=14, pattern=gtins.PATTERN)  # 8, 12, 13 or 14 digits
     length_mm: int = Field(strict=True, default=0, ge=0, le=100_000)
     width_mm: int = Field(strict=True, default=0, ge=0, le=100_000)
     height_mm: int = Field(strict=True, default=0, ge=0, le=100_000)

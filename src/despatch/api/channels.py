@@ -7,9 +7,11 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from despatch.api.auth import actor, needs, public
+from despatch.api import intake
+from despatch.api.auth import access, actor, needs, public
 from despatch.api.pages import Pages
-from despatch.services import catalogue, channels, listings, sku_maps
+from despatch.domain.audit import redact
+from despatch.services import catalogue, channels, listings, scopes, service_maps, sku_maps
 
 router = Router(tags=["channels"])
 
@@ -49,6 +51,12 @@ class ChannelOut(Schema):
     def resolve_has_token(obj: Any) -> bool:
         return bool(obj.token)
 
+    @staticmethod
+    def resolve_settings(obj: Any) -> dict[str, Any]:
+        """Secrets among the settings (``lwa_client_secret``) as fingerprints only."""
+        shown: dict[str, Any] = redact(dict(obj.settings or {}))
+        return shown
+
 
 class DeliveryOut(Schema):
     id: int
@@ -74,7 +82,7 @@ class Accepted(Schema):
 
 @router.get("", response=list[ChannelOut], auth=needs("channels.read"))
 def list_channels(request: HttpRequest) -> Any:
-    return catalogue.channels()
+    return scopes.channels_in(catalogue.channels(), access(request).scope)
 
 
 @router.put(
@@ -97,11 +105,9 @@ def webhook(request: HttpRequest, code: str) -> Any:
     """Checks the platform's signature, stores the raw delivery and answers at once (202);
     the worker applies it. A repeated delivery ID answers 200 and changes nothing; a bad
     signature answers 401 and is logged, not stored."""
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    delivery, new = channels.receive_delivery(code, headers, request.body)
-    return Status(
-        202 if new else 200, {"delivery": delivery.pk, "status": "accepted" if new else "duplicate"}
-    )
+    # The middleware api/intake.SignedIntake answers these requests before they get here.
+    status, accepted = intake.accept(request, code)
+    return Status(status, accepted)
 
 
 @router.get(
@@ -215,3 +221,40 @@ def get_sku_map(request: HttpRequest, code: str) -> Any:
 )
 def put_sku_map(request: HttpRequest, code: str, body: SkuMapIn) -> Any:
     return {"map": sku_maps.replace_map(code, body.map, actor=actor(request))}
+
+
+class ServiceMapIn(Schema):
+    map: dict[str, str] = Field(
+        max_length=10_000,
+        description="the channel's shipping-method text -> economy, standard, express, "
+        "next_day or same_day; replaces the whole map (an empty map accepts every text as is)",
+    )
+    release: bool = Field(False, description="release the orders held for the texts mapped")
+
+
+class ServiceMapOut(Schema):
+    map: dict[str, str]
+    released: list[str] = Field([], description="orders released to be mapped")
+
+
+@router.get(
+    "/{code}/service-map",
+    response=ServiceMapOut,
+    summary="The channel's service map (its shipping-method text -> our service)",
+    auth=needs("channels.read"),
+)
+def get_service_map(request: HttpRequest, code: str) -> Any:
+    return {"map": service_maps.service_map(code)}
+
+
+@router.put(
+    "/{code}/service-map",
+    response=ServiceMapOut,
+    summary="Set the channel's service map (audited); the next orders are mapped",
+    auth=needs("channels.manage"),
+)
+def put_service_map(request: HttpRequest, code: str, body: ServiceMapIn) -> Any:
+    saved, released = service_maps.replace_map(
+        code, body.map, actor=actor(request), release=body.release
+    )
+    return {"map": saved, "released": released}

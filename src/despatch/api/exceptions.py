@@ -127,7 +127,9 @@ def queues(request: HttpRequest) -> Any:
 )
 def bulk(request: HttpRequest, body: BulkIn) -> Any:
     """Each case is resolved on its own: one refusal stops none of the others."""
-    outcomes = resolutions.resolve_many(body.ids, body.action, actor=actor(request), fix=body.fix())
+    outcomes = resolutions.resolve_many(
+        body.ids, body.action, actor=actor(request), fix=body.fix(), scope=access(request).scope
+    )
     return resolutions.summary(outcomes)
 
 

@@ -1,7 +1,8 @@
-"""Guards in front of every view: text with NUL characters (PostgreSQL cannot store them,
-and no order, address or SKU legitimately contains one), bodies too large or nested too
-deeply, and problem bodies for unknown API routes and methods."""
+"""Guards in front of every view: text with NUL characters or half a UTF-16 surrogate pair
+(PostgreSQL cannot store either, and no order, address or SKU legitimately contains one),
+bodies too large or nested too deeply, and problem bodies for unknown API routes and methods."""
 
+import json
 import re
 from collections.abc import Callable
 from urllib.parse import unquote
@@ -14,6 +15,22 @@ from despatch.api.problems import problem
 
 # In JSON text a NUL can only be the escape \u0000 after an odd number of backslashes.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+# ... and a UTF-16 surrogate the escape \uD800-\uDFFF: valid only as a high-low pair.
+_JSON_SURROGATE = re.compile(rb"(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(body: bytes) -> bool:
+    """Whether the JSON ``body`` has text with half a surrogate pair (which no UTF-8 text,
+    and so no PostgreSQL column, can hold). A body that is not JSON is left to the view."""
+    if not _JSON_SURROGATE.search(body):
+        return False
+    try:
+        json.dumps(json.loads(body), ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    except (ValueError, RecursionError):
+        return False
+    return False
 
 
 def _where(request: HttpRequest) -> str | None:
@@ -34,6 +51,17 @@ def _where(request: HttpRequest) -> str | None:
     return None
 
 
+def _surrogate_problem() -> HttpResponse:
+    return problem(
+        400,
+        "lone_surrogate",
+        "Text is not valid Unicode",
+        "the request body has a \\uD800-\\uDFFF escape that is not half of a surrogate "
+        "pair, which no text field can store",
+        errors=[{"field": "body", "message": "half a surrogate pair", "code": "lone_surrogate"}],
+    )
+
+
 class RejectNulCharacters:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -41,6 +69,8 @@ class RejectNulCharacters:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         where = _where(request)
         if where is None:
+            if request.method in ("POST", "PUT", "PATCH") and _lone_surrogate(request.body):
+                return _surrogate_problem()
             return self.get_response(request)
         return problem(
             400,

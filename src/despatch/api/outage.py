@@ -4,6 +4,10 @@ A request that fails because the database went away (see ``services.database.los
 503 with ``Retry-After``: problem+json ``database_unavailable`` under /api/, a plain page
 elsewhere. Its connection is closed, so the next request opens a fresh one: no restart is
 needed. Any other database error is left to the usual 500 handling.
+
+Every request first checks its kept PostgreSQL connection on its socket
+(``services.database.check_kept_connection``) instead of Django's ``SELECT 1`` round trip: a
+connection the server ended is closed, and the request's first statement opens a fresh one.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, ProgrammingError
+from django.db import DatabaseError, InterfaceError, OperationalError, ProgrammingError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from ninja import NinjaAPI
@@ -50,12 +54,20 @@ def unavailable(request: HttpRequest, *, unmigrated: bool = False) -> HttpRespon
 
 
 class DatabaseUnavailable:
-    """Middleware: a view that failed because the database went away answers 503."""
+    """Middleware: a view that failed because the database went away answers 503. It also
+    does the request's connection health check, without a round trip."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            database.check_kept_connection()
+        except DatabaseError as exc:  # closing a broken connection can fail too
+            answer = self.process_exception(request, exc)
+            if answer is None:
+                raise
+            return answer
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:

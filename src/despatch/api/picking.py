@@ -1,6 +1,6 @@
 """Picking: release waves, read pick lists, scan and short-pick tasks."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -35,6 +35,10 @@ class WaveIn(Schema):
     zones: bool = Field(False, description="one list per zone of the layout for each batch")
     service: str = Field("", max_length=64, description="only orders asking for this service")
     method: str = Field("best", description="s-shape, largest-gap, optimal or best")
+    max_lists: int = Field(
+        strict=True, default=0, ge=0, le=1000, description="batches to release (0: all)"
+    )
+    ship_by: date | None = Field(None, description="only shipments due to ship by this day")
 
 
 class TaskOut(Schema):

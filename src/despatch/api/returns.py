@@ -10,7 +10,8 @@ from pydantic import StrictInt
 
 from despatch.api.auth import access, actor, needs
 from despatch.api.picking import pdf_response
-from despatch.services import refunds, returns
+from despatch.domain.totals import plain
+from despatch.services import refunds, returns, scopes
 
 router = Router(tags=["returns"])
 refund_router = Router(tags=["refunds"])
@@ -79,6 +80,9 @@ class RefundIn(Schema):
     restocking_fee_percent: Decimal = Field(Decimal(0), ge=0, le=100)
     return_id: str = Field("", max_length=40)
     reason: str = Field("", max_length=300)
+    swaps: dict[int, str] = Field(
+        default_factory=dict, description="exchange: {line_no: SKU} to ship another SKU"
+    )
 
 
 class RefundOut(Schema):
@@ -86,9 +90,9 @@ class RefundOut(Schema):
     order_id: str
     rma_id: str | None
     kind: str
-    amount: Decimal
+    amount: str = Field(description="in the currency's decimals, e.g. 15.00")
     currency: str
-    restocking_fee: Decimal
+    restocking_fee: str = Field(description="in the currency's decimals, e.g. 0.00")
     status: str
     approvals_needed: int
     approved_by: list[str]
@@ -96,7 +100,16 @@ class RefundOut(Schema):
     decided_by: str
     attempts: int
     last_error: str
+    provider_reference: str = Field("", description="an exchange: order:<replacement order ID>")
     created_at: datetime
+
+    @staticmethod
+    def resolve_amount(refund: Any) -> str:
+        return plain(refund.amount, refund.currency)
+
+    @staticmethod
+    def resolve_restocking_fee(refund: Any) -> str:
+        return plain(refund.restocking_fee, refund.currency)
 
 
 class Note(Schema):
@@ -133,6 +146,7 @@ def create(request: HttpRequest, body: ReturnIn) -> Any:
     for line in body.lines:
         count, _ = wanted.get(line.line_no, (0, line.reason))
         wanted[line.line_no] = (count + line.quantity, line.reason)
+    scopes.check("order_id", body.order_id, access(request).scope)
     rma = returns.request_return(
         body.order_id, wanted, actor=actor(request), source="api", note=body.note
     )
@@ -203,6 +217,9 @@ def release(request: HttpRequest, rma_id: str, body: ReleaseIn) -> Any:
     auth=needs("refunds.request"),
 )
 def request_refund(request: HttpRequest, body: RefundIn) -> Any:
+    scopes.check("order_id", body.order_id, access(request).scope)
+    if body.return_id:
+        scopes.check("rma_id", body.return_id, access(request).scope)
     refund = refunds.request_refund(
         body.order_id,
         actor=actor(request),
@@ -213,6 +230,7 @@ def request_refund(request: HttpRequest, body: RefundIn) -> Any:
         restocking_fee_percent=body.restocking_fee_percent,
         rma_id=body.return_id,
         reason=body.reason,
+        swaps=body.swaps or None,
     )
     return Status(201, refund)
 

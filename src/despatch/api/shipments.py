@@ -7,7 +7,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from despatch.api.auth import access, actor, needs
-from despatch.api.orders import ShipmentOut, shipment_out
+from despatch.api.order_schemas import ShipmentOut
+from despatch.api.orders_out import shipment_out
 from despatch.api.pages import Pages
 from despatch.api.picking import pdf_response
 from despatch.services import cancellations, fulfillment, manifests, packing, scopes, shipping

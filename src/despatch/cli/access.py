@@ -1,32 +1,70 @@
 """Every command declares the permission it needs (domain/permissions.py).
 
-The shell is a local operator: whoever can run ``despatch`` can reach the database, so most
-commands only declare their permission (``@declares``), for the record and for the test that
-finds an undeclared one. Where the issue needs a person (approving or rejecting a refund),
-the command takes the acting user (``--by USER``) and checks that user's permission and
-limits like the API does (``acting``). ``@local`` marks a command that runs the process or
-works on files only (serve, worker, migrate, route calculators).
+The shell is a local operator: whoever can run ``despatch`` can reach the database, so a
+command run without ``--by`` only declares its permission (``@declares``), for the record and
+for the test that finds an undeclared one. A command run ``--by USER`` acts as that user and
+is checked like the API: USER must be an active user holding the declared permission, and
+the orders, refunds, returns, cases and messages the command names must lie within USER's
+scope (``error: ... (forbidden)`` or ``(not_found)``, exit 1, nothing changed). Where the
+issue needs a person (approving or rejecting a refund), ``--by USER`` is required and the
+user's refund limit applies too (``acting``). ``@local`` marks a command that runs the
+process or works on files only (serve, worker, migrate, route calculators).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import wraps
 from typing import Any, TypeVar
 
-from despatch.domain.errors import NotFound
+from despatch.domain.errors import Forbidden, NotFound
 from despatch.domain.permissions import Access, check_permission
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+# Arguments that name a row a scope may keep a user from, as services/scopes.py names them.
+SCOPED = {
+    "order_id": "order_id",
+    "shipment_id": "shipment_id",
+    "rma_id": "rma_id",
+    "rma": "rma_id",
+    "refund_id": "refund_id",
+    "message_id": "message_id",
+    "exception_ids": "exception_id",
+}
+
+
 def declares(permission: str) -> Callable[[F], F]:
+    """The command needs ``permission``; run ``--by USER`` it is checked against USER."""
     check_permission(permission)
 
     def mark(command: F) -> F:
-        command.permission = permission  # type: ignore[attr-defined]
-        return command
+        @wraps(command)
+        def checked(*args: Any, **kwargs: Any) -> Any:
+            by = kwargs.get("by")
+            if isinstance(by, str) and by:
+                check_by(by, permission, kwargs)
+            return command(*args, **kwargs)
+
+        checked.permission = permission  # type: ignore[attr-defined]
+        return checked  # type: ignore[return-value]
 
     return mark
+
+
+def check_by(username: str, permission: str, arguments: dict[str, Any]) -> None:
+    """USER holds ``permission`` and reaches every row the arguments name; else exit 1."""
+    from despatch.cli.common import domain_errors
+    from despatch.services import scopes
+
+    with domain_errors():
+        access = acting(username, permission)
+        for name, param in SCOPED.items():
+            values = arguments.get(name)
+            for value in values if isinstance(values, list) else [values]:
+                if isinstance(value, str) and value:
+                    scopes.check(param, value, access.scope)
 
 
 def local(why: str) -> Callable[[F], F]:
@@ -44,5 +82,7 @@ def acting(username: str, permission: str) -> Access:
     if not username:
         raise NotFound("user", "(none given: pass --by USER)")
     access = tokens.access_of_username(username)
+    if permission not in access.permissions:
+        raise Forbidden(permission, access.actor, f"{username} does not hold it")
     access.require(permission)
     return access

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar
+from despatch.domain.calendars import day_text
 from despatch.integrations import catalogue_csv
 from despatch.services import calendars, catalogue, outbox, picking
 
@@ -25,7 +26,7 @@ outbox_app = typer.Typer(
 @declares("catalogue.write")
 def import_skus(
     path: Path = typer.Argument(..., exists=True, dir_okay=False),
-    batch: int = typer.Option(500, help="rows per transaction"),
+    batch: int = typer.Option(500, min=1, max=10_000, help="rows per transaction"),
     encoding: str = typer.Option(
         "", help="text encoding, e.g. cp1252; default: UTF-8 (BOM or not), else Windows-1252"
     ),
@@ -53,7 +54,10 @@ def import_skus(
 
 @skus.command("list")
 @declares("catalogue.read")
-def list_skus(q: str = typer.Option("", help="search code or name"), limit: int = 50) -> None:
+def list_skus(
+    q: str = typer.Option("", help="search code or name"),
+    limit: int = typer.Option(50, min=1, max=1000),
+) -> None:
     table = Table("SKU", "name", "GTIN", "LxWxH mm", "g", "flags")
     for s in catalogue.skus(q)[:limit]:
         table.add_row(
@@ -145,7 +149,7 @@ def promise(
     moment = at or datetime.now(UTC)
     with domain_errors():
         p = calendars.promise_from(code, moment, service)
-    console.print(f"ships {p.ship_by:%a %d %b %Y}, arrives by {p.deliver_by:%a %d %b %Y}")
+    console.print(f"ships {day_text(p.ship_by)}, arrives by {day_text(p.deliver_by)}")
     console.print(f"  {p.reason}; {p.transit_days} working day(s) in transit")
 
 
@@ -180,12 +184,18 @@ def list_warehouses() -> None:
 @outbox_app.command("status")
 @declares("outbox.manage")
 def outbox_status() -> None:
-    """Events by status, the lag (how long the oldest due event has waited), the dead count
-    and the oldest pending event."""
+    """Events by status, the lag (how long the oldest due pipeline event has waited), the
+    dead count, the senders' backlog (deliveries retrying) and the oldest pending event."""
     counts = outbox.counts()
     for status in ("pending", "done", "dead"):
         console.print(f"{status:8} {counts.get(status, 0)}")
     console.print(f"lag      {outbox.lag().total_seconds():.1f} s")
+    senders = outbox.senders()
+    console.print(
+        f"senders  {senders.pending} pending, {senders.retrying} deliveries retrying", markup=False
+    )
+    if senders.last_error:
+        console.print(f"  latest error: {senders.last_error}", markup=False)
     oldest = outbox.oldest_pending()
     if oldest is None:
         console.print("oldest pending: none")
@@ -202,7 +212,7 @@ def outbox_status() -> None:
 
 @outbox_app.command("dead")
 @declares("outbox.manage")
-def dead(limit: int = 20) -> None:
+def dead(limit: int = typer.Option(20, min=1, max=1000)) -> None:
     """Events that failed every retry, with their last error."""
     for e in outbox.dead_events(limit):
         console.print(

@@ -8,8 +8,10 @@ from despatch.cli import (
     admin,
     audit,
     channels,
+    configuration,
     demo,
     exceptions,
+    kpis,
     notifications,
     orders,
     packing,
@@ -22,8 +24,8 @@ from despatch.cli import (
     users,
     webhooks,
 )
-from despatch.cli.access import local
-from despatch.cli.common import console, err
+from despatch.cli.access import declares, local
+from despatch.cli.common import console, err, unwrap_help
 
 app = typer.Typer(
     name="despatch",
@@ -51,6 +53,8 @@ app.add_typer(users.users, name="users")
 app.add_typer(users.tokens, name="tokens")
 app.add_typer(admin.outbox_app, name="outbox")
 app.add_typer(audit.app, name="audit")
+app.command()(declares("reports.read")(kpis.kpis))
+app.add_typer(configuration.app, name="config")
 app.command()(local("seeds a demo business, then serves it with the usual checks")(demo.demo))
 
 
@@ -88,8 +92,8 @@ def serve(
 @app.command()
 @local("runs the pipeline's handlers")
 def worker(
-    batch: int = typer.Option(100, help="events claimed per round"),
-    max_seconds: float = typer.Option(0, help="stop after this long (0: run until stopped)"),
+    batch: int = typer.Option(100, min=1, max=10_000, help="events claimed per round"),
+    max_seconds: float = typer.Option(0, min=0, help="stop after this long (0: run until stopped)"),
     drain: bool = typer.Option(False, "--drain", help="process what is due, then exit"),
 ) -> None:
     """Drain the outbox: run handlers, retry with backoff, park failures as dead.
@@ -112,3 +116,6 @@ def worker(
     console.print(f"worker {relay.worker_name()} draining the outbox (Ctrl-C to stop)")
     relay.run(batch=batch, max_seconds=max_seconds or None)
     console.print("stopped")
+
+
+unwrap_help(app)  # after every command above is registered

@@ -14,7 +14,7 @@ from rich.table import Table
 from despatch import worker
 from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
-from despatch.services import catalogue, channels, listings, sku_maps
+from despatch.services import catalogue, channels, listings, service_maps, sku_maps
 
 app = typer.Typer(help="Sales channels and what they sent.", no_args_is_help=True)
 
@@ -86,7 +86,7 @@ def list_channels() -> None:
 def list_deliveries(
     code: str,
     status: str = typer.Option("", help="pending, processed, failed or duplicate"),
-    limit: int = 20,
+    limit: int = typer.Option(20, min=1, max=1000),
 ) -> None:
     """What the channel sent, newest first, with what became of it."""
     with domain_errors():
@@ -219,3 +219,24 @@ def map_sku(
     with domain_errors():
         mapping = sku_maps.map_sku(code, channel_sku, our_sku, actor="cli")
     console.print(f"{code}: {channel_sku} -> {our_sku} ({len(mapping)} mapping(s))")
+
+
+@app.command("map-service")
+@declares("channels.manage")
+def map_service(
+    code: str = typer.Argument(..., help="the channel"),
+    text: str = typer.Argument(..., help="the shipping method as the channel sends it"),
+    service: str = typer.Argument(..., help="economy, standard, express, next_day or same_day"),
+    release: bool = typer.Option(
+        True, "--release/--no-release", help="release the orders held for this text"
+    ),
+) -> None:
+    """Remember which service a channel's shipping-method text means: its next orders are
+    mapped, and the orders held unknown_service for it are released (audited)."""
+    with domain_errors():
+        mapping, released = service_maps.map_service(
+            code, text, service, actor="cli", release=release
+        )
+    console.print(f"{code}: {text!r} -> {service} ({len(mapping)} mapping(s))")
+    if released:
+        console.print(f"released {len(released)} held order(s): {', '.join(released)}")

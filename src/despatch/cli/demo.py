@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import random
+import socket
 import time
+from collections import Counter
 
 import typer
 from rich.table import Table
 
+from despatch import config
 from despatch.cli.common import console, err, progress_bar
 from despatch.domain.errors import DomainError
 from despatch.services import demo as business
@@ -27,18 +30,46 @@ def demo(
     """Seed a small business, run a day of orders through the pipeline, print a summary."""
     from django.core.management import call_command
 
-    from despatch import worker
     from despatch.cli import server
 
-    sock = None
-    if serve:  # bind first: a taken port is said at once, not after the seeding
-        try:
-            sock = server.bind("127.0.0.1", port)
-        except server.PortTaken as exc:
-            err.print(f"[red]{exc}[/]")
-            raise typer.Exit(1) from None
+    sock = _bind(port) if serve else None  # first: a taken port is said before the seeding
+    if serve and "public_url" not in config.current().model_fields_set:
+        config.load(public_url=f"http://127.0.0.1:{port}")  # email links lead to this server
     call_command("migrate", interactive=False, verbosity=0)
     rng = random.Random(seed)
+    shop = _seed(rng, seed, orders)
+    users = demo_floor.role_users()
+    failed: Counter[str] = Counter()  # events that failed in the inline drains, by topic
+    _drain(failed)
+    count, elapsed = _run_the_day(rng, shop, orders, failed)
+    with progress_bar("working the warehouse floor", business.allocated_shipments()) as advance:
+        business.work_the_floor(rng, floor, progress=advance)
+    wave = _release_wave()
+    _drain(failed)
+    _print_summary(count, elapsed)
+    _print_failures(failed)
+    if wave:
+        console.print(f"wave {wave.wave} released: {len(wave.pick_lists)} pick lists at /pick/")
+    _print_logins(port, users, tokens.create_token(DEMO_USER, "demo", actor="demo"))
+    if sock is not None:
+        _start_worker_thread()
+        console.print("a worker runs inside this process: orders posted to the API move on")
+        server.run("127.0.0.1", port, threads=8, workers=1, sock=sock)
+
+
+def _bind(port: int) -> socket.socket:
+    """The demo's listening socket, or exit 1 saying the port is taken."""
+    from despatch.cli import server
+
+    try:
+        return server.bind("127.0.0.1", port)
+    except server.PortTaken as exc:
+        err.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
+
+
+def _seed(rng: random.Random, seed: int, orders: int) -> business.Business:
+    """The business (restocked when it is there already), the demo user and the floor."""
     if business.sku_count() == 0:
         with progress_bar("seeding 3 warehouses, 200 SKUs, 4 channels", 200) as advance:
             shop = business.seed(rng, progress=advance, expected_orders=orders)
@@ -48,8 +79,14 @@ def demo(
         DEMO_USER, DEMO_PASSWORD, roles=("ops_manager",), superuser=True, actor="demo"
     )
     demo_floor.set_up_floor([code for code, *_ in business.WAREHOUSES], shop.skus)
-    users = demo_floor.role_users()
-    worker.drain()
+    return shop
+
+
+def _run_the_day(
+    rng: random.Random, shop: business.Business, orders: int, failed: Counter[str]
+) -> tuple[int, float]:
+    """Receive the day's orders and a few with problems, the inline worker keeping up;
+    returns how many orders came in and the seconds it took."""
     prefix = f"D{int(time.time())}-"
     started = time.perf_counter()
     with progress_bar(f"receiving and processing {orders} orders", orders) as advance:
@@ -60,23 +97,29 @@ def demo(
                 console.print(f"[red]{draft.external_id}: {exc.detail}[/]")
             advance(1)
             if n % 25 == 0:  # the inline worker keeps up in small batches, as a live one would
-                worker.drain()
-        for draft in demo_floor.problem_orders("shopify-uk", "GBP", shop.skus[0], prefix):
+                _drain(failed)
+        problems = list(demo_floor.problem_orders("shopify-uk", "GBP", shop.skus[0], prefix))
+        for draft in problems:
             order_service.receive_order(draft, actor=f"channel:{draft.channel}")
-        worker.drain()
-    elapsed = time.perf_counter() - started
-    with progress_bar("working the warehouse floor", business.allocated_shipments()) as advance:
-        business.work_the_floor(rng, floor, progress=advance)
-    wave = _release_wave()
-    worker.drain()
-    _print_summary(orders, elapsed)
-    if wave:
-        console.print(f"wave {wave.wave} released: {len(wave.pick_lists)} pick lists at /pick/")
-    _print_logins(port, users, tokens.create_token(DEMO_USER, "demo", actor="demo"))
-    if sock is not None:
-        _start_worker_thread()
-        console.print("a worker runs inside this process: orders posted to the API move on")
-        server.run("127.0.0.1", port, threads=8, workers=1, sock=sock)
+        _drain(failed)
+    return orders + len(problems), time.perf_counter() - started
+
+
+def _drain(failed: Counter[str]) -> None:
+    """Run what is due inline; what fails waits out its backoff and its failed attempts are
+    counted (a later drain of the demo may try it again once its backoff is over)."""
+    from despatch import worker
+
+    failed.update(worker.drain(summary=False).failures)
+
+
+def _print_failures(failed: Counter[str]) -> None:
+    if failed:
+        each = ", ".join(f"{n} {topic}" for topic, n in failed.most_common())
+        console.print(
+            f"[yellow]{failed.total()} attempts failed ({each}): a worker retries them "
+            "after their backoff; `despatch outbox status` shows the backlog[/]"
+        )
 
 
 def _release_wave() -> demo_floor.Wave | None:

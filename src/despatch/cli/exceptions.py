@@ -8,10 +8,11 @@ from typing import Any
 
 import typer
 from django.utils import timezone
+from rich.markup import escape
 from rich.table import Table
 
 from despatch.cli.access import declares
-from despatch.cli.common import console, domain_errors, fail
+from despatch.cli.common import console, domain_errors, fail, whole
 from despatch.domain.exceptions import time_left
 from despatch.services import exceptions, resolutions
 
@@ -57,7 +58,7 @@ def list_cases(
     owner: str = typer.Option("", help="user:NAME, group:NAME or unassigned"),
     kind: str = typer.Option("", help="one kind, e.g. invalid_address, short_pick"),
     status: str = typer.Option("open", help="open, resolved or all"),
-    limit: int = typer.Option(50, help="show at most this many"),
+    limit: int = typer.Option(50, min=1, max=1000, help="show at most this many"),
     as_json: bool = typer.Option(False, "--json", help="print JSON"),
 ) -> None:
     """The queue, most urgent on top: breached SLAs first, then priority, then due time."""
@@ -71,16 +72,16 @@ def list_cases(
     if not cases:
         console.print("no exceptions match")
         return
-    table = Table("id", "kind", "order", "summary", "owner", "P", "due")
-    for case in cases:
+    # the exception's ID over its order's: both whole, even 80 columns wide
+    keys = [f"{case.id}\n{case.order_id or ''}".strip() for case in cases]
+    table = Table(whole("exception / order", keys), "P", "kind: what", "owner, due")
+    for case, key in zip(cases, keys, strict=True):
+        due = _due(case) if case.status == "open" else case.resolution
         table.add_row(
-            case.id,
-            case.kind,
-            case.order_id or "",
-            case.summary,
-            case.owner or "unassigned",
+            key,
             str(case.priority),
-            _due(case) if case.status == "open" else case.resolution,
+            f"[bold]{case.kind}[/]: {escape(case.summary)}",
+            f"{case.owner or 'unassigned'}\n{due}",
         )
     console.print(table)
     for row in exceptions.queue_counts():

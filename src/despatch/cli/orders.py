@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.table import Table
 
 from despatch import worker as relay
 from despatch.cli.access import declares
-from despatch.cli.common import console, domain_errors, err, fail, progress_bar
+from despatch.cli.common import console, domain_errors, err, fail, progress_bar, whole
+from despatch.domain.allocation_state import AllocationState
 from despatch.domain.audit import parse_moment
+from despatch.domain.cancellations import NotCancellable, Stage, stage_of
 from despatch.domain.errors import DomainError
+from despatch.domain.orders import OrderStatus
 from despatch.domain.totals import plain
+from despatch.domain.wording import problem_words
 from despatch.integrations.channels import csv as order_csv
 from despatch.integrations.rows import RowError
 from despatch.services import audit, cancellations, totals
@@ -57,10 +61,15 @@ def import_orders(
         relay.drain()
         for name, order_id in payload_orders:
             order = order_service.get_order(order_id)
-            why = f": {order.hold_reason} " + "; ".join(p["message"] for p in order.hold_detail)
+            why = f": {order.hold_reason} " + _problems(order.hold_detail)
             console.print(f"{name}: {order_id} is {order.status}{why if order.hold_reason else ''}")
     if rejected:
         raise typer.Exit(1)
+
+
+def _problems(detail: list[dict[str, Any]]) -> str:
+    """A held order's problems, each naming its field: ``address city is required``."""
+    return "; ".join(problem_words(p.get("field", ""), p.get("message", "")) for p in detail)
 
 
 def _import_csv(path: Path, channel: str, encoding: str, delimiter: str) -> int:
@@ -108,6 +117,8 @@ def _as_dict(order: Any) -> dict[str, Any]:
         **totals.money_of(order).as_dict(),
         "customer_name": order.customer_name,
         "shipping_address": order.shipping_address,
+        "billing_address": order.billing_address,
+        "platform_actions": order.platform_actions,
         "hold_reason": order.hold_reason,
         "hold_detail": order.hold_detail,
         "allocation": order.allocation,
@@ -189,10 +200,7 @@ def show(
         f"[cyan]{order.status}[/]  {totals.money_of(order).said()}"
     )
     if order.hold_reason:
-        console.print(
-            f"[yellow]on hold: {order.hold_reason}[/] "
-            + "; ".join(p["message"] for p in order.hold_detail)
-        )
+        console.print(f"[yellow]on hold: {order.hold_reason}[/] " + _problems(order.hold_detail))
     lines = Table("#", "SKU", "qty", "unit price", "line total", "backordered")
     for li in data["lines"]:
         lines.add_row(
@@ -204,13 +212,13 @@ def show(
             str(li["backordered"]),
         )
     console.print(lines)
-    for note in order.allocation.get("explanation", []):
+    for note in AllocationState.read(order.allocation).explanation:
         console.print(f"  • {note}")
     for s in data["shipments"]:
         console.print(f"  shipment {s['id']} from {s['warehouse']}: {s['status']}")
     for entry in audit.timeline(order.id):
         console.print(
-            f"  [dim]{entry.at:%Y-%m-%d %H:%M:%S}[/] {entry.actor}: {entry.action} "
+            f"  [dim]{entry.at:%Y-%m-%d %H:%M:%S %Z}[/] {entry.actor}: {entry.action} "
             f"{entry.before or ''}→{entry.after or ''} {entry.reason_code}"
         )
 
@@ -220,20 +228,20 @@ def show(
 def list_orders(
     status: str = typer.Option("", help="filter by status"),
     channel: str = typer.Option(""),
-    limit: int = typer.Option(20),
+    limit: int = typer.Option(20, min=1, max=1000),
 ) -> None:
     """List the newest orders."""
     with domain_errors():
         rows = list(order_service.list_orders(status=status, channel=channel)[:limit])
-    table = Table("order", "channel", "external id", "status", "total", "received")
-    for o in rows:
+    # the order's ID over its channel and number: both whole, even 80 columns wide
+    keys = [f"{o.id}\n{o.channel} {o.external_id}" for o in rows]
+    table = Table(whole("order / channel number", keys), "status", "total", "received")
+    for o, key in zip(rows, keys, strict=True):
         table.add_row(
-            o.id,
-            o.channel,
-            o.external_id,
+            key,
             _status_shown(o),
             f"{plain(o.total_amount, o.currency)} {o.currency}",
-            f"{o.created_at:%Y-%m-%d %H:%M}",
+            f"{o.created_at:%Y-%m-%d %H:%M %Z}",
         )
     console.print(table)
 
@@ -274,8 +282,29 @@ def cancel(
             )
             console.print(f"{order.id}: cancelled {sum(cuts.values())} unit(s) ({reason})")
             return
-        order = cancellations.cancel_order(order_id, actor="cli", reason=reason, note=note)
+        try:
+            order = cancellations.cancel_order(order_id, actor="cli", reason=reason, note=note)
+        except NotCancellable as exc:
+            status = OrderStatus(exc.data.get("status", OrderStatus.CANCELLED))
+            if stage_of(status) != Stage.AFTER_DESPATCH:
+                raise
+            _intercept_instead(order_id, status)
     console.print(f"{order.id} cancelled ({reason})")
+
+
+def _intercept_instead(order_id: str, status: OrderStatus) -> NoReturn:
+    """A despatched order is not cancelled: name the CLI command that asks for an intercept."""
+    gone = [
+        s.id
+        for s in order_service.get_order(order_id).shipments.all()
+        if s.status in ("despatched", "delivered")
+    ]
+    commands = " or ".join(f"despatch shipping intercept {s}" for s in gone)
+    fail(
+        f"the order is {status.value}: request an intercept from the carrier "
+        f"({commands or 'despatch shipping intercept SHIPMENT'}) or open a return "
+        "[dim](not_cancellable)[/]"
+    )
 
 
 @app.command()

@@ -11,7 +11,7 @@ from rich.table import Table
 from despatch.cli.access import declares, local
 from despatch.cli.common import console, domain_errors, fail
 from despatch.cli.picking import read_json
-from despatch.services import packing
+from despatch.services import fulfillment, packing
 
 app = typer.Typer(help="Packing: cartons for orders.", no_args_is_help=True)
 
@@ -68,6 +68,7 @@ def pack(
 ) -> None:
     """Pack a picked shipment at the bench, through the weight gate."""
     with domain_errors():
+        fulfillment.ready_to_pack(shipment_id)  # a parcel not picked is refused before weighing
         carton_list = packing.load_cartons(cartons)
         if not carton:
             choice = packing.recommend(shipment_id, carton_list)

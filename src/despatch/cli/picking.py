@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,19 +11,21 @@ import typer
 from rich.table import Table
 
 from despatch.cli.access import declares, local
-from despatch.cli.common import console, domain_errors, fail
+from despatch.cli.common import console, domain_errors, fail, read_utf8
+from despatch.domain.errors import ValidationFailed
 from despatch.services import picking, waves
 
 app = typer.Typer(help="Pick lists and their routes.", no_args_is_help=True)
 
 
 def read_json(path: Path, option: str) -> Any:
+    text = read_utf8(path, option)
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        fail(f"{option} {path}: {exc.strerror}", 2)
+        return json.loads(text)
     except ValueError as exc:
         fail(f"{option} {path}: not JSON ({exc})", 2)
+    except RecursionError:
+        fail(f"{option} {path}: not JSON (nested too deeply)", 2)
 
 
 @app.command("route")
@@ -70,6 +73,18 @@ def route(
         console.print(table)
 
 
+def _day(text: str) -> date | None:
+    """``--ship-by``'s day, or None when not given."""
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValidationFailed.single(
+            "ship_by", f"{text!r} is not a date (YYYY-MM-DD)", "invalid"
+        ) from None
+
+
 @app.command("release")
 @declares("picking.release")
 def release(
@@ -84,6 +99,10 @@ def release(
     zones: bool = typer.Option(False, "--zones", help="one list per zone of the layout"),
     service: str = typer.Option("", help="only orders asking for this service"),
     method: str = typer.Option("best", help="routing: s-shape, largest-gap, optimal, best"),
+    max_lists: int = typer.Option(0, min=0, max=1000, help="batches to release (0: all)"),
+    ship_by: str = typer.Option(
+        "", help="only shipments due to ship by this day (YYYY-MM-DD)", metavar="DAY"
+    ),
 ) -> None:
     """Release a wave: allocated shipments, most urgent first, into routed pick lists, in
     batches bounded by shipments, lines, units and tote volume (or one list per zone)."""
@@ -99,6 +118,8 @@ def release(
             zones=zones,
             service=service,
             method=method,
+            max_lists=max_lists,
+            ship_by=_day(ship_by),
         )
     table = Table("pick list", "zone", "batch", "tasks", "walk", "method")
     for pl in report.pick_lists:

@@ -134,14 +134,19 @@ def request_refund(
     rma: str = typer.Option("", help="the return it is for"),
     reason: str = typer.Option(""),
     by: str = typer.Option("", "--by"),
+    swap: list[str] = typer.Option(
+        [], "--swap", help="exchange: LINE_NO:SKU ships another SKU for that line (repeat)"
+    ),
 ) -> None:
-    """Request a refund; small ones are approved at once, others wait for approvers."""
+    """Request a refund; small ones are approved at once, others wait for approvers. An
+    exchange creates its replacement order once approved."""
     try:
         money = Decimal(amount) if amount else None
         percent = Decimal(fee)
     except InvalidOperation:
         fail("--amount and --fee take numbers")
     lines = {int(n): int(u) for n, u in _pairs(line, "--line") if n.isdigit() and u.isdigit()}
+    swaps = {int(n): sku for n, sku in _pairs(swap, "--swap") if n.isdigit()}
     with domain_errors():
         refund = refunds.request_refund(
             order_id,
@@ -153,6 +158,7 @@ def request_refund(
             restocking_fee_percent=percent,
             rma_id=rma,
             reason=reason,
+            swaps=swaps or None,
         )
     console.print(
         f"{refund.id}: {plain(refund.amount, refund.currency)} {refund.currency} {refund.status}"
@@ -163,6 +169,7 @@ def request_refund(
 @refunds_app.command("list")
 @declares("refunds.read")
 def list_refunds(status: str = typer.Option(""), order: str = typer.Option("")) -> None:
+    """Refunds with their kind, amount, status and who asked for and approved them."""
     table = Table("id", "order", "kind", "amount", "status", "approved by", "requested by", "error")
     for r in refunds.list_refunds(status=status, order_id=order):
         table.add_row(

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from despatch.cli.access import declares, local
-from despatch.cli.common import console, domain_errors, fail
+from despatch.cli.common import console, domain_errors, read_utf8
 from despatch.services import rules
 
 app = typer.Typer(
@@ -23,10 +23,7 @@ BY = typer.Option("", "--by", help="who is acting (audited); default: your login
 
 
 def _read(file: Path) -> str:
-    try:
-        return file.read_text(encoding="utf-8")
-    except OSError as exc:
-        fail(f"{file}: {exc.strerror or exc}", 2)
+    return read_utf8(file)
 
 
 @app.command("check")

@@ -1,6 +1,6 @@
 """``despatch serve``: waitress, in one process or several forked ones sharing the socket.
 
-Processes keep no state of their own (ARCHITECTURE.md §7), so several can answer on one port:
+Processes keep no state of their own (docs/architecture.md), so several can answer on one port:
 the parent binds the socket, forks the workers, and each runs waitress on the inherited socket
 with its own database connections (Django opens them lazily, after the fork).
 """

@@ -11,9 +11,10 @@ import typer
 from rich.table import Table
 
 from despatch.cli.access import declares
-from despatch.cli.common import console, domain_errors, fail
-from despatch.domain.rates import Parcel, shop
-from despatch.services import cancellations, manifests, shipping, tracking
+from despatch.cli.common import console, domain_errors, fail, read_utf8
+from despatch.domain.rates import Parcel, Service, read_rate_card, shop
+from despatch.domain.wording import parcels_despatched
+from despatch.services import cancellations, manifests, shipping, tracking, write_backs
 
 app = typer.Typer(help="Carriers: rate shopping, labels, tracking numbers.", no_args_is_help=True)
 
@@ -80,14 +81,36 @@ def rate(
 @declares("warehouses.manage")
 def set_rates(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the new rate card JSON"),
+    check: bool = typer.Option(
+        False, "--check", help="only check the card and show what it would install"
+    ),
 ) -> None:
     """Check a rate card and install it as the one labels are bought with ($DESPATCH_RATES or
-    $DESPATCH_HOME/rates.json). A card with any wrong field is refused, naming each."""
+    $DESPATCH_HOME/rates.json). A card with any wrong field is refused, naming each. With
+    --check nothing is installed: the card's services are listed and the live card stays."""
     from despatch.cli.picking import read_json
 
     with domain_errors():
-        services = shipping.set_rate_card(read_json(file, "FILE"), actor="cli")
+        data = read_json(file, "FILE")
+        if check:
+            _show_card(read_rate_card(data))
+            return
+        services = shipping.set_rate_card(data, actor="cli")
     console.print(f"rate card installed: {len(services)} service(s) at {shipping.rates_path()}")
+
+
+def _show_card(services: list[Service]) -> None:
+    table = Table("carrier", "service", "name", "currency", "days", "zones", "bands")
+    for s in services:
+        zones = ", ".join(z.name for z in s.zones)
+        table.add_row(
+            s.carrier, s.code, s.name, s.currency, str(s.transit_days), zones, str(len(s.bands))
+        )
+    console.print(table)
+    console.print(
+        f"the card is good: {len(services)} service(s); nothing installed "
+        f"(the live card at {shipping.rates_path()} stays; run again without --check to install)"
+    )
 
 
 @app.command("label")
@@ -151,7 +174,7 @@ def manifest(
     with domain_errors():
         closed = manifests.close(carrier, warehouse, actor="cli")
     console.print(
-        f"manifest {closed.manifest.id}: {len(closed.shipments)} parcels despatched with {carrier}"
+        f"{parcels_despatched(len(closed.shipments), carrier)} (manifest {closed.manifest.id})"
     )
     for kind, path in closed.files.items():
         console.print(f"  {kind}: {path}")
@@ -166,7 +189,7 @@ def tracking_import(
     """Record carrier events from a CSV with tracking_number,status,occurred_at[,location];
     each row is reported: its status, duplicate, or the error."""
     with domain_errors():
-        rows = tracking.import_csv(carrier, file.read_text(encoding="utf-8"))
+        rows = tracking.import_csv(carrier, read_utf8(file, "FILE"))
     failed = 0
     for r in rows:
         console.print(f"row {r.row}: {r.outcome}")
@@ -189,6 +212,18 @@ def intercept(
             shipment_id, actor="cli", reason=reason, note=note
         )
     console.print(f"intercept requested for {shipment.id} ({shipment.tracking_number})")
+
+
+@app.command("tell-channel")
+@declares("shipping.work")
+def tell_channel(shipment_id: str) -> None:
+    """Tell the order's channel again that a despatched shipment left, with its lines and
+    tracking number (after fixing what the platform refused; the worker does it at despatch)."""
+    with domain_errors():
+        outcome = write_backs.tell_again(shipment_id, actor="cli")
+    if outcome == "refused":
+        fail(f"{shipment_id}: the channel refused it again; see despatch exceptions list", 1)
+    console.print(f"{shipment_id}: {outcome.replace('_', ' ')}")
 
 
 @app.command("warn-late")

@@ -58,7 +58,9 @@ def adjust(
 @app.command()
 @declares("stock.read")
 def levels(
-    sku: str = typer.Option(""), warehouse: str = typer.Option(""), limit: int = typer.Option(50)
+    sku: str = typer.Option(""),
+    warehouse: str = typer.Option(""),
+    limit: int = typer.Option(50, min=1, max=1000),
 ) -> None:
     """Show stock per SKU and warehouse."""
     table = Table("SKU", "warehouse", "on hand", "reserved", "quarantined", "available")

@@ -11,6 +11,7 @@ from despatch.cli.access import declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.permissions import ROLE_NAMES, parse_lifetime
 from despatch.services import tokens as token_service
+from despatch.services import users as user_service
 
 users = typer.Typer(help="Users of the web UI and the API: roles and limits.", no_args_is_help=True)
 tokens = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
@@ -18,23 +19,58 @@ tokens = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=T
 SCOPE_HELP = "warehouse:CODE or channel:CODE; repeat for more (none: every one)"
 
 
+def _known_roles(role: list[str]) -> list[str]:
+    """Refuse an unknown role before the password is asked for."""
+    unknown = set(role) - set(ROLE_NAMES)
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown role(s): {', '.join(sorted(unknown))} (one of {', '.join(ROLE_NAMES)})"
+        )
+    return role
+
+
 @users.command("create")
 @declares("users.manage")
 def create_user(
     username: str,
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=False),
-    role: list[str] = typer.Option([], help=f"one of {', '.join(ROLE_NAMES)}"),
+    role: list[str] = typer.Option(
+        [], help=f"one of {', '.join(ROLE_NAMES)}", callback=_known_roles
+    ),
     admin: bool = typer.Option(False, help="superuser"),
 ) -> None:
     """Create a user (or reset their password) with role groups. The password must pass
     Django's rules: at least 8 characters, not common, not all digits, not like the name."""
-    unknown = set(role) - set(ROLE_NAMES)
-    if unknown:
-        fail(f"unknown role(s): {', '.join(sorted(unknown))}", 2)
     with domain_errors():
         token_service.check_password(password, username)
     token_service.ensure_user(username, password, roles=tuple(role), superuser=admin, actor="cli")
     console.print(f"user {username} saved")
+
+
+@users.command("list")
+@declares("users.manage")
+def list_users() -> None:
+    """Every user: roles, scope, refund limit, active or not, last sign-in."""
+    table = Table("user", "roles", "scope", "refund limit", "status", "last sign-in")
+    for u in user_service.list_users():
+        table.add_row(
+            u.username + (" (superuser)" if u.superuser else ""),
+            ", ".join(u.roles) or "-",
+            ", ".join(u.scopes) or "everywhere",
+            "no limit" if u.refund_limit is None else f"{u.refund_limit:.2f}",
+            "active" if u.active else "deactivated",
+            f"{u.last_login:%Y-%m-%d %H:%M %Z}" if u.last_login else "never",
+        )
+    console.print(table)
+
+
+@users.command("deactivate")
+@declares("users.manage")
+def deactivate_user(username: str) -> None:
+    """Deactivate a user: they can no longer sign in, and their API tokens stop working."""
+    with domain_errors():
+        user_service.set_active(username, False, actor="cli")
+    console.print(f"user {username} deactivated")
 
 
 @users.command("limit")
@@ -94,9 +130,9 @@ def list_tokens(user: str = typer.Option("", help="only this user's tokens")) ->
             t.name,
             t.prefix + "…",
             ", ".join(t.scopes) or "-",
-            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "never",
-            f"{t.expires_at:%Y-%m-%d %H:%M}" if t.expires_at else "never",
-            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+            f"{t.last_used_at:%Y-%m-%d %H:%M %Z}" if t.last_used_at else "never",
+            f"{t.expires_at:%Y-%m-%d %H:%M %Z}" if t.expires_at else "never",
+            f"{t.revoked_at:%Y-%m-%d %H:%M %Z}" if t.revoked_at else "",
         )
     console.print(table)
 

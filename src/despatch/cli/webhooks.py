@@ -69,7 +69,7 @@ def remove(subscription_id: str, by: str = typer.Option("", "--by")) -> None:
 @declares("webhooks.manage")
 def deliveries(
     subscription: str = typer.Option("", help="only this subscription"),
-    status: str = typer.Option("", help="pending, delivered, retrying or failed"),
+    status: str = typer.Option("", help="pending, delivered, retrying, failed or cancelled"),
     limit: int = typer.Option(50, min=1, max=1000),
 ) -> None:
     """The delivery log: each event sent, its answer and attempts, newest first."""

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from despatch.domain.calendars import day_text
 from despatch.domain.errors import FieldError, ValidationFailed
+from despatch.domain.orders import OrderEvent, OrderStatus
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,29 @@ class Plan:
     def is_complete(self) -> bool:
         return not self.backorders
 
+    @property
+    def is_partial(self) -> bool:
+        """Some units are placed and some wait backordered."""
+        return bool(self.assignments) and not self.is_complete
+
+    @property
+    def reason_code(self) -> str:
+        """How the plan came out, for the audit: short, split or single_source."""
+        if not self.is_complete:
+            return "short"
+        return "split" if self.is_split else "single_source"
+
+    def order_move(self, status: OrderStatus, *, bound: bool) -> tuple[OrderEvent, str] | None:
+        """The order's move once planned, with its reason: reserved when every unit is, or when
+        the units placed ship now (``bound`` to their shipments, the rest later: ``partial``);
+        else backordered (``short``), unless it waits backordered already (None: it stays)."""
+        partial = bound and not self.is_complete
+        if self.is_complete or partial:
+            return OrderEvent.RESERVE, "partial" if partial else ""
+        if status == OrderStatus.BACKORDERED:
+            return None
+        return OrderEvent.BACKORDER, "short"
+
     def as_dict(self) -> dict[str, object]:
         return {
             "assignments": [a.__dict__ for a in self.assignments],
@@ -98,7 +123,7 @@ class Candidate:
         if strategy == "cheapest" and self.cost is not None:
             bits.append(f"about {self.cost} a parcel")
         if self.ship_by:
-            bits.append(f"ships {self.ship_by:%a %d %b}")
+            bits.append(f"ships {day_text(self.ship_by)}")
         return bits
 
 

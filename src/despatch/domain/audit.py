@@ -117,7 +117,15 @@ def as_stored(value: Any) -> Any:
     return json.loads(json.dumps(value, allow_nan=False))
 
 
+_LEAVES = frozenset({str, int, bool, type(None)})  # written as they are
+
+
 def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind in _LEAVES:  # most of a trail: checked first, by type (no isinstance chain)
+        return value
+    if kind is dict:
+        return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):

@@ -7,7 +7,7 @@ own. Pure: the wave service supplies the loads and makes the lists.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 
 from despatch.domain.errors import FieldError, ValidationFailed
@@ -85,3 +85,10 @@ def batches(loads: Sequence[Load], limits: BatchLimits) -> list[list[str]]:
     if batch:
         out.append([b.key for b in batch])
     return out
+
+
+def unbinned(skus: Iterable[str], bins: Container[str]) -> str:
+    """Why a shipment stays out of the wave: its SKUs that have no bin, named once each in
+    order (empty when every one has a bin)."""
+    missing = sorted({sku for sku in skus if sku not in bins})
+    return f"no bin for {', '.join(missing)}" if missing else ""

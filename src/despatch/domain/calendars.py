@@ -23,6 +23,11 @@ DEFAULT_TRANSIT = {"express": 1, "standard": 2, "economy": 4}
 MAX_LOOKAHEAD = 400  # days: a calendar with no working day in a year is refused
 
 
+def day_text(day: date | datetime) -> str:
+    """A day as every screen says it, always with its year: "Wed 6 Mar 2019"."""
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
 @dataclass(frozen=True)
 class Calendar:
     time_zone: str = "UTC"
@@ -71,11 +76,11 @@ class Calendar:
         local = self.local(ready_at)
         note = f"cut-off {self.cutoff(service):%H:%M} {self.time_zone}"
         if ship == local.date():
-            why = f"ready {local:%a %d %b %H:%M}, before the {note}: ships today"
+            why = f"ready {day_text(local)} {local:%H:%M}, before the {note}: ships today"
         elif self.works_on(local.date()):
-            why = f"ready {local:%a %d %b %H:%M}, past the {note}: ships {ship:%a %d %b}"
+            why = f"ready {day_text(local)} {local:%H:%M}, past the {note}: ships {day_text(ship)}"
         else:
-            why = f"ready {local:%a %d %b}, a closed day: ships {ship:%a %d %b}"
+            why = f"ready {day_text(local)}, a closed day: ships {day_text(ship)}"
         transit = self.transit(service)
         return Promise(ship, self.add_working_days(ship, transit), transit, why)
 

@@ -1,4 +1,7 @@
-"""Domain events: facts, named in the past tense, stored in the outbox with the change."""
+"""Domain events: facts, named in the past tense, stored in the outbox with the change.
+
+Every topic the code emits is a member of :class:`Topic` (never a bare string), and every
+member is emitted somewhere: tests/unit/test_topics.py checks both."""
 
 from __future__ import annotations
 
@@ -7,20 +10,18 @@ from enum import StrEnum
 
 class Topic(StrEnum):
     ORDER_RECEIVED = "order.received"
-    ORDER_VALIDATED = "order.validated"
     ORDER_HELD = "order.held"
     ORDER_RELEASED = "order.released"
-    ORDER_RESERVED = "order.reserved"
     ORDER_BACKORDERED = "order.backordered"
+    ORDER_RESERVATION_EXPIRED = "order.reservation_expired"  # its stock was let go
     ORDER_OVERSOLD = "order.oversold"
     ORDER_ALLOCATED = "order.allocated"
     ORDER_CANCELLED = "order.cancelled"
-    ORDER_CANCEL_REQUESTED = "order.cancel_requested"
     CHANNEL_DELIVERY_RECEIVED = "channel.delivery_received"
-    ORDER_STATUS_CHANGED = "order.status_changed"
     PICK_SHORT = "pick.short"
     PACK_WEIGHT_MISMATCH = "pack.weight_mismatch"
     SHIPMENT_LABELLED = "shipment.labelled"
+    SHIPMENT_LABEL_VOIDED = "shipment.label_voided"  # its label given up: it may be labelled again
     SHIPMENT_DESPATCHED = "shipment.despatched"
     SHIPMENT_OUT_FOR_DELIVERY = "shipment.out_for_delivery"
     SHIPMENT_DELIVERED = "shipment.delivered"
@@ -45,6 +46,28 @@ class Topic(StrEnum):
     STOCK_ADJUSTED = "stock.adjusted"
     STOCK_CHANGED = "stock.changed"  # reserved or released: what channels may sell moved
     STOCK_FREED = "stock.freed"  # released units that backordered orders are waiting for
+
+
+# Topics whose handler calls another server (a platform, a gateway, a webhook receiver): they
+# run outside a transaction (``transactional=False``) and may be slow or fail for a long time,
+# so the outbox claims them in a lane of their own and leaves them out of the pipeline's lag.
+SENDERS = frozenset(
+    {
+        Topic.SHIPMENT_DESPATCHED,
+        Topic.CHANNEL_DELIVERY_RECEIVED,
+        Topic.MESSAGE_SEND,
+        Topic.WEBHOOK_DELIVER,
+        Topic.ORDER_CANCELLED,
+        Topic.ORDER_LINES_CANCELLED,
+        Topic.REFUND_PROCESS,
+    }
+)
+
+
+def sender_share(limit: int) -> int:
+    """How many of a claim of ``limit`` events may go to senders: a tenth, at least one (none
+    when the claim is of one event: then senders wait for a round with no pipeline work)."""
+    return max(limit // 10, 1) if limit > 1 else 0
 
 
 # Retry schedule for failing handlers: seconds before attempt n+1; past its end, dead.

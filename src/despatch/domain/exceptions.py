@@ -27,6 +27,9 @@ class Kind(StrEnum):
     COMPLIANCE = "compliance"
     NO_ROUTE = "no_route"
     TOTAL_MISMATCH = "total_mismatch"  # the platform's total differs from the order's parts
+    UNKNOWN_SERVICE = "unknown_service"  # a shipping method the channel's service map lacks
+    PAYMENT_REFUNDED = "payment_refunded"  # fully refunded before despatch: do not ship it
+    CANCEL_REQUESTED = "cancel_requested"  # the buyer asked eBay to cancel: accept or decline
     MANUAL = "manual"
     SHORT_PICK = "short_pick"
     WEIGHT_MISMATCH = "weight_mismatch"
@@ -35,6 +38,9 @@ class Kind(StrEnum):
     REFUND_APPROVAL = "refund_approval"  # a refund above the automatic limit waits for approvers
     QC_DUE = "qc_due"  # a quarantined return past its quality-check time
     OFF_THE_BENCH = "off_the_bench"  # a cancelled parcel already packed or labelled: pull it
+    PLATFORM_ACTION = "platform_action"  # a cancel or refund the platform did not take: do it there
+    CHANNEL_WRITE_BACK = "channel_write_back"  # a platform refused to hear a shipment left
+    UNREADABLE_DELIVERY = "unreadable_delivery"  # a platform's order that could not be read
 
 
 class Resolution(StrEnum):
@@ -59,6 +65,9 @@ ORDER_HOLDS = frozenset(
         Kind.COMPLIANCE,
         Kind.NO_ROUTE,
         Kind.TOTAL_MISMATCH,
+        Kind.UNKNOWN_SERVICE,
+        Kind.PAYMENT_REFUNDED,
+        Kind.CANCEL_REQUESTED,
         Kind.MANUAL,
     }
 )
@@ -112,6 +121,15 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
     Kind.TOTAL_MISMATCH: Policy(
         "finance", "group:finance", 2, timedelta(hours=8), _MANAGERS, _HOLD
     ),
+    Kind.UNKNOWN_SERVICE: Policy(
+        "orders", "group:order-ops", 2, timedelta(hours=4), _MANAGERS, _HOLD
+    ),
+    Kind.PAYMENT_REFUNDED: Policy(
+        "finance", "group:finance", 1, timedelta(hours=4), _MANAGERS, _HOLD
+    ),
+    Kind.CANCEL_REQUESTED: Policy(
+        "channels", "group:order-ops", 1, timedelta(hours=8), _MANAGERS, _HOLD
+    ),
     Kind.MANUAL: Policy("manual", "group:order-ops", 3, timedelta(hours=24), _MANAGERS, _HOLD),
     Kind.SHORT_PICK: Policy(
         "floor",
@@ -150,6 +168,15 @@ DEFAULT_POLICIES: dict[Kind, Policy] = {
         timedelta(hours=1),
         "group:warehouse-leads",
         (Resolution.RESOLVE,),
+    ),
+    Kind.PLATFORM_ACTION: Policy(
+        "channels", "group:order-ops", 2, timedelta(hours=8), _MANAGERS, (Resolution.RESOLVE,)
+    ),
+    Kind.CHANNEL_WRITE_BACK: Policy(
+        "channels", "group:order-ops", 2, timedelta(hours=4), _MANAGERS, (Resolution.RESOLVE,)
+    ),
+    Kind.UNREADABLE_DELIVERY: Policy(
+        "channels", "group:order-ops", 1, timedelta(hours=2), _MANAGERS, (Resolution.RESOLVE,)
     ),
     Kind.QC_DUE: Policy(
         "returns",

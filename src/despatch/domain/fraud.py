@@ -24,6 +24,8 @@ class Facts:
     earlier_orders: int  # by the same email or phone, before this one
     earlier_cancelled: int
     orders_last_day: int  # by the same email or phone in the 24 hours before this one
+    billing_country: str = ""  # empty when the platform gave no billing address
+    shipping_country: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,10 @@ def assess(facts: Facts, high_value: Decimal = HIGH_VALUE) -> Assessment:
         points.append((25, f"{facts.orders_last_day} orders from this customer in 24 hours"))
     if high and facts.earlier_orders == 0 and facts.service.lower() in EXPRESS:
         points.append((30, f"first order, {facts.service} shipping, high value ({facts.total})"))
+    mismatch = facts.billing_country and facts.shipping_country
+    if mismatch and facts.billing_country.upper() != facts.shipping_country.upper():
+        where = f"billed in {facts.billing_country.upper()}, shipped to {facts.shipping_country}"
+        points.append((35, f"{where}, high value ({facts.total})") if high else (20, where))
     if facts.total >= high_value * 4:
         points.append((20, f"very high value ({facts.total})"))
     return Assessment(sum(p for p, _ in points), tuple(f"+{p} {why}" for p, why in points))

@@ -26,6 +26,7 @@ PREFIXES = {
     "putaway": "put",
     "return": "rma",
     "refund": "rfd",
+    "note": "not",
 }
 
 
@@ -43,12 +44,17 @@ def _ulid() -> str:
         else:
             rand = int.from_bytes(os.urandom(10), "big") >> 1  # headroom for counting up
         _last[0], _last[1] = ms, rand
-    value = (ms << 80) | rand
-    chars = []
-    for _ in range(26):
-        value, index = divmod(value, 32)
-        chars.append(_ALPHABET[index])
-    return "".join(reversed(chars))
+    return _crockford((ms << 80) | rand)
+
+
+# every pair of digits, by the 10 bits it stands for: 13 look-ups make an ID's 26 digits
+_PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]
+_SHIFTS = tuple(range(120, -1, -10))
+
+
+def _crockford(value: int) -> str:
+    """A 128-bit number as 26 Crockford base32 digits (the first one's top 2 bits are 0)."""
+    return "".join([_PAIRS[(value >> shift) & 1023] for shift in _SHIFTS])
 
 
 def new_id(kind: str) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from despatch.domain.errors import ValidationFailed
+
 RESERVATION_TTL = timedelta(minutes=30)
 
 
@@ -38,6 +40,24 @@ class StockLevel:
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved - self.quarantined
+
+
+def check_counted(counted: int, quarantined: int = 0) -> None:
+    """A count is 0 or more, and not below the units in quarantine (counted on their own)."""
+    if counted < 0:
+        raise ValidationFailed.single("counted", "must be 0 or more", "quantity")
+    if counted < quarantined:
+        raise ValidationFailed.single(
+            "counted",
+            f"{quarantined} unit(s) are in quarantine: count those separately",
+            "quantity",
+        )
+
+
+def count_shortfall(counted: int, reserved: int, quarantined: int) -> int:
+    """Reserved units that a count of ``counted`` leaves without stock, which orders must give
+    back (0 or less: none): the count replaces on-hand, and quarantined units stay aside."""
+    return reserved + quarantined - counted
 
 
 def reservation_expiry(now: datetime, ttl: timedelta = RESERVATION_TTL) -> datetime:

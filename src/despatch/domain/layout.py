@@ -40,60 +40,15 @@ class Layout:
         if not isinstance(data, dict):
             raise ValidationFailed.single("layout", "expected a JSON object")
         errors: list[FieldError] = []
-
-        def number(key: str, where: Any = None, name: str = "") -> float:
-            value = (data if where is None else where).get(key)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                errors.append(FieldError(name or key, f"expected a number, got {value!r}"))
-                return 0.0
-            return float(value)
-
-        aisles = data.get("aisles")
-        if isinstance(aisles, bool) or not isinstance(aisles, int) or aisles < 1:
-            errors.append(FieldError("aisles", f"expected a whole number >= 1, got {aisles!r}"))
-            aisles = 0
-        bins = data.get("bins_per_side")
-        if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-            errors.append(
-                FieldError("bins_per_side", f"expected a whole number >= 1, got {bins!r}")
-            )
-            bins = 0
-        raw_x = data.get("aisle_x_m")
-        aisle_x: dict[int, float] = {}
-        if not isinstance(raw_x, dict):
-            errors.append(FieldError("aisle_x_m", "expected an object: aisle number -> x"))
-        else:
-            for key in raw_x:
-                if not str(key).isdigit():
-                    errors.append(FieldError(f"aisle_x_m.{key}", "keys are aisle numbers"))
-                    continue
-                aisle_x[int(key)] = number(str(key), raw_x, f"aisle_x_m.{key}")
-            missing = [n for n in range(1, aisles + 1) if n not in aisle_x]
-            if missing:
-                errors.append(
-                    FieldError("aisle_x_m", f"no x for aisle(s) {', '.join(map(str, missing))}")
-                )
-        pitch = number("bin_pitch_m")
-        front = number("front_cross_aisle_y_m")
-        back = number("back_cross_aisle_y_m")
-        depot = data.get("depot")
-        if not isinstance(depot, dict):
-            errors.append(FieldError("depot", "expected an object with x_m and y_m"))
-            depot = {}
-        depot_x = number("x_m", depot, "depot.x_m")
-        depot_y = number("y_m", depot, "depot.y_m")
-        if not errors and pitch <= 0:
-            errors.append(FieldError("bin_pitch_m", "must be above 0"))
-        if not errors:
-            lo, hi = sorted((front, back))
-            if not lo <= pitch <= bins * pitch <= hi:
-                errors.append(
-                    FieldError(
-                        "front_cross_aisle_y_m",
-                        f"bins lie at y {pitch:g}..{bins * pitch:g}, which must be between "
-                        f"the cross aisles ({front:g} and {back:g})",
-                    )
-                )
+        aisles = _count(data, "aisles", errors)
+        bins = _count(data, "bins_per_side", errors)
+        aisle_x = _aisle_x(data.get("aisle_x_m"), aisles, errors)
+        pitch = _number(data, "bin_pitch_m", errors)
+        front = _number(data, "front_cross_aisle_y_m", errors)
+        back = _number(data, "back_cross_aisle_y_m", errors)
+        depot_x, depot_y = _depot(data.get("depot"), errors)
+        if not errors:  # the figures are all there: do the bins fit between the cross aisles?
+            _check_bins(pitch, bins, front, back, errors)
         zones = _zones(data.get("zones"), aisles, errors)
         if errors:
             raise ValidationFailed(errors)
@@ -115,6 +70,65 @@ class Layout:
     def depth(self, y: float) -> float:
         """Distance of a point in an aisle from the front cross aisle."""
         return abs(y - self.front_y)
+
+
+def _number(where: Mapping[str, Any], key: str, errors: list[FieldError], name: str = "") -> float:
+    value = where.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        errors.append(FieldError(name or key, f"expected a number, got {value!r}"))
+        return 0.0
+    return float(value)
+
+
+def _count(data: Mapping[str, Any], key: str, errors: list[FieldError]) -> int:
+    """A whole number >= 1 (0 when it is not one, named in ``errors``)."""
+    value = data.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        errors.append(FieldError(key, f"expected a whole number >= 1, got {value!r}"))
+        return 0
+    return value
+
+
+def _aisle_x(raw: Any, aisles: int, errors: list[FieldError]) -> dict[int, float]:
+    """``aisle_x_m``: aisle number -> x of its centre line, for every aisle 1..``aisles``."""
+    aisle_x: dict[int, float] = {}
+    if not isinstance(raw, dict):
+        errors.append(FieldError("aisle_x_m", "expected an object: aisle number -> x"))
+        return aisle_x
+    for key in raw:
+        if not str(key).isdigit():
+            errors.append(FieldError(f"aisle_x_m.{key}", "keys are aisle numbers"))
+            continue
+        aisle_x[int(key)] = _number(raw, str(key), errors, f"aisle_x_m.{key}")
+    missing = [n for n in range(1, aisles + 1) if n not in aisle_x]
+    if missing:
+        errors.append(FieldError("aisle_x_m", f"no x for aisle(s) {', '.join(map(str, missing))}"))
+    return aisle_x
+
+
+def _depot(raw: Any, errors: list[FieldError]) -> tuple[float, float]:
+    if not isinstance(raw, dict):
+        errors.append(FieldError("depot", "expected an object with x_m and y_m"))
+        raw = {}
+    return _number(raw, "x_m", errors, "depot.x_m"), _number(raw, "y_m", errors, "depot.y_m")
+
+
+def _check_bins(
+    pitch: float, bins: int, front: float, back: float, errors: list[FieldError]
+) -> None:
+    """Bin n lies at y = n x pitch: every bin must lie between the two cross aisles."""
+    if pitch <= 0:
+        errors.append(FieldError("bin_pitch_m", "must be above 0"))
+        return
+    lo, hi = sorted((front, back))
+    if not lo <= pitch <= bins * pitch <= hi:
+        errors.append(
+            FieldError(
+                "front_cross_aisle_y_m",
+                f"bins lie at y {pitch:g}..{bins * pitch:g}, which must be between "
+                f"the cross aisles ({front:g} and {back:g})",
+            )
+        )
 
 
 def _zones(raw: Any, aisles: int, errors: list[FieldError]) -> dict[int, str]:

@@ -64,8 +64,9 @@ def oversized(draft: OrderDraft, *, identities_only: bool = False) -> list[Field
     errors += [_too_long(k, getattr(draft, k), n) for k, n in order.items()]
     for i, li in enumerate(draft.lines):
         errors += [_too_long(f"lines[{i}].{k}", getattr(li, k), n) for k, n in line.items()]
-    if draft.total.amount.copy_abs() >= LARGEST:
-        errors.append(FieldError("total", f"{draft.total.amount} is too large", "too_large"))
+    total = draft.total.amount
+    if total.copy_abs() >= LARGEST:
+        errors.append(FieldError("total", f"{total} is too large", "too_large"))
     if not identities_only:
         address = draft.shipping_address
         errors += [

@@ -18,6 +18,10 @@ from despatch.domain.errors import ValidationFailed
 LARGEST = Decimal(10) ** 14
 
 
+# Each currency's smallest unit as a Decimal (0.01 for GBP), made once, not per amount.
+_QUANTA = {code: Decimal(1).scaleb(-places) for code, places in MINOR_UNITS.items()}
+
+
 def minor_units(currency: str) -> int:
     """Number of decimal places of ``currency``; rejects unknown codes."""
     try:
@@ -26,6 +30,14 @@ def minor_units(currency: str) -> int:
         raise ValidationFailed.single(
             "currency", f"{currency!r} is not an ISO 4217 currency code", "unknown_currency"
         ) from None
+
+
+def places_said(currency: str) -> str:
+    """'GBP has 2 decimal places', 'JPY has no decimal places'."""
+    places = minor_units(currency)
+    if places == 0:
+        return f"{currency} has no decimal places"
+    return f"{currency} has {places} decimal place{'' if places == 1 else 's'}"
 
 
 def is_currency(code: str) -> bool:
@@ -38,8 +50,9 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        exponent = minor_units(self.currency)
-        quantum = Decimal(1).scaleb(-exponent)
+        quantum = _QUANTA.get(self.currency)
+        if quantum is None:
+            quantum = Decimal(1).scaleb(-minor_units(self.currency))
         object.__setattr__(
             self, "amount", Decimal(self.amount).quantize(quantum, rounding=ROUND_HALF_UP)
         )
@@ -60,6 +73,15 @@ class Money:
                 field, f"{amount!r} is too large (under {LARGEST:,.0f})", "too_large"
             )
         return cls(value, currency)
+
+    @classmethod
+    def exact(cls, amount: str | int | Decimal, currency: str, field: str = "amount") -> Money:
+        """As :meth:`parse`, but refuses an amount finer than the currency's minor unit (1.999
+        GBP) instead of rounding it; trailing zeros (2.0000) are the same amount and are taken."""
+        money = cls.parse(amount, currency, field)
+        if money.amount != Decimal(str(amount)):
+            raise ValidationFailed.single(field, places_said(currency), "too_precise")
+        return money
 
     @classmethod
     def zero(cls, currency: str) -> Money:

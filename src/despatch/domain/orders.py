@@ -51,6 +51,7 @@ class OrderEvent(StrEnum):
     CANCEL = "cancel"
     CHANNEL_FULFILS = "channel_fulfils"
     REPLAN = "replan"  # its lines changed before picking: reserve and allocate again
+    RESUME = "resume"  # a hold placed on an allocated order is released: its parcel goes on
 
 
 S, E = OrderStatus, OrderEvent
@@ -73,18 +74,21 @@ TARGET: dict[OrderEvent, OrderStatus] = {
     E.CANCEL: S.CANCELLED,
     E.CHANNEL_FULFILS: S.FULFILLED_BY_CHANNEL,
     E.REPLAN: S.VALIDATED,
+    E.RESUME: S.ALLOCATED,
 }
 
 TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
     S.RECEIVED: frozenset({E.VALIDATE, E.HOLD, E.CANCEL, E.CHANNEL_FULFILS}),
     S.VALIDATED: frozenset({E.RESERVE, E.BACKORDER, E.HOLD, E.CANCEL}),
-    S.ON_HOLD: frozenset({E.RELEASE, E.CANCEL}),
+    # a hold on an allocated order pauses its parcel (stock kept); RESUME takes it back
+    S.ON_HOLD: frozenset({E.RELEASE, E.RESUME, E.CANCEL}),
     S.BACKORDERED: frozenset({E.RESERVE, E.HOLD, E.CANCEL, E.REPLAN}),
     S.RESERVED: frozenset({E.ALLOCATE, E.EXPIRE, E.HOLD, E.CANCEL, E.REPLAN}),
-    S.ALLOCATED: frozenset({E.START_PICKING, E.CANCEL, E.REPLAN}),
+    S.ALLOCATED: frozenset({E.START_PICKING, E.HOLD, E.CANCEL, E.REPLAN}),
     # ALLOCATE from PICKING: a short pick moved every unit left to another warehouse
     S.PICKING: frozenset({E.PACK, E.DESPATCH_PART, E.ALLOCATE, E.CANCEL}),
-    S.PACKED: frozenset({E.DESPATCH, E.DESPATCH_PART, E.CANCEL}),
+    # START_PICKING from PACKED: a backordered remainder joined as a new shipment
+    S.PACKED: frozenset({E.DESPATCH, E.DESPATCH_PART, E.START_PICKING, E.CANCEL}),
     S.PARTIALLY_DESPATCHED: frozenset({E.DESPATCH, E.DELIVER_PART}),
     S.DESPATCHED: frozenset({E.DELIVER, E.DELIVER_PART}),
     S.PARTIALLY_DELIVERED: frozenset({E.DELIVER}),
@@ -113,8 +117,20 @@ def event_towards(current: OrderStatus, target: OrderStatus) -> OrderEvent:
     raise InvalidTransition("order", current.value, target.value)
 
 
-def status_from_shipments(statuses: Iterable[ShipmentStatus]) -> OrderStatus:
-    """The order's fulfilment status implied by its live (not cancelled) shipments."""
+def status_from_shipments(
+    statuses: Iterable[ShipmentStatus], *, remainder: bool = False
+) -> OrderStatus:
+    """The order's fulfilment status implied by its live (not cancelled) shipments. With a
+    ``remainder`` (units still backordered, to ship later) the order is only partly out."""
+    implied = _implied(statuses)
+    if remainder and implied == S.DESPATCHED:
+        return S.PARTIALLY_DESPATCHED
+    if remainder and implied == S.DELIVERED:
+        return S.PARTIALLY_DELIVERED
+    return implied
+
+
+def _implied(statuses: Iterable[ShipmentStatus]) -> OrderStatus:
     live = [s for s in statuses if s != ShipmentStatus.CANCELLED]
     if not live:
         return S.ALLOCATED
@@ -157,6 +173,9 @@ class HoldReason(StrEnum):
     COMPLIANCE = "compliance"  # a rule: restricted goods, destination, export
     NO_ROUTE = "no_route"  # rules left no warehouse that may ship it
     TOTAL_MISMATCH = "total_mismatch"  # the platform's total differs from its parts
+    UNKNOWN_SERVICE = "unknown_service"  # the channel's shipping method is not in its map
+    PAYMENT_REFUNDED = "payment_refunded"  # the money went back before the goods left
+    CANCEL_REQUESTED = "cancel_requested"  # the buyer asked the platform (eBay) to cancel
     MANUAL = "manual"
 
 
@@ -199,6 +218,7 @@ class OrderDraft:
     customer_tags: tuple[str, ...] = ()  # as the channel knows the customer (VIP, wholesale)
     paid_at: datetime | None = None  # when the customer paid (or bought): promises start here
     channel_ship_by: datetime | None = None  # the channel's own latest ship time, if it sets one
+    billing_address: Address | None = None  # who pays, where the platform says (never shipped to)
 
     def structural_errors(self) -> list[FieldError]:
         """What makes the draft unusable as an order at all (checked at the edge)."""

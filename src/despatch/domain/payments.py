@@ -12,14 +12,39 @@ import hashlib
 import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from despatch.domain.errors import FieldError, Unauthorized, ValidationFailed
 from despatch.domain.money import Money, is_currency
-from despatch.domain.orders import PaymentStatus
+from despatch.domain.orders import NOT_PICKED, RELEASABLE_PAYMENTS, OrderStatus, PaymentStatus
 from despatch.domain.signatures import hex_hmac_matches
 
 STRIPE_TOLERANCE_SECONDS = 300  # Stripe's own libraries default to five minutes
+# orders a failed payment holds: not yet in the warehouse's hands, nor held already
+HOLDABLE = NOT_PICKED - {OrderStatus.ON_HOLD, OrderStatus.ALLOCATED}
+# orders whose goods have not left: a full refund must stop them (a partial one changes nothing)
+NOT_DESPATCHED = NOT_PICKED | {OrderStatus.PICKING, OrderStatus.PACKED}
+
+
+class NoticeEffect(StrEnum):
+    RELEASE = "release"  # money arrived: an order held only for it may go forward
+    HOLD = "hold"  # the payment failed or was voided: hold the order, give its stock back
+    # all the money went back before the goods left: hold the order not yet picked (its
+    # stock given back) for a person, or open the case for the floor
+    REFUNDED = "refunded"
+    NONE = "none"
+
+
+def notice_effect(payment: PaymentStatus, order: OrderStatus) -> NoticeEffect:
+    """What a payment notice does to an order, beyond recording its new payment status."""
+    if payment in RELEASABLE_PAYMENTS:
+        return NoticeEffect.RELEASE
+    if payment in (PaymentStatus.FAILED, PaymentStatus.VOIDED) and order in HOLDABLE:
+        return NoticeEffect.HOLD
+    if payment == PaymentStatus.REFUNDED and order in NOT_DESPATCHED:
+        return NoticeEffect.REFUNDED
+    return NoticeEffect.NONE
 
 
 def verify_stripe(body: bytes, header: str, secret: str, now: float) -> None:

@@ -50,11 +50,13 @@ PERMISSIONS: dict[str, str] = {
     "rules.manage": "load, test and activate rule sets",
     "messages.read": "the customer and staff message log",
     "messages.resend": "send a message again",
+    "notifications.manage": "notification templates, per channel and language",
     "labels.print": "buy and print labels and packing slips",
     "webhooks.manage": "outbound webhook subscriptions, deliveries and replays",
     "outbox.manage": "the event queue: status, dead events, retries",
     "audit.read": "verify the audit chain and print its head",
     "users.manage": "users, roles, scopes and API tokens",
+    "reports.read": "the dashboard and the KPIs, with the orders behind each figure",
 }
 
 ALL = frozenset(PERMISSIONS)
@@ -64,6 +66,7 @@ ROLES: dict[str, frozenset[str]] = {
     "ops_manager": ALL,
     "order_ops": frozenset(
         {
+            "reports.read",
             "orders.read",
             "orders.capture",
             "orders.write",
@@ -86,6 +89,7 @@ ROLES: dict[str, frozenset[str]] = {
     ),
     "finance": frozenset(
         {
+            "reports.read",
             "orders.read",
             "customers.read",
             "payments.record",
@@ -141,6 +145,13 @@ ROLES: dict[str, frozenset[str]] = {
 }
 
 ROLE_NAMES = tuple(ROLES)
+
+# Permissions over what every channel and warehouse shares, held only by callers with no
+# scope: an outbound webhook subscription receives every channel's events, and its
+# deliveries hold their payloads, so a limited caller would read other channels' orders.
+UNSCOPED_ONLY: dict[str, str] = {
+    "webhooks.manage": "outbound webhooks carry every channel's events",
+}
 SCOPE_KINDS = ("warehouse", "channel")
 
 
@@ -186,6 +197,13 @@ class Scope:
             f"channel:{c}" for c in sorted(self.channels or ())
         ]
 
+    def named(self, other: Scope) -> Scope:
+        """The codes ``other`` names, kind by kind; this scope's for a kind it names none of."""
+        return Scope(
+            self.warehouses if other.warehouses is None else other.warehouses,
+            self.channels if other.channels is None else other.channels,
+        )
+
     def narrowed(self, other: Scope) -> Scope:
         """Both limits at once (a token never reaches further than its user)."""
         return Scope(_meet(self.warehouses, other.warehouses), _meet(self.channels, other.channels))
@@ -208,10 +226,18 @@ class Access:
     scope: Scope = field(default_factory=Scope)
     refund_limit: Decimal | None = None  # the most this caller may approve; None: no limit
 
+    def limited(self) -> bool:
+        return self.scope.warehouses is not None or self.scope.channels is not None
+
     def can(self, permission: str) -> bool:
+        if permission in UNSCOPED_ONLY and self.limited():
+            return False
         return permission in self.permissions
 
     def require(self, permission: str) -> None:
+        if permission in UNSCOPED_ONLY and self.limited() and permission in self.permissions:
+            why = f"{UNSCOPED_ONLY[permission]}: a caller limited to some channels or warehouses"
+            raise Forbidden(permission, self.actor, f"{why} cannot manage them")
         if permission not in self.permissions:
             raise Forbidden(permission, self.actor)
 
@@ -227,6 +253,33 @@ class Access:
 
     def may_warehouse(self, code: str) -> bool:
         return self.scope.warehouses is None or code in self.scope.warehouses
+
+    def beyond(self, other: Access) -> str:
+        """What ``other`` may do that this caller may not, in words ('' if nothing): a caller
+        grants, or changes, only what lies within their own reach."""
+        if not other.permissions:
+            return ""  # no permission: no scope or limit reaches anything
+        extra = sorted(other.permissions - self.permissions)
+        if extra:
+            return f"it holds permissions you do not: {', '.join(extra)}"
+        mine_theirs = (
+            ("warehouse", self.scope.warehouses, other.scope.warehouses),
+            ("channel", self.scope.channels, other.scope.channels),
+        )
+        for kind, mine, theirs in mine_theirs:
+            if mine is not None and theirs is None:
+                return (
+                    f"it reaches every {kind}; you reach only {', '.join(sorted(mine)) or 'none'}"
+                )
+            outside = sorted((theirs or set()) - (mine or set())) if mine is not None else []
+            if outside:
+                return f"it reaches {kind} {', '.join(outside)}, outside your scope"
+        limit, theirs_limit = self.refund_limit, other.refund_limit
+        if limit is None or "refunds.approve" not in other.permissions:
+            return ""
+        if theirs_limit is None or theirs_limit > limit:
+            return f"it may approve refunds above your own limit of {limit:.2f}"
+        return ""
 
     def require_channel(self, code: str, permission: str) -> None:
         if not self.may_channel(code):

@@ -149,76 +149,100 @@ def read_rate_card(data: Any) -> list[Service]:
     errors: list[FieldError] = []
     services: list[Service] = []
     for c, carrier in enumerate(carriers):
-        cw = f"carriers[{c}]"
-        if not isinstance(carrier, dict) or not carrier.get("code"):
-            errors.append(FieldError(f"{cw}.code", "is required", "required"))
-            continue
-        for s, raw in _objects(carrier.get("services"), f"{cw}.services", errors):
-            sw = f"{cw}.services[{s}]"
-            currency = str(raw.get("currency") or "")
-            if not is_currency(currency):
-                errors.append(FieldError(f"{sw}.currency", f"{currency!r} is not ISO 4217"))
-            zones = tuple(
-                Zone(
-                    str(z.get("zone") or ""),
-                    frozenset(str(x).upper() for x in _list(z.get("countries"))),
-                    tuple(
-                        str(p).replace(" ", "").upper() for p in _list(z.get("postcode_prefixes"))
-                    ),
-                    tuple(
-                        str(p).replace(" ", "").upper() for p in _list(z.get("exclude_prefixes"))
-                    ),
-                )
-                for _, z in _objects(raw.get("zones"), f"{sw}.zones", errors)
-            )
-            names = {z.name for z in zones}
-            if not zones or "" in names:
-                errors.append(FieldError(f"{sw}.zones", "each zone needs a name and countries"))
-            bands = []
-            for b, band in _objects(raw.get("bands"), f"{sw}.bands", errors):
-                bw = f"{sw}.bands[{b}]"
-                if str(band.get("zone")) not in names:
-                    errors.append(FieldError(f"{bw}.zone", f"{band.get('zone')!r} is not a zone"))
-                bands.append(
-                    Band(
-                        str(band.get("zone")),
-                        _whole(band.get("max_weight_g"), f"{bw}.max_weight_g", errors, 1),
-                        _decimal(band.get("price"), f"{bw}.price", errors),
-                    )
-                )
-            if not bands:
-                errors.append(FieldError(f"{sw}.bands", "a service needs weight bands"))
-            surcharges = tuple(
-                Surcharge(
-                    str(x.get("name") or f"surcharge {k + 1}"),
-                    _decimal(x.get("amount", 0), f"{sw}.surcharges[{k}].amount", errors),
-                    _decimal(x.get("percent", 0), f"{sw}.surcharges[{k}].percent", errors),
-                    str(x.get("zone") or ""),
-                )
-                for k, x in _objects(raw.get("surcharges"), f"{sw}.surcharges", errors)
-            )
-            services.append(
-                Service(
-                    carrier=str(carrier["code"]),
-                    code=str(raw.get("code") or f"{carrier['code']}-{s + 1}"),
-                    name=str(raw.get("name") or raw.get("code") or ""),
-                    currency=currency,
-                    transit_days=_whole(raw.get("transit_days"), f"{sw}.transit_days", errors),
-                    dim_divisor=_whole(
-                        raw.get("dim_divisor", 5000), f"{sw}.dim_divisor", errors, 1
-                    ),
-                    zones=zones,
-                    bands=tuple(sorted(bands, key=lambda x: (x.zone, x.max_weight_g))),
-                    surcharges=surcharges,
-                    tracking=_tracking(carrier.get("tracking"), f"{cw}.tracking", errors),
-                    needs_phone=carrier.get("needs_phone") is True,
-                )
-            )
+        services += _read_carrier(carrier, f"carriers[{c}]", errors)
     if not services and not errors:
         errors.append(FieldError("carriers", "no carrier has a service", "required"))
     if errors:
         raise ValidationFailed(errors)
     return services
+
+
+def _read_carrier(carrier: Any, where: str, errors: list[FieldError]) -> list[Service]:
+    """The services of one carrier (``where`` is its path, ``carriers[0]``)."""
+    if not isinstance(carrier, dict) or not carrier.get("code"):
+        errors.append(FieldError(f"{where}.code", "is required", "required"))
+        return []
+    return [
+        _read_service(carrier, s, raw, where, errors)
+        for s, raw in _objects(carrier.get("services"), f"{where}.services", errors)
+    ]
+
+
+def _read_service(
+    carrier: dict[str, Any], s: int, raw: dict[str, Any], cw: str, errors: list[FieldError]
+) -> Service:
+    """Service ``s`` of ``carrier`` (whose path is ``cw``)."""
+    sw = f"{cw}.services[{s}]"
+    currency = str(raw.get("currency") or "")
+    if not is_currency(currency):
+        errors.append(FieldError(f"{sw}.currency", f"{currency!r} is not ISO 4217"))
+    zones = _read_zones(raw.get("zones"), sw, errors)
+    bands = _read_bands(raw.get("bands"), {z.name for z in zones}, sw, errors)
+    surcharges = _read_surcharges(raw.get("surcharges"), sw, errors)
+    return Service(
+        carrier=str(carrier["code"]),
+        code=str(raw.get("code") or f"{carrier['code']}-{s + 1}"),
+        name=str(raw.get("name") or raw.get("code") or ""),
+        currency=currency,
+        transit_days=_whole(raw.get("transit_days"), f"{sw}.transit_days", errors),
+        dim_divisor=_whole(raw.get("dim_divisor", 5000), f"{sw}.dim_divisor", errors, 1),
+        zones=zones,
+        bands=bands,
+        surcharges=surcharges,
+        tracking=_tracking(carrier.get("tracking"), f"{cw}.tracking", errors),
+        needs_phone=carrier.get("needs_phone") is True,
+    )
+
+
+def _prefixes(value: Any) -> tuple[str, ...]:
+    return tuple(str(p).replace(" ", "").upper() for p in _list(value))
+
+
+def _read_zones(value: Any, sw: str, errors: list[FieldError]) -> tuple[Zone, ...]:
+    """A service's zones; each needs a name (and there must be one)."""
+    zones = tuple(
+        Zone(
+            str(z.get("zone") or ""),
+            frozenset(str(x).upper() for x in _list(z.get("countries"))),
+            _prefixes(z.get("postcode_prefixes")),
+            _prefixes(z.get("exclude_prefixes")),
+        )
+        for _, z in _objects(value, f"{sw}.zones", errors)
+    )
+    if not zones or "" in {z.name for z in zones}:
+        errors.append(FieldError(f"{sw}.zones", "each zone needs a name and countries"))
+    return zones
+
+
+def _read_bands(value: Any, zones: set[str], sw: str, errors: list[FieldError]) -> tuple[Band, ...]:
+    """A service's weight bands, each in one of its ``zones``, sorted by zone and weight."""
+    bands = []
+    for b, band in _objects(value, f"{sw}.bands", errors):
+        bw = f"{sw}.bands[{b}]"
+        if str(band.get("zone")) not in zones:
+            errors.append(FieldError(f"{bw}.zone", f"{band.get('zone')!r} is not a zone"))
+        bands.append(
+            Band(
+                str(band.get("zone")),
+                _whole(band.get("max_weight_g"), f"{bw}.max_weight_g", errors, 1),
+                _decimal(band.get("price"), f"{bw}.price", errors),
+            )
+        )
+    if not bands:
+        errors.append(FieldError(f"{sw}.bands", "a service needs weight bands"))
+    return tuple(sorted(bands, key=lambda x: (x.zone, x.max_weight_g)))
+
+
+def _read_surcharges(value: Any, sw: str, errors: list[FieldError]) -> tuple[Surcharge, ...]:
+    return tuple(
+        Surcharge(
+            str(x.get("name") or f"surcharge {k + 1}"),
+            _decimal(x.get("amount", 0), f"{sw}.surcharges[{k}].amount", errors),
+            _decimal(x.get("percent", 0), f"{sw}.surcharges[{k}].percent", errors),
+            str(x.get("zone") or ""),
+        )
+        for k, x in _objects(value, f"{sw}.surcharges", errors)
+    )
 
 
 def add_working_days(start: date, days: int) -> date:

@@ -6,6 +6,7 @@ other: a damaged unit goes to quarantine whatever the refund decides.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -13,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from despatch.domain.errors import Conflict, FieldError, Forbidden, ValidationFailed
+from despatch.domain.totals import plain
 
 
 class ReturnReason(StrEnum):
@@ -62,6 +64,27 @@ def disposition_for(grade: Grade, policy: Mapping[str, str] | None = None) -> Di
     """The site's policy (``{"B": "refurbish"}``) over the defaults."""
     chosen = (policy or {}).get(grade.value)
     return Disposition(chosen) if chosen else DEFAULT_DISPOSITIONS[grade]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """What came back on one return line: units, grades and dispositions counted, and how many
+    are held (quarantined or to refurbish) for a quality check."""
+
+    received: int
+    grades: dict[str, int]
+    dispositions: dict[str, int]
+    held: int
+
+
+def tally(units: Sequence[tuple[Grade, Disposition]]) -> Tally:
+    """The line's counts from each unit's (grade, disposition), in the order graded."""
+    return Tally(
+        received=len(units),
+        grades=dict(Counter(g.value for g, _ in units)),
+        dispositions=dict(Counter(d.value for _, d in units)),
+        held=sum(1 for _, d in units if d in HELD),
+    )
 
 
 def read_grade(value: str, where: str) -> Grade:
@@ -202,6 +225,12 @@ def check_approver(approver: str, requested_by: str, approved_by: Sequence[str])
         raise Conflict(f"{approver} has already approved it; a second approver is needed")
 
 
+def check_rejecter(rejecter: str, requested_by: str) -> None:
+    """No one rejects their own request either."""
+    if rejecter == requested_by:
+        raise Conflict(f"{rejecter} requested this refund and cannot decide it")
+
+
 def refund_amount(
     lines: Sequence[tuple[Decimal, int]],
     *,
@@ -214,3 +243,44 @@ def refund_amount(
     quantum = Decimal(1).scaleb(-minor_units)
     fee = (goods * restocking_fee_percent / 100).quantize(quantum)
     return (goods - fee + shipping).quantize(quantum), fee
+
+
+def check_refund_units(requested: Mapping[int, int], sold: Mapping[int, int]) -> None:
+    """Each line refunded is a line of the order (``sold``: line number → units sold, the
+    cancelled ones included), for 1 up to the units sold; the first fault, by line, is named."""
+    unknown = sorted(set(requested) - set(sold))
+    if unknown:
+        raise ValidationFailed.single(
+            "lines", f"the order has no line(s) {unknown}", "unknown_line"
+        )
+    for no, units in sorted(requested.items()):
+        if not 1 <= units <= sold[no]:
+            raise ValidationFailed.single(
+                f"lines[{no}]", f"refund 1 to {sold[no]} units", "quantity"
+            )
+
+
+def check_refund_positive(amount: Decimal) -> None:
+    if amount <= 0:
+        raise ValidationFailed.single("amount", "must be more than zero", "amount")
+
+
+def check_refundable(
+    amount: Decimal, refunded: Decimal, order_total: Decimal, currency: str
+) -> None:
+    """Never more back than the order's total less what is already (being) refunded."""
+    if amount + refunded > order_total:
+        left = order_total - refunded
+        raise ValidationFailed.single(
+            "amount",
+            f"{plain(amount, currency)} {currency} is more than the "
+            f"{plain(left, currency)} {currency} left to refund",
+            "amount",
+        )
+
+
+def rma_key(scanned: str) -> str:
+    """An RMA number as scanned or typed (any case) to its stored form: ``rma_01…``."""
+    raw = scanned.strip()
+    prefix, _, rest = raw.partition("_")
+    return f"{prefix.lower()}_{rest.upper()}" if rest else raw

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from despatch.domain.errors import InvalidTransition
+from despatch.domain.errors import Conflict, InvalidTransition
 
 
 class ShipmentStatus(StrEnum):
@@ -47,3 +47,21 @@ def advance_shipment(current: ShipmentStatus, target: ShipmentStatus) -> Shipmen
     if target not in SHIPMENT_TRANSITIONS[current]:
         raise InvalidTransition("shipment", current.value, target.value)
     return target
+
+
+LABELLABLE = frozenset({ShipmentStatus.ALLOCATED, ShipmentStatus.PICKING, ShipmentStatus.PACKED})
+
+
+def needs_label(shipment_id: str, status: str, tracking_number: str) -> bool:
+    """Whether a label is still to be bought: not when one was (buying again returns it). A
+    cancelled shipment is refused, and so is one past packing without a label."""
+    if status == ShipmentStatus.CANCELLED:
+        raise ShipmentCancelled("shipment", status, "labelled")
+    if tracking_number:
+        return False
+    if ShipmentStatus(status) not in LABELLABLE:
+        raise Conflict(
+            f"shipment {shipment_id} is {status}: labels are bought before despatch",
+            current=status,
+        )
+    return True

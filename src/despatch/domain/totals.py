@@ -5,7 +5,7 @@ whether the prices already include tax) into an :class:`~despatch.domain.orders.
 and the total the platform itself states (what the customer paid). The two must agree to the
 minor unit: a difference means the adapter read a field wrongly, or the platform sent a figure
 Despatch does not know, and the order is held ``total_mismatch`` naming both amounts. This is
-the one place the comparison is made (ARCHITECTURE.md section 9, rule 1).
+the one place the comparison is made (docs/architecture.md).
 """
 
 from __future__ import annotations

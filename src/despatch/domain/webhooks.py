@@ -21,6 +21,7 @@ class DeliveryStatus(StrEnum):
     DELIVERED = "delivered"
     RETRYING = "retrying"
     FAILED = "failed"  # every retry used; replay it from the UI or the CLI
+    CANCELLED = "cancelled"  # its subscription was deactivated or deleted before it was sent
 
 
 # the public event types and the outbox topics that raise them
@@ -31,6 +32,7 @@ EVENT_TYPES: Mapping[str, tuple[str, ...]] = {
     "order.allocated": ("order.allocated",),
     "order.despatched": ("shipment.despatched",),
     "order.delivered": ("shipment.delivered",),
+    "shipment.label_voided": ("shipment.label_voided",),
     "order.cancelled": ("order.cancelled", "order.lines_cancelled"),
     "return.received": ("return.received",),
     "refund.succeeded": ("refund.succeeded",),

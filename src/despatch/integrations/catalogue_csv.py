@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from despatch.domain.errors import ValidationFailed
+from despatch.domain.errors import FieldError, ValidationFailed
+from despatch.domain.gtins import gtin_problem
 from despatch.domain.limits import SKU_TEXT, longer_than
 from despatch.integrations.rows import RowError, integer, read_rows
 
@@ -46,30 +47,28 @@ def parse(
 
 
 def _record(row: dict[str, str], seen: dict[str, int], number: int) -> SkuRecord:
+    """The row as a SKU, or every problem of the row at once (not only the first)."""
     code = row["sku"]
     too_long = longer_than({"sku": SKU_TEXT["code"], "name": SKU_TEXT["name"]}, row)
-    if too_long:
-        raise ValidationFailed(too_long)
-    if not code:
-        raise ValidationFailed.single("sku", "is required", "required")
-    if code in seen:
-        raise ValidationFailed.single("sku", f"{code!r} repeats row {seen[code]}", "duplicate")
-    if not row["name"]:
-        raise ValidationFailed.single("name", "is required", "required")
+    problems: list[FieldError] = list(too_long)
+    said = {e.field for e in problems}
+    if not code and "sku" not in said:
+        problems.append(FieldError("sku", "is required", "required"))
+    elif code in seen:
+        problems.append(FieldError("sku", f"{code!r} repeats row {seen[code]}", "duplicate"))
+    if not row["name"] and "name" not in said:
+        problems.append(FieldError("name", "is required", "required"))
     gtin = row["gtin"]
-    if gtin and (not gtin.isdigit() or len(gtin) not in (8, 12, 13, 14)):
-        raise ValidationFailed.single(
-            "gtin", f"{gtin!r} is not an 8, 12, 13 or 14 digit GTIN", "gtin"
-        )
+    if (wrong := gtin_problem(gtin)) is not None:
+        problems.append(FieldError("gtin", wrong, "gtin"))
+    sizes: dict[str, int] = {}
+    for field in ("length_mm", "width_mm", "height_mm", "weight_g"):
+        try:
+            sizes[field] = integer(row, field)
+        except ValidationFailed as exc:
+            problems += exc.errors
+    if problems:
+        raise ValidationFailed(problems)
     seen[code] = number
     flags = tuple(f.strip() for f in row.get("flags", "").split("|") if f.strip())
-    return SkuRecord(
-        code,
-        row["name"],
-        gtin,
-        integer(row, "length_mm"),
-        integer(row, "width_mm"),
-        integer(row, "height_mm"),
-        integer(row, "weight_g"),
-        flags,
-    )
+    return SkuRecord(code, row["name"], gtin, **sizes, flags=flags)

@@ -13,6 +13,7 @@ delivery, or a channel whose carrier needs one).
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import email_validator
@@ -47,23 +48,99 @@ def address_problems(address: Address, prefix: str = "shipping_address") -> list
         "name": address.name,
     }
     try:
-        normalize_address(raw)
-    except InvalidAddressError as exc:
-        rules = _rules(raw)
-        needed = set(getattr(rules, "required_fields", ()) or ())
-        return [
-            _explain(field, problem, address, rules, prefix)
-            for field, problem in sorted(exc.errors.items())
-            if field != "country_area" or "country_area" in needed  # an optional region
-        ]
+        errors = postal_errors(raw)
     except (KeyError, ValueError):  # a country the data does not know: nothing to check
         return []
-    return []
+    if not errors:
+        return []
+    rules = _rules(raw)
+    needed = set(getattr(rules, "required_fields", ()) or ())
+    return [
+        _explain(field, problem, address, rules, prefix)
+        for field, problem in sorted(errors.items())
+        if field != "country_area" or "country_area" in needed  # an optional region
+    ]
+
+
+def postal_errors(raw: dict[str, str]) -> dict[str, str]:
+    """What ``normalize_address(raw)`` finds wrong (field -> ``required`` or ``invalid``), with
+    the country's rules read once per process for each region and city: building them reads
+    and parses two JSON files, most of the check's cost, and the data ships with the library.
+    A country the data does not know goes to the library as before."""
+    try:
+        rules = _rules_for(*_where(raw))
+    except (KeyError, ValueError):
+        try:
+            normalize_address(raw)
+        except InvalidAddressError as exc:
+            return dict(exc.errors)
+        return {}
+    data: dict[str, Any] = dict(raw)
+    errors: dict[str, str] = {}
+    for name, choices in _CHOICES:
+        _check_field(name, rules, data, getattr(rules, choices) if choices else [], errors)
+    postcode = data.get("postal_code", "")
+    if postcode and any(not m.match(postcode) for m in rules.postal_code_matchers):
+        errors["postal_code"] = "invalid"
+    _check_field("street_address", rules, data, [], errors)
+    _check_field("sorting_code", rules, data, [], errors)
+    return errors
+
+
+_CHOICES = (
+    ("country_area", "country_area_choices"),
+    ("city", "city_choices"),
+    ("city_area", "city_area_choices"),
+    ("postal_code", ""),
+)
+
+
+def _where(raw: dict[str, str]) -> tuple[str, str | None, str | None, str | None]:
+    """What the rules depend on: nothing else of the address."""
+    return raw["country_code"], raw.get("country_area"), raw.get("city"), raw.get("city_area")
+
+
+@lru_cache(maxsize=4096)
+def _rules_for(country: str, area: str | None, city: str | None, city_area: str | None) -> Any:
+    if not country:
+        raise ValueError("no country")  # the library says so, naming the field
+    where = {"country_code": country, "country_area": area, "city": city, "city_area": city_area}
+    return get_validation_rules(where)
+
+
+def _check_field(
+    name: str, rules: Any, data: dict[str, Any], choices: list[Any], errors: dict[str, str]
+) -> None:
+    """One field as ``normalize_address`` checks it (upper-cased where the country wants)."""
+    value = data.get(name)
+    if name in rules.upper_fields and value is not None:
+        value = data[name] = value.upper()
+    if name not in rules.allowed_fields:
+        data[name] = ""
+    elif not value and name in rules.required_fields:
+        errors[name] = "required"
+    elif choices and (value or name in rules.required_fields):
+        matched = _match(value, choices)
+        if matched is None:
+            errors[name] = "invalid"
+        else:
+            data[name] = matched
+        value = matched
+    if not value:
+        data[name] = ""
+
+
+def _match(value: str | None, choices: list[tuple[str, str]]) -> str | None:
+    wanted = value.strip().lower() if value else value
+    for name, label in choices:
+        if wanted in (name.lower(), label.lower()):
+            return name
+    return None
 
 
 def _rules(raw: dict[str, str]) -> Any:
     try:
-        return get_validation_rules(raw)
+        return _rules_for(*_where(raw))
     except (KeyError, ValueError):
         return None
 

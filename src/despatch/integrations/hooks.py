@@ -99,6 +99,9 @@ class _PinnedTls(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
+Pinned, PinnedTls = _Pinned, _PinnedTls  # for other single calls under the same rules
+
+
 def post(
     url: str,
     body: bytes,

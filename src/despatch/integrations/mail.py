@@ -8,17 +8,17 @@ from its own ID, so a receiver can recognise the rare repeat after a crash.
 
 from __future__ import annotations
 
-import os
 import smtplib
 from email.message import EmailMessage
 
+from despatch.config import current as configuration
 from despatch.domain.errors import Unavailable
 
 TIMEOUT = 20
 
 
 def sender() -> str:
-    return os.environ.get("DESPATCH_MAIL_FROM", "Despatch <despatch@localhost>")
+    return configuration().mail_from
 
 
 def send(*, message_id: str, recipient: str, subject: str, text: str, html: str = "") -> str:
@@ -32,17 +32,15 @@ def send(*, message_id: str, recipient: str, subject: str, text: str, html: str 
     email.set_content(text)
     if html:
         email.add_alternative(html, subtype="html")
-    host = os.environ.get("DESPATCH_SMTP_HOST", "127.0.0.1")
-    port = int(os.environ.get("DESPATCH_SMTP_PORT", "25"))
-    security = os.environ.get("DESPATCH_SMTP_SECURITY", "none").lower()
+    config = configuration()
+    host, port, security = config.smtp_host or "127.0.0.1", config.smtp_port, config.smtp_security
     try:
         smtp_class = smtplib.SMTP_SSL if security == "ssl" else smtplib.SMTP
         with smtp_class(host, port, timeout=TIMEOUT) as smtp:
             if security == "starttls":
                 smtp.starttls()
-            user = os.environ.get("DESPATCH_SMTP_USER", "")
-            if user:
-                smtp.login(user, os.environ.get("DESPATCH_SMTP_PASSWORD", ""))
+            if config.smtp_user:
+                smtp.login(config.smtp_user, config.smtp_password)
             smtp.send_message(email)
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         raise Unavailable(f"SMTP {host}:{port} refused the message: {exc}") from exc

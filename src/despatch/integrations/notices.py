@@ -9,16 +9,19 @@ template is looked up as ``<channel>/<event>.<lang>.txt``, ``<channel>/<event>.t
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
+from despatch.config import current as configuration
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.notifications import template_names
+from despatch.models import NotificationTemplate
 
 BUILT_IN = Path(__file__).parent / "templates" / "notifications"
 
@@ -31,11 +34,37 @@ class Rendered:
     language: str  # the language of the template used ("" for the default)
 
 
+def _stored(name: str) -> str | None:
+    """The source of an override written in the set-up pages, if there is one."""
+    return NotificationTemplate.objects.filter(name=name).values_list("source", flat=True).first()
+
+
+class _Loader(jinja2.BaseLoader):
+    """Overrides stored in the database first, then the files; a cached template is read again
+    when an override of its name appears, changes or goes."""
+
+    def __init__(self, folders: list[str]) -> None:
+        self.files = jinja2.FileSystemLoader(folders)
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool]]:
+        stored = _stored(template)
+        if stored is not None:
+            return stored, None, lambda: _stored(template) == stored
+        text, filename, fresh = self.files.get_source(environment, template)
+        return text, filename, lambda: fresh() and _stored(template) is None
+
+    def list_templates(self) -> list[str]:
+        names = NotificationTemplate.objects.values_list("name", flat=True)
+        return sorted({*self.files.list_templates(), *names})
+
+
 @lru_cache(maxsize=8)
 def _environment(extra: str) -> jinja2.Environment:
     folders = [extra, str(BUILT_IN)] if extra else [str(BUILT_IN)]
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(folders),
+    return SandboxedEnvironment(  # templates are written in the browser: no attribute escapes
+        loader=_Loader(folders),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",), default=False),
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
@@ -45,7 +74,7 @@ def _environment(extra: str) -> jinja2.Environment:
 
 
 def environment() -> jinja2.Environment:
-    return _environment(os.environ.get("DESPATCH_NOTIFICATION_TEMPLATES", ""))
+    return _environment(str(configuration().notification_templates or ""))
 
 
 def _pick(template: str, brand: str, language: str, suffix: str) -> jinja2.Template | None:
@@ -92,3 +121,35 @@ def check_all() -> list[str]:
         except jinja2.TemplateSyntaxError as exc:
             problems.append(f"{name}: line {exc.lineno}: {exc.message}")
     return problems
+
+
+def source(name: str) -> str | None:
+    """The source of the template ``name`` (an override or a file), or None."""
+    try:
+        env = environment()
+        return env.loader.get_source(env, name)[0] if env.loader else None
+    except jinja2.TemplateNotFound:
+        return None
+
+
+def check_source(text: str) -> None:
+    """A template that does not parse is a field error naming the line."""
+    try:
+        environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ValidationFailed.single(
+            "source", f"line {exc.lineno}: {exc.message}", "template_error"
+        ) from None
+
+
+def render_draft(text: str, kind: str, context: dict[str, Any]) -> Rendered:
+    """A template not stored yet, rendered as a message of its kind (txt, html, sms.txt)."""
+    try:
+        tmpl = environment().from_string(text)
+        body = tmpl.render(context)
+        subject = str(getattr(tmpl.make_module(context), "subject", "")).strip()
+    except jinja2.TemplateError as exc:
+        raise ValidationFailed.single("source", f"cannot render: {exc}", "template_error") from exc
+    if kind == "html":
+        return Rendered(subject, "", body, "")
+    return Rendered(subject, body.strip() + "\n", "", "")

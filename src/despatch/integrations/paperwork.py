@@ -39,25 +39,33 @@ def _page(title: str) -> tuple[canvas.Canvas, io.BytesIO]:
 
 
 def pick_list_pdf(
-    pick_list_id: str, warehouse: str, length_m: float, method: str, rows: Sequence[PickRow]
+    pick_list_id: str,
+    warehouse: str,
+    length_m: float,
+    method: str,
+    rows: Sequence[PickRow],
+    tote: str = "",
 ) -> bytes:
+    """The list in walking order; its barcode (list or tote) opens its parcels at packing."""
     page, out = _page(f"Pick list {pick_list_id}")
     height = A4[1]
     y = height - 20 * mm
+    scanned = tote or pick_list_id
 
     def header() -> None:
         nonlocal y
         page.setFont("Helvetica-Bold", 14)
         page.drawString(20 * mm, y, f"Pick list {pick_list_id}")
-        code128.Code128(pick_list_id, barHeight=10 * mm, barWidth=0.9).drawOn(
-            page, 120 * mm, y - 4 * mm
-        )
+        code128.Code128(scanned, barHeight=10 * mm, barWidth=0.9).drawOn(page, 120 * mm, y - 4 * mm)
         page.setFont("Helvetica", 10)
         page.drawString(
             20 * mm,
             y - 6 * mm,
-            f"{warehouse} · {len(rows)} picks · walk {length_m:.0f} m ({method})",
+            f"{warehouse} · {len(rows)} picks · walk {length_m:.0f} m ({method})"
+            + (f" · tote {tote}" if tote else ""),
         )
+        page.setFont("Helvetica", 7)
+        page.drawString(120 * mm, y - 8 * mm, f"{scanned} · scan at the packing bench")
         y -= 18 * mm
         page.setFont("Helvetica-Bold", 10)
         for x, title in (
@@ -102,6 +110,8 @@ def packing_slip_pdf(
     page.drawString(20 * mm, y, f"Order {reference}")
     page.setFont("Helvetica", 9)
     page.drawString(20 * mm, y - 6 * mm, f"Parcel {shipment_id}")
+    # the barcode the packing bench scans to open this parcel
+    code128.Code128(shipment_id, barHeight=12 * mm, barWidth=0.9).drawOn(page, 115 * mm, y - 6 * mm)
     y -= 18 * mm
     page.setFont("Helvetica", 11)
     for text in (

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from despatch.domain.errors import FieldError, ValidationFailed
+from despatch.domain.errors import ValidationFailed
 
 
 @dataclass(frozen=True)
@@ -96,16 +96,13 @@ def read_rows(
 def _check_header(reader: csv.DictReader[str], required: tuple[str, ...]) -> None:
     header = [h.strip() for h in reader.fieldnames or []]
     missing = [c for c in required if c not in header]
-    if missing:
-        raise ValidationFailed(
-            [
-                FieldError(
-                    "header",
-                    f"missing column {c!r} (expected at least: {', '.join(required)})",
-                    "missing_column",
-                )
-                for c in missing
-            ]
+    if missing:  # one error naming every missing column, the expected list said once
+        named = ", ".join(repr(c) for c in missing)
+        raise ValidationFailed.single(
+            "header",
+            f"missing column{'s' if len(missing) > 1 else ''} {named}"
+            f" (expected at least: {', '.join(required)})",
+            "missing_column",
         )
     reader.fieldnames = header
 

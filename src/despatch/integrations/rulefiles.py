@@ -22,6 +22,8 @@ def parse(text: str) -> tuple[Any, dict[str, int]]:
         raise ValidationFailed(
             [FieldError("", f"{where}: not valid YAML ({problem})", "yaml")]
         ) from None
+    except RecursionError:  # Python's stack, before any rule set's depth
+        raise ValidationFailed([FieldError("", "the file: nested too deeply", "yaml")]) from None
     lines: dict[str, int] = {}
     if node is not None:
         _walk(node, "", lines)

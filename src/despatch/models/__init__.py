@@ -12,14 +12,16 @@ from despatch.models.fulfillment import (
     TrackingSerial,
 )
 from despatch.models.inventory import Reservation, StockLevel, StockMovement
-from despatch.models.notifications import Message
+from despatch.models.notifications import Message, NotificationTemplate
 from despatch.models.orders import Order, OrderLine
 from despatch.models.outbox import OutboxEvent
 from despatch.models.payments import PaymentEvent
 from despatch.models.picking import PickList, PickTask, PutAwayTask, SkuLocation
+from despatch.models.reference import ReferenceVersion
 from despatch.models.returns import Refund, ReturnLine, ReturnRequest
 from despatch.models.rules import RuleSetVersion
 from despatch.models.tokens import ApiToken, StaffAccess
+from despatch.models.views import OrderNote, SavedView
 from despatch.models.webhooks import WebhookDelivery, WebhookSubscription
 
 __all__ = [
@@ -33,18 +35,22 @@ __all__ = [
     "Lease",
     "Manifest",
     "Message",
+    "NotificationTemplate",
     "Order",
     "OrderLine",
+    "OrderNote",
     "OutboxEvent",
     "PaymentEvent",
     "PickList",
     "PickTask",
     "PutAwayTask",
+    "ReferenceVersion",
     "Refund",
     "Reservation",
     "ReturnLine",
     "ReturnRequest",
     "RuleSetVersion",
+    "SavedView",
     "Shipment",
     "ShipmentLine",
     "Sku",

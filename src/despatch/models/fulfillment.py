@@ -27,6 +27,11 @@ class Shipment(models.Model):
         related_name="shipments",
     )
     channel_notified_at = models.DateTimeField(null=True, blank=True)
+    channel_reference = models.CharField(
+        max_length=128, blank=True, default="", help_text="the platform's ID of what it was told"
+    )
+    channel_outcome = models.CharField(max_length=32, blank=True, default="")
+    channel_error = models.TextField(blank=True, default="")
     late_warned_at = models.DateTimeField(
         null=True, blank=True, help_text="when it was found past the promised date"
     )

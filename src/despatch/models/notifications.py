@@ -26,3 +26,16 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class NotificationTemplate(models.Model):
+    """A template written in the set-up pages, stored under the name of the file it takes the
+    place of (``shop/confirmed.fr.txt``, ``default/despatched.html``): found before the files."""
+
+    name = models.CharField(max_length=200, primary_key=True)
+    source = models.TextField()
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["name"]

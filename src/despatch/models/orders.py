@@ -1,6 +1,7 @@
 """Orders and their lines, as received from a channel."""
 
 from django.db import models
+from django.db.models.functions import Lower, Upper
 
 from despatch.domain.orders import OrderStatus, PaymentStatus
 
@@ -35,11 +36,28 @@ class Order(models.Model):
     presentment_currency = models.CharField(max_length=3, blank=True, default="")
     presentment_total = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
     refunds = models.JSONField(default=list, blank=True)
+    channel_refs = models.JSONField(
+        default=dict, blank=True, help_text="the platform's own references (marketplace, address)"
+    )
     channel_updated_at = models.DateTimeField(null=True, blank=True)
     customer_name = models.CharField(max_length=200, blank=True, default="")
     customer_email = models.CharField(max_length=254, blank=True, default="")
     language = models.CharField(max_length=16, blank=True, default="", help_text="e.g. fr, en-GB")
     shipping_address = models.JSONField(default=dict)
+    billing_address = models.JSONField(
+        default=dict, blank=True, help_text="as the platform gave it; empty when it gave none"
+    )
+    replaces = models.CharField(
+        max_length=40, blank=True, default="", db_index=True, help_text="exchanges: the order"
+    )
+    exchange_rma = models.CharField(
+        max_length=40, blank=True, default="", help_text="exchanges: the return it answers"
+    )
+    platform_actions = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="cancellations and refunds sent to the platform, each with its answer",
+    )
     requested_service = models.CharField(max_length=64, default="standard")
     promise_date = models.DateField(null=True, blank=True)
     paid_at = models.DateTimeField(
@@ -73,6 +91,10 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "created_at"], name="order_status_created"),
             models.Index(fields=["customer_email", "created_at"], name="order_customer_email"),
+            # migration 0033 says why
+            models.Index(Lower("customer_email"), "created_at", name="order_email_lower"),
+            models.Index(fields=["external_id"], name="order_external_id"),
+            models.Index(fields=["channel", "created_at"], name="order_channel_created"),  # 0034
         ]
 
     def __str__(self) -> str:
@@ -108,4 +130,8 @@ class OrderLine(models.Model):
                 condition=models.Q(quantity__gt=0) | models.Q(cancelled__gt=0),
                 name="order_line_qty_positive",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["sku"], name="order_line_sku"),  # migration 0033
+            models.Index(Upper("sku"), "order_id", name="order_line_sku_upper"),  # 0037
         ]

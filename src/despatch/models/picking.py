@@ -27,6 +27,9 @@ class PickList(models.Model):
     method = models.CharField(max_length=16)
     length_m = models.FloatField()
     status = models.CharField(max_length=8, default=OPEN)
+    picker = models.CharField(
+        max_length=150, blank=True, default="", help_text="the user the list is assigned to"
+    )
     created_at = models.DateTimeField()
     completed_at = models.DateTimeField(null=True, blank=True)
 

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from despatch.domain import audit as chain
@@ -21,8 +21,9 @@ from despatch.domain.errors import NotFound, NotYetThere
 from despatch.domain.history import OrderHistory, replay
 from despatch.domain.ids import new_id
 from despatch.models import AuditEntry, AuditHead, Order
-
-_JSON_FIELDS = ("before", "after", "detail")
+from despatch.services import deferred
+from despatch.services.rows import insert as insert_rows
+from despatch.services.rows import new as new_row
 
 
 @dataclass
@@ -44,7 +45,8 @@ class Trail:
         **detail: Any,
     ) -> None:
         self.entries.append(
-            AuditEntry(
+            new_row(
+                AuditEntry,
                 id=new_id("audit"),
                 at=self.at,
                 actor=self.actor,
@@ -80,28 +82,45 @@ class Trail:
         return True
 
     def save(self) -> None:
-        """Append the entries to the chain: one head lock, one insert, one head update."""
-        if not self.entries:
-            return
-        with transaction.atomic(savepoint=False):  # no savepoint inside a use case's transaction
-            seq, prev = _lock_head()
-            for entry in self.entries:
-                seq += 1
-                _seal(entry, seq, prev)
-                prev = entry.hash
-            AuditEntry.objects.bulk_create(self.entries)
-            AuditHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+        """Append the entries to the chain: one head lock, one insert, one head update. Inside
+        ``deferred.together()`` (a worker's batch) they are appended with the batch's other
+        entries, in the order saved, when the batch ends."""
+        if self.entries and not deferred.later("audit", self.entries, append):
+            append(self.entries)
         self.entries = []
+
+
+def append(entries: list[AuditEntry]) -> None:
+    """Seal ``entries`` in order after the chain's head and store them."""
+    if not entries:
+        return
+    with transaction.atomic(savepoint=False):  # no savepoint inside a use case's transaction
+        seq, prev = _lock_head()
+        for entry in entries:
+            seq += 1
+            _seal(entry, seq, prev)
+            prev = entry.hash
+        insert_rows(AuditEntry, entries)
+        with connection.cursor() as cursor:
+            cursor.execute(_MOVE_HEAD, [seq, prev])
+
+
+_LOCK_HEAD = "SELECT seq, hash FROM despatch_audithead WHERE id = 1"
+_MOVE_HEAD = "UPDATE despatch_audithead SET seq = %s, hash = %s WHERE id = 1"
 
 
 def _lock_head() -> tuple[int, str]:
     """Lock the head row and read it; rebuild it from the last entry if it is missing (a
     database emptied by hand or by a test's flush)."""
-    row = AuditHead.objects.select_for_update().filter(pk=1).values_list("seq", "hash").first()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOCK_HEAD + (" FOR UPDATE" if connection.features.has_select_for_update else "")
+        )
+        row = cursor.fetchone()
     if row is None:
         AuditHead.objects.get_or_create(pk=1, defaults=asdict(_last_entry()))
         row = AuditHead.objects.select_for_update().values_list("seq", "hash").get(pk=1)
-    return row
+    return int(row[0]), str(row[1])
 
 
 def _last_entry() -> chain.Head:
@@ -111,8 +130,10 @@ def _last_entry() -> chain.Head:
 
 def _seal(entry: AuditEntry, seq: int, prev_hash: str) -> None:
     """Give ``entry`` its place and hash, from its values exactly as they will read back."""
-    for name in _JSON_FIELDS:
-        setattr(entry, name, chain.as_stored(getattr(entry, name)))
+    # as they read back, in one JSON round trip for the three (not one each)
+    entry.before, entry.after, entry.detail = chain.as_stored(
+        [entry.before, entry.after, entry.detail]
+    )
     entry.seq = seq
     entry.prev_hash = prev_hash
     entry.hash = chain.link_hash(_content(entry), prev_hash)
@@ -183,10 +204,44 @@ def verify(since: datetime | None = None, anchor: chain.Head | None = None) -> V
     if since is not None:
         found = _first_since(since, recorded.seq)
         if found is None:
-            return Verdict(0, None, recorded)
+            return _ends(0, recorded)
         start, first = found
     checked, broken = chain.verify(_links(first, recorded.seq), start=start, head=recorded)
-    return Verdict(checked, broken, recorded)
+    if broken is not None:
+        return Verdict(checked, broken, recorded)
+    return _ends(checked, recorded)
+
+
+def _ends(checked: int, recorded: chain.Head) -> Verdict:
+    """The chain's ends: no entry outside its places (1 to the head), and a head row kept.
+    Writers insert entries and move the head in one transaction, so an entry past the head
+    was written around them (an INSERT in SQL); so was one before #1."""
+    return Verdict(checked, _stray() or _headless(recorded), recorded)
+
+
+def _stray() -> chain.Break | None:
+    low = AuditEntry.objects.filter(seq__lt=1).order_by("seq").values_list("seq", "id").first()
+    if low is not None:
+        return chain.Break(low[0], low[1], "is not in the chain: its place is before #1 (inserted)")
+    top = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    now = head()  # read after the top: a writer that committed meanwhile moved the head too
+    if top <= now.seq:
+        return None
+    seq, entry_id = (
+        AuditEntry.objects.filter(seq__gt=now.seq).order_by("seq").values_list("seq", "id")[0]
+    )
+    return chain.Break(seq, entry_id, f"is after the head (#{now.seq}): it was inserted")
+
+
+def _headless(recorded: chain.Head) -> chain.Break | None:
+    """The head row deleted (with the newest entries, perhaps): nothing can say what is gone."""
+    if recorded.seq == 0 or AuditHead.objects.filter(pk=1).exists():
+        return None
+    return chain.Break(
+        recorded.seq,
+        "",
+        "the chain's head row is missing (deleted): the newest entries may have been cut off",
+    )
 
 
 def _first_since(since: datetime, last_seq: int) -> tuple[chain.Head, int] | None:

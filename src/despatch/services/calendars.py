@@ -100,4 +100,7 @@ def promise_from(code: str, ready_at: datetime, service: str) -> Promise:
         raise NotFound("warehouse", code)
     if ready_at.tzinfo is None:
         ready_at = ready_at.replace(tzinfo=ZoneInfo(warehouse.time_zone))
-    return promise(warehouse, ready_at, service)
+    try:
+        return promise(warehouse, ready_at, service)
+    except OverflowError:  # the working days counted leave the calendar (year 9999)
+        raise ValidationFailed.single("at", f"{ready_at.isoformat()} is out of range") from None

@@ -33,7 +33,7 @@ from despatch.domain.inventory import ReservationStatus
 from despatch.domain.orders import OrderEvent, OrderStatus
 from despatch.domain.shipments import ShipmentStatus
 from despatch.models import Order, PickTask, PutAwayTask, ReturnRequest, Shipment, SkuLocation
-from despatch.services import allocation, exceptions, inventory, outbox, returns
+from despatch.services import exceptions, inventory, outbox, returns, sourcing
 from despatch.services.audit import Trail
 from despatch.services.fulfillment import lock_shipment
 from despatch.services.orders import lock_order, set_status
@@ -281,7 +281,7 @@ def _replan(order: Order, trail: Trail) -> None:
     _stop_shipments(order, trail, "lines_cancelled")
     set_status(order, OrderEvent.REPLAN, trail, "lines_cancelled")
     order.save(update_fields=["status", "updated_at"])
-    allocation.plan_again(order, trail)
+    sourcing.plan_again(order, trail)
 
 
 def request_intercept(shipment_id: str, *, actor: str, reason: str, note: str = "") -> Shipment:

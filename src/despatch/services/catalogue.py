@@ -9,11 +9,13 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 
+from despatch.domain.channel_settings import ChannelSettings
 from despatch.domain.errors import FieldError, NotFound, ValidationFailed
 from despatch.domain.limits import SKU_TEXT, longer_than
 from despatch.integrations.channels.base import Connection
-from despatch.models import Channel, Sku, Warehouse
-from despatch.services import calendars
+from despatch.integrations.regions import country_codes
+from despatch.models import Channel, OrderLine, Sku, Warehouse
+from despatch.services import calendars, reference
 from despatch.services.audit import Trail, snapshot
 
 WAREHOUSE_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")
@@ -160,6 +162,14 @@ def skus(q: str = "") -> QuerySet[Sku]:
     return rows.filter(code__icontains=q) | rows.filter(name__icontains=q) if q else rows
 
 
+def item_names(lines: Iterable[OrderLine]) -> list[str]:
+    """What each order line is called: the name the channel gave it, else the catalogue's name
+    of its SKU, else the SKU itself."""
+    lines = list(lines)
+    named = dict(Sku.objects.filter(code__in={li.sku for li in lines}).values_list("code", "name"))
+    return [li.name or named.get(li.sku) or li.sku for li in lines]
+
+
 def get_sku(code: str) -> Sku:
     sku = Sku.objects.filter(code=code).first()
     if sku is None:
@@ -178,11 +188,32 @@ def get_channel(code: str) -> Channel:
     return channel
 
 
+API_CHANNEL = "api"  # POST /api/orders's default channel: there without being added
+
+
+def check_api_order(channel: str, countries: dict[str, str]) -> bool:
+    """Refuse an order sent to a channel that does not exist (but the API's default), or to a
+    country that is not an ISO 3166-1 alpha-2 code (``countries``: field -> code), naming the
+    field (a real country whose postal rules the address fails is the exception queue's: it is
+    held); else whether the channel is trusted to state payment status. The reference data is
+    read once for both."""
+    errors = [
+        FieldError(field, f"{code!r} is not an ISO 3166-1 alpha-2 country code", "unknown_country")
+        for field, code in countries.items()
+        if code.upper() not in country_codes()
+    ]
+    with reference.pinned():
+        if channel != API_CHANNEL and reference.channel(channel) is None:
+            errors.insert(0, FieldError("channel", f"no channel is called {channel!r}", "unknown"))
+        if errors:
+            raise ValidationFailed(errors)
+        return trusts_payment_status(channel)
+
+
 def trusts_payment_status(code: str) -> bool:
     """Whether orders sent to this channel through the API may state their own payment
     status (``settings.trusted_payment_status: true``); an unknown channel is not trusted."""
-    settings = Channel.objects.filter(code=code).values_list("settings", flat=True).first()
-    return bool((settings or {}).get("trusted_payment_status") is True)
+    return ChannelSettings.read(reference.channel_settings(code)).trusted_payment_status
 
 
 def connection(channel: Channel) -> Connection:

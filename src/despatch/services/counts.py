@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import F
 
-from despatch.domain.errors import Conflict, ValidationFailed
+from despatch.domain.errors import Conflict
 from despatch.domain.events import Topic
-from despatch.domain.inventory import MovementReason
+from despatch.domain.inventory import MovementReason, check_counted, count_shortfall
 from despatch.domain.orders import OrderEvent, OrderStatus
 from despatch.domain.reasons import ReasonCode
 from despatch.domain.shipments import ShipmentStatus
 from despatch.models import Order, PickTask, Reservation, StockLevel
-from despatch.services import allocation, inventory, outbox
+from despatch.services import inventory, outbox, reservations, sourcing
 from despatch.services.audit import Trail
 from despatch.services.orders import lock_order, set_status
 
@@ -63,8 +63,7 @@ def count_stock(
     *, sku: str, warehouse: str, counted: int, actor: str, note: str = ""
 ) -> CountResult:
     """Book a count of ``sku`` at ``warehouse``; never refused for reserved stock."""
-    if counted < 0:
-        raise ValidationFailed.single("counted", "must be 0 or more", "quantity")
+    check_counted(counted)
     inventory.check_known(sku, warehouse)
     StockLevel.objects.get_or_create(sku_id=sku, warehouse_id=warehouse)
     with transaction.atomic():
@@ -72,15 +71,12 @@ def count_stock(
         for order_id in sorted(candidates):
             lock_order(order_id)
         level = StockLevel.objects.select_for_update().get(sku_id=sku, warehouse_id=warehouse)
-        if counted < level.quarantined:
-            raise ValidationFailed.single(
-                "counted",
-                f"{level.quarantined} unit(s) are in quarantine: count those separately",
-                "quantity",
-            )
+        check_counted(counted, level.quarantined)
         trail = Trail(actor)
-        need = level.reserved + level.quarantined - counted
-        victims = _give_back(candidates, sku, warehouse, need, trail, counted)
+        need = count_shortfall(counted, level.reserved, level.quarantined)
+        victims, need = _give_back(candidates, sku, warehouse, need, trail, counted)
+        if need > 0:  # what is still reserved is held by orders being picked
+            _refuse(sku, warehouse, need + counted - level.quarantined, counted, level.quarantined)
         _book(level, counted, trail, note)
         short = [_replan(order, units, trail) for order, units in victims]
         trail.save()
@@ -100,13 +96,15 @@ def _least_urgent_first(sku: str, warehouse: str) -> list[str]:
         .values("id", "priority", "promise_date", "created_at", "channel")
         .distinct()
     )
-    return list(reversed(allocation.reoffer_order(rows)))
+    return reservations.give_back_order(rows)
 
 
 def _give_back(
     candidates: list[str], sku: str, warehouse: str, need: int, trail: Trail, counted: int
-) -> list[tuple[Order, int]]:
-    """Release whole orders, least urgent first, until ``need`` units of the level are free."""
+) -> tuple[list[tuple[Order, int]], int]:
+    """Release whole orders, least urgent first, until ``need`` units of the level are free;
+    the orders released and what is still needed (more than 0 when orders being picked hold
+    the rest)."""
     victims: list[tuple[Order, int]] = []
     for order_id in candidates:
         if need <= 0:
@@ -132,15 +130,22 @@ def _give_back(
         inventory.release_reservations(order, trail, reoffer=False)
         victims.append((order, units))
         need -= units
-    if need > 0:
-        raise Conflict(
-            f"{need} reserved unit(s) of {sku} at {warehouse} belong to orders being picked: "
-            "finish or short-pick those first, then count again",
-            sku=sku,
-            warehouse=warehouse,
-            units=need,
-        )
-    return victims
+    return victims, need
+
+
+def _refuse(sku: str, warehouse: str, picking: int, counted: int, quarantined: int) -> None:
+    """Orders being picked keep their units (they may be in a tote), so a count below them
+    (and the quarantined units) is refused, naming what they hold, not the shortfall."""
+    also = f" and {quarantined} are quarantined" if quarantined else ""
+    raise Conflict(
+        f"{picking} unit(s) of {sku} at {warehouse} are held by orders being picked{also}, "
+        f"more than the {counted} counted: finish or short-pick those orders first, "
+        "then count again",
+        sku=sku,
+        warehouse=warehouse,
+        units=picking,
+        counted=counted,
+    )
 
 
 def _book(level: StockLevel, counted: int, trail: Trail, note: str) -> None:
@@ -203,5 +208,5 @@ def _replan(order: Order, units: int, trail: Trail) -> ShortOrder:
         )
         set_status(order, OrderEvent.REPLAN, trail, REASON)
         order.save(update_fields=["status", "updated_at"])
-        allocation.plan_again(order, trail)
+        sourcing.plan_again(order, trail)
     return ShortOrder(order.id, order.channel, order.external_id, units, order.status)

@@ -12,11 +12,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.db import transaction
+
 from despatch.domain.addresses import Address
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.models import Shipment, Sku
-from despatch.services import catalogue, channels, fulfillment, inventory
+from despatch.services import catalogue, channels, fulfillment, inventory, packing
 
 WAREHOUSES = (
     ("LON", "London DC", "Europe/London", "GB", 1),
@@ -119,7 +121,7 @@ def _sku_row(i: int, rng: random.Random) -> catalogue.SkuRow:
     return catalogue.SkuRow(
         code=f"SKU-{i:04d}",
         name=f"{colour} {noun} {i}",
-        gtin=_gtin(5000000000000 + i * 7),
+        gtin=_gtin(500000000000 + i),
         length_mm=rng.randint(50, 450),
         width_mm=rng.randint(40, 300),
         height_mm=rng.randint(10, 200),
@@ -128,8 +130,9 @@ def _sku_row(i: int, rng: random.Random) -> catalogue.SkuRow:
     )
 
 
-def _gtin(base: int) -> str:
-    digits = str(base)[:12].zfill(12)
+def _gtin(payload: int) -> str:
+    """An EAN-13: the 12 digits of ``payload`` and their check digit (one GTIN per payload)."""
+    digits = str(payload).zfill(12)
     total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits))
     return digits + str((10 - total % 10) % 10)
 
@@ -191,6 +194,18 @@ def sku_count() -> int:
     return Sku.objects.count()
 
 
+PACKAGING_G = 120  # the carton and its filling, on top of what the items weigh
+
+
+def pack(shipment_id: str, *, actor: str) -> None:
+    """Packed with the weight a scale would read: its items plus the packaging (a parcel
+    packed with no weight would show 0 g on the manifests and in the API)."""
+    weight = sum(item.weight_g for item in packing.shipment_items(shipment_id)) + PACKAGING_G
+    with transaction.atomic():
+        fulfillment.pack(shipment_id, actor=actor)
+        Shipment.objects.filter(id=shipment_id).update(weight_g=weight)
+
+
 def work_the_floor(
     rng: random.Random,
     share: float,
@@ -209,7 +224,7 @@ def work_the_floor(
             fulfillment.start_picking(shipment_id, actor=actor)
             roll = rng.random()
             if roll < 0.85:
-                fulfillment.pack(shipment_id, actor=actor)
+                pack(shipment_id, actor=actor)
             if roll < 0.7:
                 fulfillment.despatch(
                     shipment_id,

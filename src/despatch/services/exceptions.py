@@ -8,7 +8,6 @@ Resolutions that act on orders live in ``services.resolutions``.
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from despatch.config import current as configuration
 from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import AUTO, ORDER_HOLDS, Kind, Policy, normalise_owner, policies
@@ -31,7 +31,7 @@ _cache: dict[str, Any] = {"key": None, "value": None}
 
 def policy_path() -> Path:
     default = Path(settings.HOME) / "exception-policy.json"
-    return Path(os.environ.get("DESPATCH_EXCEPTION_POLICY") or default)
+    return Path(configuration().exception_policy or default)
 
 
 def current_policies() -> dict[Kind, Policy]:

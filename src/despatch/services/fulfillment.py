@@ -56,7 +56,8 @@ def _step(shipment_id: str, target: ShipmentStatus, actor: str, **detail: str) -
 def follow(order: Order, trail: Trail) -> None:
     """Move the order to the status its shipments now imply, through the table."""
     implied = status_from_shipments(
-        ShipmentStatus(s) for s in order.shipments.values_list("status", flat=True)
+        (ShipmentStatus(s) for s in order.shipments.values_list("status", flat=True)),
+        remainder=order.lines.filter(backordered__gt=0).exists(),  # it ships later
     )
     if implied == OrderStatus(order.status):
         return
@@ -99,9 +100,25 @@ def start_picking(shipment_id: str, *, actor: str) -> Shipment:
     return _step(shipment_id, ShipmentStatus.PICKING, actor)
 
 
+def ready_to_pack(shipment_id: str) -> None:
+    """Refuse, naming its status, a shipment that cannot be packed now: one not picked (or
+    already past packing), or one with a pick task still open. Checked before anything else
+    about packing it (the weight gate opens no case for a parcel that cannot be packed)."""
+    status = Shipment.objects.filter(id=shipment_id).values_list("status", flat=True).first()
+    if status is None:
+        raise NotFound("shipment", shipment_id)
+    advance_shipment(ShipmentStatus(status), ShipmentStatus.PACKED)
+    _no_open_tasks(shipment_id)
+
+
 def pack(shipment_id: str, *, actor: str) -> Shipment:
     """Packed once no pick task of the shipment is open (a short task's missing units were
     taken off the shipment when it was reported)."""
+    _no_open_tasks(shipment_id)
+    return _step(shipment_id, ShipmentStatus.PACKED, actor)
+
+
+def _no_open_tasks(shipment_id: str) -> None:
     waiting = PickTask.objects.filter(shipment_id=shipment_id, status=PickTask.OPEN)
     if waiting.exists():
         states = sorted(set(waiting.values_list("status", flat=True)))
@@ -109,7 +126,6 @@ def pack(shipment_id: str, *, actor: str) -> Shipment:
             f"shipment {shipment_id} has pick tasks still {' or '.join(states)}",
             current="picking",
         )
-    return _step(shipment_id, ShipmentStatus.PACKED, actor)
 
 
 def despatch(

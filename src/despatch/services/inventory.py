@@ -9,23 +9,23 @@ database refuses an oversell even if a bug slipped past all of that.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet, Sum
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from despatch.domain import limits
 from despatch.domain.allocation import Assignment
 from despatch.domain.errors import FieldError, InsufficientStock, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.ids import new_id
-from despatch.domain.inventory import LedgerBreak, MovementReason, ReservationStatus, reconcile
-from despatch.domain.inventory import StockLevel as LevelValue
+from despatch.domain.inventory import MovementReason, ReservationStatus
 from despatch.domain.orders import OrderStatus
+from despatch.domain.partials import REMAINDER_WAITS
 from despatch.domain.reasons import ManualAction, ReasonCode, read_reason
 from despatch.models import (
-    ChannelListing,
     Order,
     OrderLine,
     Reservation,
@@ -34,10 +34,12 @@ from despatch.models import (
     StockMovement,
     Warehouse,
 )
-from despatch.services import outbox
+from despatch.services import outbox, reference, stock_updates
 from despatch.services.audit import Trail
 
 HELD = (ReservationStatus.ACTIVE, ReservationStatus.ALLOCATED)
+# orders whose backordered lines take freed stock: waiting whole, or a remainder to ship later
+WAITING_FOR_STOCK = [OrderStatus.BACKORDERED, *REMAINDER_WAITS]
 
 
 def check_known(sku: str, warehouse: str) -> None:
@@ -102,7 +104,26 @@ def receive_stock(
     """Book goods in: on-hand goes up, the ledger records a receipt."""
     if quantity <= 0:
         raise ValidationFailed.single("quantity", "must be at least 1", "quantity")
+    _check_sizes(quantity=quantity, reference=reference, note=note)
     return _change(sku, warehouse, quantity, MovementReason.RECEIPT, actor, reference, note)
+
+
+MOST_UNITS = 1_000_000  # units one receipt or adjustment may move (the API's limit too)
+MOVEMENT_TEXT = {"reference": 128, "note": 500}  # the ledger's columns
+
+
+def _check_sizes(**values: Any) -> None:
+    """Refuse, naming the field, a quantity past :data:`MOST_UNITS` either way or text longer
+    than its ledger column (which PostgreSQL would refuse with an error, SQLite would keep)."""
+    errors = [
+        FieldError(k, f"at most {MOST_UNITS:,} units either way (got {v})", "too_large")
+        for k, v in values.items()
+        if isinstance(v, int) and abs(v) > MOST_UNITS
+    ]
+    texts = {k: v for k, v in values.items() if isinstance(v, str)}
+    errors += limits.longer_than({k: MOVEMENT_TEXT[k] for k in texts}, texts)
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def adjust_stock(
@@ -122,6 +143,7 @@ def adjust_stock(
         raise ValidationFailed.single("delta", "must not be zero", "quantity")
     if not note:
         raise ValidationFailed.single("note", "an adjustment needs a reason note", "required")
+    _check_sizes(delta=delta, note=note)
     implied = ReasonCode.DAMAGED.value if reason == MovementReason.DAMAGE else ""
     code = read_reason(ManualAction.ADJUST_STOCK, reason_code or implied, "reason_code")
     with transaction.atomic():
@@ -169,34 +191,85 @@ def _change(
         return StockLevel.objects.get(sku_id=sku, warehouse_id=warehouse)
 
 
-# The hot path's one statement, written once: the same conditional update as
-# ``filter(on_hand__gte=F("reserved") + F("quarantined") + q).update(reserved=F("reserved") + q)``
-# without compiling the ORM query for every line of every order (see docs/benchmarks.md).
-_RESERVE_SQL = (
-    f"UPDATE {StockLevel._meta.db_table} SET reserved = reserved + %s"
-    " WHERE sku_id = %s AND warehouse_id = %s AND on_hand >= reserved + quarantined + %s"
-)
+def book_return(
+    sku: str,
+    warehouse: str,
+    *,
+    units: int,
+    held: int,
+    scrapped: int,
+    note: str,
+    trail: Trail,
+    reference: str,
+) -> None:
+    """Returned units back on the books: one ``return`` movement for all ``units``, ``held``
+    of them quarantined (not sellable), and a ``scrap`` movement writing off ``scrapped`` at
+    once, so the ledger shows both. The only way a return reaches the stock ledger."""
+    StockLevel.objects.get_or_create(sku_id=sku, warehouse_id=warehouse)
+    StockLevel.objects.filter(sku_id=sku, warehouse_id=warehouse).update(
+        on_hand=F("on_hand") + units - scrapped, quarantined=F("quarantined") + held
+    )
+    movements = [
+        new_movement(
+            sku, warehouse, units, MovementReason.RETURN, trail.actor, reference, note, trail.at
+        )
+    ]
+    if scrapped:
+        movements.append(
+            new_movement(
+                sku,
+                warehouse,
+                -scrapped,
+                MovementReason.SCRAP,
+                trail.actor,
+                reference,
+                "graded for scrap",
+                trail.at,
+            )
+        )
+    StockMovement.objects.bulk_create(movements)
+
+
+def release_quarantine(sku: str, warehouse: str, units: int) -> None:
+    """Held returned units passed their check: sellable again."""
+    StockLevel.objects.filter(sku_id=sku, warehouse_id=warehouse).update(
+        quarantined=F("quarantined") - units
+    )
+
+
+def scrap_quarantined(
+    sku: str, warehouse: str, units: int, *, trail: Trail, reference: str, note: str
+) -> None:
+    """Held returned units failed their check: off the books with a ``scrap`` movement."""
+    StockLevel.objects.filter(sku_id=sku, warehouse_id=warehouse).update(
+        quarantined=F("quarantined") - units, on_hand=F("on_hand") - units
+    )
+    new_movement(
+        sku,
+        warehouse,
+        -units,
+        MovementReason.SCRAP,
+        trail.actor,
+        reference,
+        note or "failed its check",
+        trail.at,
+    ).save()
 
 
 def try_reserve(assignments: Iterable[Assignment]) -> bool:
-    """Reserve every assignment or none; returns False when stock moved under us.
-
-    Call inside ``transaction.atomic()``; on False the caller's savepoint must roll back.
-    """
-    with connection.cursor() as cursor:
-        ordered = sorted(assignments, key=lambda a: (a.sku, a.warehouse, a.line_id))
-        for a in ordered:
-            cursor.execute(_RESERVE_SQL, [a.quantity, a.sku, a.warehouse, a.quantity])
-            if cursor.rowcount != 1:
-                return False
-    _stock_changed({a.sku for a in ordered})
+    """Reserve every assignment or none (one conditional statement, see stock_updates);
+    returns False, having taken nothing, when stock moved under us."""
+    assignments = list(assignments)
+    if not stock_updates.take(assignments):
+        return False
+    _stock_changed({a.sku for a in assignments})
     return True
 
 
 def _stock_changed(skus: set[str]) -> None:
     """Tell the channels that list these SKUs (none listed: nothing to tell; a listing made
     later starts dirty, and the worker's periodic reconciliation covers the rest)."""
-    if skus and ChannelListing.objects.filter(sku_id__in=skus).exists():
+    if skus and reference.any_listed(skus):
         ordered = sorted(skus)
         outbox.save([outbox.emit(Topic.STOCK_CHANGED, ordered[0], skus=ordered)])
 
@@ -204,7 +277,7 @@ def _stock_changed(skus: set[str]) -> None:
 def _offer_freed(skus: set[str], order_id: str) -> None:
     waiting = (
         OrderLine.objects.filter(
-            sku__in=skus, backordered__gt=0, order__status=OrderStatus.BACKORDERED
+            sku__in=skus, backordered__gt=0, order__status__in=WAITING_FOR_STOCK
         )
         .exclude(order_id=order_id)
         .values_list("sku", flat=True)
@@ -246,8 +319,8 @@ def release_reservations(
 
 
 def snapshot(skus: Iterable[str], warehouses: Iterable[str]) -> dict[tuple[str, str], int]:
-    rows = StockLevel.objects.filter(sku_id__in=list(skus), warehouse_id__in=list(warehouses))
-    return {(r.sku_id, r.warehouse_id): r.on_hand - r.reserved - r.quarantined for r in rows}
+    """Units free to reserve per (SKU, warehouse): one raw statement (the hot path's)."""
+    return stock_updates.available(list(skus), list(warehouses))
 
 
 def on_shelves(skus: Iterable[str], warehouses: Iterable[str]) -> dict[tuple[str, str], int]:
@@ -276,86 +349,7 @@ def movements(*, sku: str = "", warehouse: str = "") -> QuerySet[StockMovement]:
     return rows.order_by("-created_at", "-id")
 
 
-def ledger_breaks() -> list[LedgerBreak]:
-    """Every SKU and warehouse whose level disagrees with its ledger or reservations."""
-    moved = {
-        (r["sku_id"], r["warehouse_id"]): r["total"]
-        for r in StockMovement.objects.values("sku_id", "warehouse_id").annotate(
-            total=Sum("quantity")
-        )
-    }
-    held = {
-        (r["sku_id"], r["warehouse_id"]): r["total"]
-        for r in Reservation.objects.filter(status__in=list(HELD))
-        .values("sku_id", "warehouse_id")
-        .annotate(total=Sum("quantity"))
-    }
-    values = [
-        LevelValue(r.sku_id, r.warehouse_id, r.on_hand, r.reserved, r.quarantined)
-        for r in StockLevel.objects.all()
-    ]
-    return reconcile(values, moved, held)
+# the reconciler: proves and mends the ledger (kept importable from here)
+from despatch.services.reconciler import Repair, ledger_breaks, repair  # noqa: E402
 
-
-@dataclass
-class Repair:
-    """What ``repair()`` did, and what it left for a person (a count)."""
-
-    released: list[str]  # reservations of finished orders given back
-    corrected: list[str]  # reserved figures set to the reservations that exist
-    left: list[LedgerBreak]  # on-hand drift: the shelf must be counted, not guessed
-
-
-FINISHED = (OrderStatus.CANCELLED, OrderStatus.DELIVERED, OrderStatus.FULFILLED_BY_CHANNEL)
-
-
-def repair(*, actor: str = "system:reconciler") -> Repair:
-    """Mend what can be mended without guessing: reservations still held by finished orders
-    are released, and a ``reserved`` figure that disagrees with the live reservations is set
-    to them (each level locked while it is fixed, and only if the result is a valid level).
-    On-hand drift is reported, never written: only a count knows the shelf."""
-    trail = Trail(actor)
-    released: list[str] = []
-    stale = list(
-        Reservation.objects.filter(status__in=list(HELD), order__status__in=list(FINISHED))
-        .values_list("order_id", flat=True)
-        .distinct()
-    )
-    for order_id in stale:
-        with transaction.atomic():
-            order = Order.objects.select_for_update().get(id=order_id)
-            if order.status in FINISHED:
-                units = release_reservations(order, trail)
-                released.append(f"{order_id}: {units} unit(s) of a {order.status} order")
-    corrected: list[str] = []
-    for b in ledger_breaks():
-        if not b.problem.startswith("reserved "):
-            continue
-        with transaction.atomic():
-            level = (
-                StockLevel.objects.select_for_update()
-                .filter(sku_id=b.sku, warehouse_id=b.warehouse)
-                .first()
-            )
-            live = (
-                Reservation.objects.filter(
-                    sku_id=b.sku, warehouse_id=b.warehouse, status__in=list(HELD)
-                ).aggregate(total=Sum("quantity"))["total"]
-                or 0
-            )
-            if level is None or level.reserved == live:
-                continue
-            if live + level.quarantined > level.on_hand:
-                continue  # not a valid level either way: a count decides
-            trail.add(
-                "stock",
-                f"{b.sku}@{b.warehouse}",
-                "reserved_corrected",
-                reason_code="reconciler",
-                before=level.reserved,
-                after=live,
-            )
-            StockLevel.objects.filter(pk=level.pk).update(reserved=live)
-            corrected.append(f"{b.sku} @ {b.warehouse}: reserved {level.reserved} -> {live}")
-    trail.save()
-    return Repair(released, corrected, ledger_breaks())
+__all__ = ["Repair", "ledger_breaks", "repair"]

@@ -17,6 +17,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from despatch.domain.availability import Availability, AvailabilityRule, available_to_sell
+from despatch.domain.channel_settings import ChannelSettings
 from despatch.domain.errors import DomainError, ValidationFailed
 from despatch.domain.events import backoff_after
 from despatch.integrations.channels import adapter_for
@@ -30,7 +31,7 @@ PUSH_LEASE = timedelta(minutes=2)
 
 
 def rule_for(channel: Channel) -> AvailabilityRule:
-    return AvailabilityRule.from_settings(channel.settings.get("availability"))
+    return AvailabilityRule.from_settings(ChannelSettings.read(channel.settings).availability)
 
 
 def warehouses_serving(channel: Channel) -> list[str]:

@@ -105,7 +105,9 @@ def due() -> list[Due]:
 def recent(limit: int = 50) -> list[Manifest]:
     """The latest manifests, each with ``parcels``: how many shipments it lists."""
     return list(
-        Manifest.objects.annotate(parcels=Count("shipments")).order_by("-created_at", "-id")[:limit]
+        Manifest.objects.select_related("warehouse")
+        .annotate(parcels=Count("shipments"))
+        .order_by("-created_at", "-id")[:limit]
     )
 
 

@@ -10,13 +10,14 @@ outbox retries with backoff. A message already sent is never sent again.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from despatch.config import current as configuration
+from despatch.domain.channel_settings import ChannelSettings
 from despatch.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from despatch.domain.events import Topic, backoff_after
 from despatch.domain.ids import new_id
@@ -56,28 +57,24 @@ WARNING_TEXT = {
 
 
 def public_url() -> str:
-    return os.environ.get("DESPATCH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
+    return configuration().public_url
 
 
 def staff_recipients() -> list[str]:
-    raw = os.environ.get("DESPATCH_STAFF_ALERT_EMAILS", "")
-    return [a.strip() for a in raw.split(",") if a.strip()]
+    return list(configuration().staff_alert_emails)
 
 
 def email_configured() -> bool:
     """Email goes out once an SMTP server is named; until then nothing is queued."""
-    return bool(os.environ.get("DESPATCH_SMTP_HOST"))
+    return bool(configuration().smtp_host)
 
 
 def sms_gateway() -> tuple[str, str]:
-    return (
-        os.environ.get("DESPATCH_SMS_WEBHOOK_URL", ""),
-        os.environ.get("DESPATCH_SMS_WEBHOOK_SECRET", ""),
-    )
+    return (configuration().sms_webhook_url, configuration().sms_webhook_secret)
 
 
 def tracking_url(shipment: Shipment, settings: dict[str, Any]) -> str:
-    pattern = settings.get("tracking_url") or os.environ.get("DESPATCH_TRACKING_URL", "")
+    pattern = ChannelSettings.read(settings).tracking_url or configuration().tracking_url
     if pattern:
         return str(pattern).format(
             tracking_number=shipment.tracking_number, carrier=shipment.carrier
@@ -114,6 +111,7 @@ def _shipment_view(shipment: Shipment, settings: dict[str, Any]) -> dict[str, An
 def context_for(event: OutboxEvent, order: Order | None, channel: Channel | None) -> dict[str, Any]:
     payload = event.payload
     settings = channel.settings if channel else {}
+    reason = str(payload.get("reason") or "")  # none given: the message says none, not "None"
     context: dict[str, Any] = {
         "brand": (channel.name if channel else "") or "Despatch",
         "event": payload,
@@ -123,7 +121,7 @@ def context_for(event: OutboxEvent, order: Order | None, channel: Channel | None
         "rma": payload.get("rma"),
         "refund": payload.get("refund"),
         "cancelled_lines": payload.get("lines") if event.topic == "order.lines_cancelled" else None,
-        "reason_text": REASON_TEXT.get(str(payload.get("reason", "")), str(payload.get("reason"))),
+        "reason_text": REASON_TEXT.get(reason, reason),
         "reason": WARNING_TEXT.get(str(payload.get("status", "")), ""),
     }
     shipment_id = payload.get("shipment_id")
@@ -345,6 +343,14 @@ def preview(template: str, order_id: str) -> notices.Rendered:
     order = Order.objects.prefetch_related("lines").filter(id=order_id).first()
     if order is None:
         raise NotFound("order", order_id)
+    rendered = notices.render(template, order.channel, order.language, preview_context(order))
+    if rendered is None:
+        raise NotFound("template", template)
+    return rendered
+
+
+def preview_context(order: Order) -> dict[str, Any]:
+    """What a template sees for ``order`` (its first labelled shipment, if any), to preview."""
     channel = Channel.objects.filter(code=order.channel).first()
     shipment = order.shipments.exclude(tracking_number="").first()
     fake = OutboxEvent(
@@ -352,12 +358,7 @@ def preview(template: str, order_id: str) -> notices.Rendered:
         topic="preview",
         payload={"order_id": order.id, "shipment_id": shipment.id if shipment else ""},
     )
-    rendered = notices.render(
-        template, order.channel, order.language, context_for(fake, order, channel)
-    )
-    if rendered is None:
-        raise NotFound("template", template)
-    return rendered
+    return context_for(fake, order, channel)
 
 
 def check_templates() -> list[str]:

@@ -1,171 +1,58 @@
-"""Order use cases: receive (idempotent), hold, release, cancel, and read."""
+"""Order use cases: receive (idempotent), hold, release, cancel, and read.
+
+Receiving lives in ``services.order_intake``; its public names are importable from here.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
+from django.db import transaction
+from django.db.models import Count, QuerySet
 
-from despatch.domain import limits
-from despatch.domain.errors import DuplicateOrder, NotFound, ValidationFailed
+from despatch.domain import partials
+from despatch.domain.allocation_state import AllocationState
+from despatch.domain.channel_settings import CHANNEL_DECIDES, ChannelSettings
+from despatch.domain.channel_settings import payment_releases as releases
+from despatch.domain.errors import NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import AUTO, Kind
-from despatch.domain.ids import new_id
-from despatch.domain.money import Money
 from despatch.domain.orders import (
-    RELEASABLE_PAYMENTS,
     HoldReason,
-    LineDraft,
-    OrderDraft,
     OrderEvent,
     OrderStatus,
     PaymentStatus,
     advance,
 )
 from despatch.domain.reasons import ManualAction, read_reason
-from despatch.domain.totals import TotalCheck
-from despatch.integrations import contact_checks
-from despatch.models import Channel, Order, OrderLine, Reservation
-from despatch.services import exceptions, inventory, outbox
+from despatch.models import Order, OrderLine, Reservation
+from despatch.services import exceptions, inventory, order_search, outbox, reference
 from despatch.services.audit import Trail
+from despatch.services.order_intake import fingerprint, receive_order
 
-# Added later: left out of the hash while unset, so orders stored before hash as they did.
-_LATER_DRAFT_KEYS = ("customer_tags", "stated_total", "paid_at", "channel_ship_by")
-_LATER_LINE_KEYS = ("line_total", "external_line_id")
-
-
-def fingerprint(draft: OrderDraft) -> str:
-    """A stable hash of the order's content, to tell a retry from a clash."""
-    content = asdict(draft)
-    for key in _LATER_DRAFT_KEYS:
-        if not content[key]:
-            del content[key]
-    for line in content["lines"]:
-        for key in _LATER_LINE_KEYS:
-            if not line[key]:
-                del line[key]
-    body = json.dumps(content, sort_keys=True, default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
+__all__ = ["fingerprint", "receive_order"]  # receiving, kept importable here
 
 
-def receive_order(draft: OrderDraft, *, actor: str) -> tuple[Order, bool]:
-    """Store a new order and queue it, or return the one already received.
-
-    Idempotent on (channel, external ID): the same content again returns the stored
-    order with ``created=False``; different content raises :class:`DuplicateOrder`.
-    """
-    errors = draft.structural_errors() + limits.oversized(draft)
-    if errors:
-        raise ValidationFailed(errors)
-    digest = fingerprint(draft)
-    try:  # insert first: a retry is the rare case, and the unique key decides races
-        with transaction.atomic():
-            return _insert(draft, digest, actor), True
-    except IntegrityError:
-        existing = _existing(draft, digest)
-        if existing is None:
-            raise
-        return existing, False
+def set_payment_status(order: Order, status: PaymentStatus | str) -> None:
+    """The one writer of an order's payment state: payment notices, channel updates and
+    refunds call this (the caller saves the order with the rest of its change)."""
+    order.payment_status = PaymentStatus(status).value
 
 
-def _amount(value: Money | None) -> Decimal:
-    return value.amount if value is not None else Decimal(0)
-
-
-def _existing(draft: OrderDraft, digest: str) -> Order | None:
-    order = Order.objects.filter(channel=draft.channel, external_id=draft.external_id).first()
-    if order is not None and order.fingerprint != digest:
-        raise DuplicateOrder(draft.channel, draft.external_id, order.id)
-    return order
-
-
-def _insert(draft: OrderDraft, digest: str, actor: str) -> Order:
-    now = timezone.now()
-    check = TotalCheck(draft.total, draft.stated_total)
-    order = Order.objects.create(
-        id=new_id("order"),
-        channel=draft.channel,
-        external_id=draft.external_id,
-        fingerprint=digest,
-        status=OrderStatus.RECEIVED,
-        payment_status=draft.payment_status,
-        currency=draft.currency,
-        total_amount=check.paid.amount,
-        computed_total=check.computed.amount if draft.stated_total is not None else None,
-        shipping_amount=_amount(draft.shipping_price),
-        discount_amount=_amount(draft.discount_total),
-        tax_amount=_amount(draft.tax_total),
-        fee_amount=_amount(draft.fee_total),
-        taxes_included=draft.taxes_included,
-        presentment_currency=draft.presentment_total.currency if draft.presentment_total else "",
-        presentment_total=draft.presentment_total.amount if draft.presentment_total else None,
-        customer_name=draft.customer_name,
-        customer_email=draft.customer_email,
-        language=draft.extra.get("language", "")[:16],
-        shipping_address=contact_checks.normalised(draft.shipping_address).as_dict(),
-        requested_service=draft.requested_service,
-        priority=draft.priority,
-        customer_tags=list(draft.customer_tags),
-        paid_at=draft.paid_at if draft.paid_at and draft.paid_at < now else None,
-        channel_ship_by=draft.channel_ship_by,
-        created_at=now,
-        updated_at=now,
-    )
-    lines = OrderLine.objects.bulk_create(
-        OrderLine(
-            id=new_id("line"),
-            order=order,
-            line_no=i,
-            sku=line.sku,
-            quantity=line.quantity,
-            unit_price=_unit_price(line),
-            line_total=line.total.amount,
-            external_line_id=line.external_line_id[:64],
-            name=line.name[:300],
+def record_refund(
+    order: Order, entry: dict[str, Any], *, refunded: Decimal, money_back: bool
+) -> None:
+    """A refund made: listed on the order and, when money went back, the payment state is
+    refunded or partly refunded by the total ``refunded`` so far (the caller saves)."""
+    order.refunds = [*order.refunds, entry]
+    if money_back:
+        set_payment_status(
+            order,
+            PaymentStatus.REFUNDED
+            if refunded >= order.total_amount
+            else PaymentStatus.PARTIALLY_REFUNDED,
         )
-        for i, line in enumerate(draft.lines, start=1)
-    )
-    trail = Trail(actor, at=now)
-    trail.add(
-        "order",
-        order.id,
-        "received",
-        order_id=order.id,
-        after=OrderStatus.RECEIVED.value,
-        channel=draft.channel,
-        external_id=draft.external_id,
-        lines=[_line_shown(line) for line in lines],  # what the as-of view starts from
-    )
-    trail.save()
-    outbox.save([outbox.emit(Topic.ORDER_RECEIVED, order.id, now, order_id=order.id)])
-    return order
-
-
-def _line_shown(line: OrderLine) -> dict[str, Any]:
-    return {
-        "id": line.id,
-        "line_no": line.line_no,
-        "sku": line.sku,
-        "quantity": line.quantity,
-        "unit_price": str(line.unit_price),
-    }
-
-
-def _unit_price(line: LineDraft) -> Decimal:
-    """The stored unit price: for a line known by its total, that total over its units to four
-    places (9.165 for 18.33 over 2), so refunds of some units come out right to the cent."""
-    if line.line_total is None:
-        return line.unit_price.amount
-    return (line.line_total.amount / line.quantity).quantize(UNIT_PLACES)
-
-
-UNIT_PLACES = Decimal("0.0001")  # the unit_price column's places
 
 
 def lock_order(order_id: str) -> Order:
@@ -231,17 +118,29 @@ def _said(problem: dict[str, str]) -> str:
 
 
 def place_hold(order_id: str, *, actor: str, note: str = "", reason: str = "") -> Order:
-    """Put an order on manual hold before it is picked; its stock goes back to the pool.
+    """Put an order on manual hold before it is picked. Its stock goes back to the pool;
+    an allocated order keeps its stock and its parcel waits (no wave picks it) until released.
     ``reason`` is a reason code for holds (domain.reasons), ops_decision when not given."""
     code = read_reason(ManualAction.HOLD, reason)
     with transaction.atomic():
         order = lock_order(order_id)
         trail = Trail(actor)
+        paused = order.status == OrderStatus.ALLOCATED
         problems = [{"field": "order", "message": note or "held by hand", "code": "manual"}]
-        inventory.release_reservations(order, trail)  # rolled back if the table refuses the hold
+        if paused:
+            order.allocation = {**order.allocation, "paused": True}
+        else:  # rolled back if the table refuses the hold
+            inventory.release_reservations(order, trail)
         hold_order(order, HoldReason.MANUAL, problems, trail, why=code.value)
+        if paused:
+            order.save(update_fields=["allocation"])
         trail.save()
     return order
+
+
+def is_paused(order: Order) -> bool:
+    """On hold from allocated: its stock and parcel are kept, waiting for the release."""
+    return order.status == OrderStatus.ON_HOLD and bool(order.allocation.get("paused"))
 
 
 def release_order(
@@ -254,37 +153,56 @@ def release_order(
     with transaction.atomic():
         order = lock_order(order_id)
         trail = Trail(actor)
-        set_status(
-            order, OrderEvent.RELEASE, trail, code.value, note=note, hold_reason=order.hold_reason
-        )
+        paused = is_paused(order)
+        event = OrderEvent.RESUME if paused else OrderEvent.RELEASE
+        set_status(order, event, trail, code.value, note=note, hold_reason=order.hold_reason)
+        if paused:  # back to allocated: its parcel may be picked again
+            order.allocation = {k: v for k, v in order.allocation.items() if k != "paused"}
+        state = AllocationState.read(order.allocation)
         if order.hold_reason == HoldReason.OVERSOLD:  # released: backorder what is short
-            order.allocation = {**order.allocation, "oversell_accepted": True}
+            state = state.but(oversell_accepted=True)
         if order.hold_reason == HoldReason.FRAUD_REVIEW:  # a person cleared it
-            order.allocation = {**order.allocation, "fraud_cleared": True}
+            state = state.but(fraud_cleared=True)
         by_rules = [p["rule"] for p in order.hold_detail if isinstance(p, dict) and p.get("rule")]
         if by_rules:  # a person overrode the rule for this order
-            released = [*order.allocation.get("rules_released", []), *by_rules]
-            order.allocation = {**order.allocation, "rules_released": released}
+            state = state.released(by_rules)
+        order.allocation = state.to_json()
         order.hold_reason, order.hold_detail = "", []
         order.save(
             update_fields=["status", "hold_reason", "hold_detail", "allocation", "updated_at"]
         )
         exceptions.close_order_holds(order.id, trail, resolution, note)
         trail.save()
-        outbox.save(
-            [
-                outbox.emit(Topic.ORDER_RELEASED, order.id, trail.at, order_id=order.id),
-                outbox.emit(
-                    Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id, again=True
-                ),
-            ]
-        )
+        events = [outbox.emit(Topic.ORDER_RELEASED, order.id, trail.at, order_id=order.id)]
+        if not paused:  # validated, reserved and allocated again
+            events.append(
+                outbox.emit(Topic.ORDER_RECEIVED, order.id, trail.at, order_id=order.id, again=True)
+            )
+        outbox.save(events)
     return order
 
 
+def link_replacement(replacement: Order, original: Order, rma_id: str) -> None:
+    """Mark ``replacement`` as the exchange of ``original`` (for the return ``rma_id``)."""
+    replacement.replaces, replacement.exchange_rma = original.id, rma_id
+    Order.objects.filter(id=replacement.id).update(replaces=original.id, exchange_rma=rma_id)
+
+
 def channel_settings(code: str) -> dict[str, Any]:
-    found = Channel.objects.filter(code=code).values_list("settings", flat=True).first()
-    return dict(found or {})
+    return reference.channel_settings(code)
+
+
+def channel_policy(code: str) -> ChannelSettings:
+    """The channel's settings, typed (an unknown channel has the defaults)."""
+    return ChannelSettings.read(channel_settings(code))
+
+
+def ships_partially(code: str) -> bool:
+    """Whether the channel's orders ship what is in stock now, the rest later
+    (``partial_shipments``; see domain/partials.py for the defaults by channel type)."""
+    found = reference.channel(code)
+    kind, settings = (found.type, found.settings) if found else ("api", {})
+    return partials.policy(kind, settings or {}) == partials.PartialShipments.WHEN_AVAILABLE
 
 
 def payment_releases(order: Order) -> bool:
@@ -292,12 +210,9 @@ def payment_releases(order: Order) -> bool:
     ships only captured payments (setting ``release_authorised: false``); pending ones only
     on a cash-on-delivery channel (setting ``cash_on_delivery: true``)."""
     payment = PaymentStatus(order.payment_status)
-    if payment in (PaymentStatus.AUTHORISED, PaymentStatus.PENDING):
-        policy = channel_settings(order.channel)
-        if payment == PaymentStatus.PENDING:  # cash on delivery: paid at the door
-            return bool(policy.get("cash_on_delivery"))
-        return policy.get("release_authorised", True) is not False
-    return payment in RELEASABLE_PAYMENTS
+    if payment not in CHANNEL_DECIDES:  # no need to read the channel
+        return releases(payment, ChannelSettings())
+    return releases(payment, channel_policy(order.channel))
 
 
 def release_if_paid(order: Order, trail: Trail) -> bool:
@@ -358,19 +273,14 @@ def list_orders(
     if external_id:
         orders = orders.filter(external_id=external_id)
     if sku:
-        orders = orders.filter(lines__sku=sku).distinct()
+        orders = orders.filter(id__in=OrderLine.objects.filter(sku=sku).values("order_id"))
     if q:
-        orders = orders.filter(
-            Q(id__icontains=q)
-            | Q(external_id__icontains=q)
-            | Q(customer_name__icontains=q)
-            | Q(customer_email__icontains=q)
-        )
+        orders = orders.filter(order_search.matching(q))
     return orders.order_by("-created_at", "-id")
 
 
 def status_counts() -> dict[str, int]:
-    rows = Order.objects.values("status").annotate(n=Count("id"))
+    rows = Order.objects.values("status").annotate(n=Count("*"))  # the status index covers it
     return {row["status"]: row["n"] for row in rows}
 
 

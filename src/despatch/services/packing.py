@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -22,8 +21,9 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
+from despatch.config import current as configuration
 from despatch.domain.addresses import Address
-from despatch.domain.cartons import BoxChoice, Carton, Item, choose, weight_check
+from despatch.domain.cartons import BoxChoice, Carton, Item, WeightCheck, choose, weight_check
 from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
@@ -167,7 +167,7 @@ def as_json(result: OrderBoxes) -> dict[str, Any]:
 
 
 def cartons_path() -> Path:
-    return Path(os.environ.get("DESPATCH_CARTONS") or Path(settings.HOME) / "cartons.csv")
+    return Path(configuration().cartons or Path(settings.HOME) / "cartons.csv")
 
 
 def load_cartons(path: Path | None = None) -> list[Carton]:
@@ -210,44 +210,13 @@ def pack_at_bench(
     cartons: list[Carton] | None = None,
 ) -> Shipment:
     """The weight gate: a parcel whose weight is off from its items plus carton is not packed;
-    it is recorded as an exception (``pack.weight_mismatch``) for a person to open and check."""
-    cartons = cartons or load_cartons()
-    carton = next((c for c in cartons if c.carton_id == carton_id), None)
-    if carton is None:
-        raise ValidationFailed.single("carton_id", f"{carton_id!r} is not in the carton list")
+    it is recorded as an exception (``pack.weight_mismatch``) for a person to open and check.
+    A shipment that cannot be packed (not picked yet, say) is refused first, with no case."""
+    fulfillment.ready_to_pack(shipment_id)
+    carton = _carton(cartons or load_cartons(), carton_id)
     check = weight_check(shipment_items(shipment_id), carton, weighed_g)
     if not check.ok:
-        with transaction.atomic():
-            order_id = Shipment.objects.values_list("order_id", flat=True).get(id=shipment_id)
-            trail = Trail(actor)
-            detail: dict[str, Any] = {
-                "expected_g": check.expected_g,
-                "weighed_g": weighed_g,
-                "carton": carton_id,
-            }
-            trail.add("shipment", shipment_id, "weight_mismatch", order_id=order_id, **detail)
-            exceptions.open_case(
-                Kind.WEIGHT_MISMATCH,
-                subject=f"shipment:{shipment_id}",
-                summary=f"weighed {weighed_g} g, expected {check.expected_g} g "
-                f"± {check.tolerance_g} g in {carton_id}",
-                trail=trail,
-                order_id=order_id,
-                shipment_id=shipment_id,
-                detail=detail,
-            )
-            trail.save()
-            outbox.save(
-                [
-                    outbox.emit(
-                        Topic.PACK_WEIGHT_MISMATCH,
-                        shipment_id,
-                        trail.at,
-                        order_id=order_id,
-                        **detail,
-                    )
-                ]
-            )
+        _record_mismatch(shipment_id, carton_id, check, actor)
         raise Conflict(
             f"weighs {weighed_g} g, expected {check.expected_g} g ± {check.tolerance_g} g: "
             "open the parcel and check its items",
@@ -263,6 +232,45 @@ def pack_at_bench(
         trail.save()
     shipment.weight_g = weighed_g
     return shipment
+
+
+def _carton(cartons: list[Carton], carton_id: str) -> Carton:
+    carton = next((c for c in cartons if c.carton_id == carton_id), None)
+    if carton is None:
+        raise ValidationFailed.single("carton_id", f"{carton_id!r} is not in the carton list")
+    return carton
+
+
+def _record_mismatch(shipment_id: str, carton_id: str, check: WeightCheck, actor: str) -> None:
+    """A parcel off its expected weight, in a transaction of its own (the refusal that follows
+    keeps it): audited, a weight-mismatch case for a person, a ``pack.weight_mismatch`` event."""
+    with transaction.atomic():
+        order_id = Shipment.objects.values_list("order_id", flat=True).get(id=shipment_id)
+        trail = Trail(actor)
+        detail: dict[str, Any] = {
+            "expected_g": check.expected_g,
+            "weighed_g": check.weighed_g,
+            "carton": carton_id,
+        }
+        trail.add("shipment", shipment_id, "weight_mismatch", order_id=order_id, **detail)
+        exceptions.open_case(
+            Kind.WEIGHT_MISMATCH,
+            subject=f"shipment:{shipment_id}",
+            summary=f"weighed {check.weighed_g} g, expected {check.expected_g} g "
+            f"± {check.tolerance_g} g in {carton_id}",
+            trail=trail,
+            order_id=order_id,
+            shipment_id=shipment_id,
+            detail=detail,
+        )
+        trail.save()
+        outbox.save(
+            [
+                outbox.emit(
+                    Topic.PACK_WEIGHT_MISMATCH, shipment_id, trail.at, order_id=order_id, **detail
+                )
+            ]
+        )
 
 
 def packing_slip_pdf(shipment_id: str) -> bytes:

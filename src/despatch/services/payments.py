@@ -9,38 +9,33 @@ its stock back. Every change is audited.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from despatch.config import current as configuration
 from despatch.domain import limits
 from despatch.domain.errors import NotFound, ValidationFailed
 from despatch.domain.orders import (
-    NOT_PICKED,
-    RELEASABLE_PAYMENTS,
     HoldReason,
     OrderStatus,
-    PaymentStatus,
 )
-from despatch.domain.payments import OrderRef, PaymentNotice
+from despatch.domain.payments import NoticeEffect, OrderRef, PaymentNotice, notice_effect
 from despatch.domain.signatures import secret_variable
 from despatch.models import Order, PaymentEvent
-from despatch.services import inventory, orders
+from despatch.services import inventory, late_holds, orders
 from despatch.services.audit import Trail
-
-HOLDABLE = NOT_PICKED - {OrderStatus.ON_HOLD, OrderStatus.ALLOCATED}
 
 
 def stripe_secret() -> str:
-    return os.environ.get("DESPATCH_STRIPE_WEBHOOK_SECRET", "")
+    return configuration().stripe_webhook_secret
 
 
 def secret_for(provider: str) -> str:
     name = secret_variable("DESPATCH_PAYMENTS_SECRET", provider)
-    return os.environ.get(name) or os.environ.get("DESPATCH_PAYMENTS_SECRET", "")
+    return configuration().sender_secret(name) or configuration().payments_secret
 
 
 @dataclass(frozen=True)
@@ -110,7 +105,7 @@ def apply(notice: PaymentNotice, *, actor: str = "") -> Applied:
 
 def _change(order: Order, notice: PaymentNotice, trail: Trail) -> None:
     before = order.payment_status
-    order.payment_status = notice.status.value
+    orders.set_payment_status(order, notice.status)
     order.updated_at = trail.at
     order.save(update_fields=["payment_status", "updated_at"])
     trail.add(
@@ -126,11 +121,10 @@ def _change(order: Order, notice: PaymentNotice, trail: Trail) -> None:
         amount=str(notice.amount) if notice.amount else "",
         reference=notice.reference,
     )
-    if notice.status in RELEASABLE_PAYMENTS:
+    effect = notice_effect(notice.status, OrderStatus(order.status))
+    if effect == NoticeEffect.RELEASE:
         orders.release_if_paid(order, trail)
-    elif notice.status in (PaymentStatus.FAILED, PaymentStatus.VOIDED) and (
-        OrderStatus(order.status) in HOLDABLE
-    ):
+    elif effect == NoticeEffect.HOLD:
         inventory.release_reservations(order, trail)
         problems = [
             {
@@ -140,7 +134,20 @@ def _change(order: Order, notice: PaymentNotice, trail: Trail) -> None:
             }
         ]
         orders.hold_order(order, HoldReason.AWAITING_PAYMENT, problems, trail)
+    elif effect == NoticeEffect.REFUNDED:
+        stop_refunded(order, trail, f"{notice.provider} ({notice.reference or notice.event_id})")
     trail.save()
+
+
+def stop_refunded(order: Order, trail: Trail, who: str) -> bool:
+    """All the order's money went back before its goods left: an order not yet picked gives
+    its stock back and is held ``payment_refunded`` (finance queue); on the floor, or held
+    already, the case opens. A partial refund changes nothing. Call with the order locked."""
+    message = (
+        f"{who} refunded the whole order before it was despatched: do not ship it; cancel it, "
+        "or release it once the money is taken again"
+    )
+    return late_holds.hold_or_open_case(order, HoldReason.PAYMENT_REFUNDED, message, trail)
 
 
 def events_of(order_id: str) -> list[PaymentEvent]:

@@ -172,17 +172,34 @@ def scan(task_id: int, *, location: str, item: str, actor: str) -> PickTask:
                 "wrong_scan",
                 order_id=task.shipment.order_id,
                 note=problem,
+                warehouse=task.shipment.warehouse_id,
             )
             trail.save()
         else:
             task.picked += 1
             if task.picked == task.quantity:
                 task.status = PickTask.PICKED
+                _record_picked(task, actor)
             task.save(update_fields=["picked", "status"])
             _close_if_done(task.pick_list_id)
     if problem:  # outside the transaction, so the record of the wrong scan is kept
         raise ValidationFailed.single("scan", problem, "wrong_scan")
     return task
+
+
+def _record_picked(task: PickTask, actor: str) -> None:
+    """A task picked in full: who picked how many units, for the pick rate (docs/kpis.md)."""
+    trail = Trail(actor)
+    trail.add(
+        "pick_task",
+        str(task.pk),
+        "picked",
+        order_id=task.shipment.order_id,
+        units=task.picked,
+        sku=task.sku_id,
+        warehouse=task.shipment.warehouse_id,
+    )
+    trail.save()
 
 
 def _must_be_open(task: PickTask) -> None:
@@ -197,11 +214,7 @@ def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
     missing units are re-sourced from another warehouse or backordered, and an exception asks
     the floor to count the bin (``services.shortfalls``)."""
     with transaction.atomic():
-        order_id = (
-            PickTask.objects.filter(pk=task_id).values_list("shipment__order_id", flat=True).first()
-        )
-        if order_id is None:
-            raise NotFound("pick task", str(task_id))
+        order_id = _order_of_task(task_id)
         order = lock_order(order_id)  # the order's lock guards its shipments and stock
         task = _lock_task(task_id)
         _must_be_open(task)
@@ -214,37 +227,69 @@ def short(task_id: int, *, actor: str, note: str = "") -> PickTask:
             "location": task.location,
             "missing": task.short,
         }
-        trail.add("pick_task", str(task.pk), "short_pick", order_id=order_id, note=note, **detail)
+        trail.add(
+            "pick_task",
+            str(task.pk),
+            "short_pick",
+            order_id=order_id,
+            note=note,
+            **detail,
+            units=task.picked,
+            warehouse=task.shipment.warehouse_id,
+        )
         found = shortfalls.settle(order, task, trail)
         if found.shipment_cancelled:
             fulfillment.follow(order, trail)
         detail |= {"resourced": found.resourced, "backordered": found.backordered}
-        exceptions.open_case(
-            Kind.SHORT_PICK,
-            subject=f"pick_task:{task.pk}",
-            summary=f"{task.short} x {task.sku_id} missing at {task.location}: count the bin; "
-            + found.describe(task.sku_id)
-            + (f" ({note})" if note else ""),
-            trail=trail,
-            order_id=order_id,
-            shipment_id=task.shipment_id,
-            detail=detail,
-        )
-        trail.save()
-        outbox.save(
-            [
-                outbox.emit(
-                    Topic.PICK_SHORT,
-                    task.shipment_id,
-                    trail.at,
-                    order_id=order_id,
-                    shipment_id=task.shipment_id,
-                    **detail,
-                )
-            ]
-        )
+        _report_short(task, order_id, found, detail, note, trail)
         _close_if_done(task.pick_list_id)
     return task
+
+
+def _order_of_task(task_id: int) -> str:
+    """The order a pick task is for, read before the order's lock is taken (then the task's)."""
+    order_id = (
+        PickTask.objects.filter(pk=task_id).values_list("shipment__order_id", flat=True).first()
+    )
+    if order_id is None:
+        raise NotFound("pick task", str(task_id))
+    return order_id
+
+
+def _report_short(
+    task: PickTask,
+    order_id: str,
+    found: shortfalls.Shortfall,
+    detail: dict[str, Any],
+    note: str,
+    trail: Trail,
+) -> None:
+    """A short-pick case asking the floor to count the bin, the audit trail saved, and a
+    ``pick.short`` event, in the caller's transaction."""
+    exceptions.open_case(
+        Kind.SHORT_PICK,
+        subject=f"pick_task:{task.pk}",
+        summary=f"{task.short} x {task.sku_id} missing at {task.location}: count the bin; "
+        + found.describe(task.sku_id)
+        + (f" ({note})" if note else ""),
+        trail=trail,
+        order_id=order_id,
+        shipment_id=task.shipment_id,
+        detail=detail,
+    )
+    trail.save()
+    outbox.save(
+        [
+            outbox.emit(
+                Topic.PICK_SHORT,
+                task.shipment_id,
+                trail.at,
+                order_id=order_id,
+                shipment_id=task.shipment_id,
+                **detail,
+            )
+        ]
+    )
 
 
 def _close_if_done(pick_list_id: str) -> None:
@@ -261,5 +306,10 @@ def pick_list_pdf(pick_list_id: str) -> bytes:
         for t in pick_list.tasks.select_related("sku")
     ]
     return paperwork.pick_list_pdf(
-        pick_list.id, pick_list.warehouse_id, pick_list.length_m, pick_list.method, rows
+        pick_list.id,
+        pick_list.warehouse_id,
+        pick_list.length_m,
+        pick_list.method,
+        rows,
+        tote=pick_list.batch,
     )

@@ -16,10 +16,11 @@ from despatch.domain.addresses import Address
 from despatch.domain.errors import DomainError, ValidationFailed
 from despatch.domain.exceptions import Kind, Resolution
 from despatch.domain.orders import OrderStatus
+from despatch.domain.permissions import Scope
 from despatch.domain.reasons import ALLOWED, ManualAction, ReasonCode, read_reason
 from despatch.integrations import contact_checks
 from despatch.models import ExceptionCase, Order, Sku
-from despatch.services import cancellations, exceptions, orders, sku_maps
+from despatch.services import cancellations, exceptions, orders, scopes, sku_maps
 from despatch.services.audit import Trail
 
 
@@ -41,8 +42,12 @@ def resolve(case_id: str, action: str, *, actor: str, fix: Fix | None = None) ->
     allowed = exceptions.current_policies()[Kind(case.kind)].resolutions
     if action not in {r.value for r in allowed}:
         names = ", ".join(r.value for r in allowed)
+        kind = case.kind.replace("_", " ")
+        article = "an" if kind[:1] in "aeiou" else "a"
         raise ValidationFailed.single(
-            "action", f"a {case.kind} exception is resolved by {names}, not {action!r}", "action"
+            "action",
+            f"{article} {kind} exception is resolved by {names}, not {action!r}",
+            "action",
         )
     why = read_reason(ManualAction.RESOLVE, fix.reason)
     with transaction.atomic():
@@ -175,12 +180,20 @@ class Outcome:
 
 
 def resolve_many(
-    case_ids: list[str], action: str, *, actor: str, fix: Fix | None = None
+    case_ids: list[str],
+    action: str,
+    *,
+    actor: str,
+    fix: Fix | None = None,
+    scope: Scope | None = None,
 ) -> list[Outcome]:
-    """Bulk resolution: each case on its own, so one refusal stops none of the others."""
+    """Bulk resolution: each case on its own, so one refusal stops none of the others. A case
+    outside ``scope`` (the caller's channels and warehouses) is "not found", as one by one."""
     outcomes = []
     for case_id in dict.fromkeys(case_ids):  # each once, in the order given
         try:
+            if scope is not None:
+                scopes.check("exception_id", case_id, scope)
             case = resolve(case_id, action, actor=actor, fix=fix)
             outcomes.append(Outcome(case_id, True, case.resolution))
         except DomainError as error:

@@ -14,11 +14,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from despatch.domain.allocation import Candidate, LineNeed, Sourcing, plan_allocation
+from despatch.domain.allocation_state import AllocationState
 from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.rules import Facts, Outcome, RuleSet, read_rule_set
 from despatch.integrations import rulefiles
-from despatch.models import Order, OrderLine, RuleSetVersion, Sku, Warehouse
-from despatch.services import inventory
+from despatch.models import Order, OrderLine, RuleSetVersion, Warehouse
+from despatch.services import inventory, reference
 from despatch.services.audit import Trail
 
 _COMPILED: dict[tuple[int, str], RuleSet] = {}  # (version, checksum): compiled once
@@ -117,6 +118,15 @@ def get_version(version: int | None = None) -> RuleSetVersion:
 
 
 def active() -> tuple[int, RuleSet] | None:
+    """The active rule set, compiled (cached per process with the reference data)."""
+    cache = reference.current()
+    if "rules" not in cache.extra:
+        cache.extra["rules"] = _active()
+    found: tuple[int, RuleSet] | None = cache.extra["rules"]
+    return found
+
+
+def _active() -> tuple[int, RuleSet] | None:
     row = (
         RuleSetVersion.objects.filter(active=True)
         .values_list("version", "checksum", "source")
@@ -132,7 +142,7 @@ def active() -> tuple[int, RuleSet] | None:
 
 def facts_of(order: Order, lines: list[OrderLine], at: datetime) -> Facts:
     skus = {line.sku for line in lines}
-    known = {s.code: s for s in Sku.objects.filter(code__in=skus)}
+    known = reference.sku_facts(skus)
     weight = sum(known[line.sku].weight_g * line.quantity for line in lines if line.sku in known)
     tags = {str(flag) for s in known.values() for flag in s.flags}
     address = order.shipping_address
@@ -159,13 +169,14 @@ def apply(order: Order, trail: Trail, lines: list[OrderLine]) -> tuple[str, str,
     if found is None:
         return None
     version, rule_set = found
-    released = frozenset(order.allocation.get("rules_released", []))
+    state = AllocationState.read(order.allocation)
+    released = frozenset(state.rules_released)
     outcome = rule_set.evaluate(facts_of(order, lines, trail.at), released)
     if not outcome.applied:
-        order.allocation = {k: v for k, v in order.allocation.items() if k != "rules"}
+        order.allocation = state.but(rules=None).to_json()
         return None
     changed = _apply_fields(order, outcome)
-    order.allocation = {**order.allocation, "rules": outcome.as_dict(version)}
+    order.allocation = state.but(rules=outcome.as_dict(version)).to_json()
     trail.add(
         "order",
         order.id,

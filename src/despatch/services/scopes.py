@@ -45,6 +45,13 @@ def shipments_in(rows: QuerySet[Shipment], scope: Scope) -> QuerySet[Shipment]:
     return rows
 
 
+def channels_in(rows: QuerySet[M], scope: Scope) -> QuerySet[M]:
+    """Channels (rows with a ``code``) of the scope."""
+    if scope.channels is not None:
+        return rows.filter(code__in=scope.channels)
+    return rows
+
+
 def by_order(rows: QuerySet[M], scope: Scope | None) -> QuerySet[M]:
     """Rows with an ``order_id`` (returns, refunds, exceptions, messages): those of orders in
     the scope; rows of no order are left out of a limited caller's lists."""

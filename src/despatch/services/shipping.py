@@ -22,23 +22,23 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from despatch.config import current as configuration
 from despatch.domain import tracking_numbers
 from despatch.domain.addresses import Address
+from despatch.domain.allocation_state import AllocationState
 from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
-from despatch.domain.rates import Parcel, Service, Shopping, read_rate_card, shop
-from despatch.domain.shipments import ShipmentCancelled, ShipmentStatus
+from despatch.domain.rates import Parcel, Quote, Service, Shopping, read_rate_card, shop
+from despatch.domain.shipments import needs_label
 from despatch.integrations import contact_checks, labels
-from despatch.models import Shipment, Sku, TrackingSerial
+from despatch.models import Order, Shipment, Sku, TrackingSerial
 from despatch.services import outbox, tracking
 from despatch.services.audit import Trail
 from despatch.services.fulfillment import lock_shipment
 
-LABELLABLE = {ShipmentStatus.ALLOCATED, ShipmentStatus.PICKING, ShipmentStatus.PACKED}
-
 
 def rates_path() -> Path:
-    return Path(os.environ.get("DESPATCH_RATES") or Path(settings.HOME) / "rates.json")
+    return Path(configuration().rates or Path(settings.HOME) / "rates.json")
 
 
 def load_rates(path: Path | None = None) -> list[Service]:
@@ -165,23 +165,16 @@ def buy_label(
     ship_date: date | None = None,
     extra_weight_g: int = 0,
 ) -> Labelled:
-    services = services if services is not None else load_rates()
+    """Shop the rate card for the shipment's parcel and buy the chosen service's label (the
+    label already bought, when there is one). The shipment's state is checked before the
+    rate card is read: a cancelled one is refused as cancelled, whatever the card."""
     with transaction.atomic():
         order, shipment = lock_shipment(shipment_id)
-        if shipment.status == ShipmentStatus.CANCELLED:
-            raise ShipmentCancelled("shipment", shipment.status, "labelled")
-        if shipment.tracking_number:
+        if not needs_label(shipment.id, shipment.status, shipment.tracking_number):
             return Labelled(shipment, None, label_files(shipment.id))
-        if ShipmentStatus(shipment.status) not in LABELLABLE:
-            raise Conflict(
-                f"shipment {shipment.id} is {shipment.status}: labels are bought before despatch",
-                current=shipment.status,
-            )
+        services = services if services is not None else load_rates()
         to = Address.from_dict(order.shipping_address)
-        carrier = (order.allocation.get("rules") or {}).get("carrier")
-        if carrier:  # a rule chose the carrier: shop among its services only
-            services = [s for s in services if s.carrier == carrier]
-        services, no_phone = _phone_rule(services, to)
+        services, no_phone = _candidates(services, order, to)
         parcel = parcel_of(shipment, extra_weight_g)
         shipping_day = ship_date or timezone.localdate()
         shopping = shop(services, parcel, to.country, to.postcode, shipping_day, order.promise_date)
@@ -201,33 +194,50 @@ def buy_label(
         shipment.rate_reasoning = [*no_phone, *shopping.reasons]
         shipment.labelled_at = shipment.updated_at = trail.at
         shipment.save()
-        trail.add(
-            "shipment",
-            shipment.id,
-            "labelled",
-            order_id=order.id,
-            reason_code="earliest_late" if shopping.late else "cheapest_in_time",
-            carrier=shipment.carrier,
-            service=shipment.service,
-            tracking_number=number,
-            price=f"{chosen.price.amount} {chosen.price.currency}",
-            reasons=list(shopping.reasons),
-        )
-        trail.save()
-        outbox.save(
-            [
-                outbox.emit(
-                    Topic.SHIPMENT_LABELLED,
-                    shipment.id,
-                    trail.at,
-                    order_id=order.id,
-                    tracking_number=number,
-                    carrier=shipment.carrier,
-                )
-            ]
-        )
+        _record_label(trail, shipment, chosen, shopping)
         files = _write_labels(shipment, order.external_id, to, chosen.service.name)
     return Labelled(shipment, shopping, files)
+
+
+def _candidates(
+    services: list[Service], order: Order, to: Address
+) -> tuple[list[Service], list[str]]:
+    """The services to shop among: only the carrier a rule chose, if one did, and only those
+    that can reach the customer (see ``_phone_rule``), with why any were left out."""
+    carrier = AllocationState.read(order.allocation).carrier
+    if carrier:
+        services = [s for s in services if s.carrier == carrier]
+    return _phone_rule(services, to)
+
+
+def _record_label(trail: Trail, shipment: Shipment, chosen: Quote, shopping: Shopping) -> None:
+    """The choice in the audit trail and a ``shipment.labelled`` event, in the caller's
+    transaction."""
+    trail.add(
+        "shipment",
+        shipment.id,
+        "labelled",
+        order_id=shipment.order_id,
+        reason_code="earliest_late" if shopping.late else "cheapest_in_time",
+        carrier=shipment.carrier,
+        service=shipment.service,
+        tracking_number=shipment.tracking_number,
+        price=f"{chosen.price.amount} {chosen.price.currency}",
+        reasons=list(shopping.reasons),
+    )
+    trail.save()
+    outbox.save(
+        [
+            outbox.emit(
+                Topic.SHIPMENT_LABELLED,
+                shipment.id,
+                trail.at,
+                order_id=shipment.order_id,
+                tracking_number=shipment.tracking_number,
+                carrier=shipment.carrier,
+            )
+        ]
+    )
 
 
 def _write_labels(

@@ -57,18 +57,26 @@ def _check(mapping: dict[str, str]) -> None:
 
 def _save(code: str, mapping: dict[str, str], *, actor: str, replace: bool) -> dict[str, str]:
     _check(mapping)
+    return save_channel_map(code, KEY, mapping, actor=actor, replace=replace)
+
+
+def save_channel_map(
+    code: str, key: str, mapping: dict[str, str], *, actor: str, replace: bool
+) -> dict[str, str]:
+    """Merge (or replace) one of a channel's text → value maps in its settings, audited as
+    ``<key>_changed``; the SKU map and the service map are both kept this way."""
     with transaction.atomic():
         channel = Channel.objects.select_for_update().filter(code=code).first()
         if channel is None:
             raise NotFound("channel", code)
         settings = dict(channel.settings or {})
-        before = dict(settings.get(KEY) or {})
+        before = dict(settings.get(key) or {})
         after = dict(mapping) if replace else {**before, **mapping}
-        settings[KEY] = after
+        settings[key] = after
         channel.settings = settings
         channel.save(update_fields=["settings"])
         trail = Trail(actor)
-        trail.change("channel", code, {KEY: before}, {KEY: after}, action="sku_map_changed")
+        trail.change("channel", code, {key: before}, {key: after}, action=f"{key}_changed")
         trail.save()
     return after
 

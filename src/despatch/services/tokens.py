@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from despatch.domain.errors import FieldError, NotFound, ValidationFailed
+from despatch.domain.errors import FieldError, Forbidden, NotFound, ValidationFailed
 from despatch.domain.permissions import ROLE_NAMES, Access, Scope, permissions_of
 from despatch.models import ApiToken, StaffAccess, Warehouse
 from despatch.services.audit import Trail
@@ -34,13 +34,19 @@ def create_token(
     scopes: tuple[str, ...] = (),
     expires_in: timedelta | None = None,
     actor: str = "system",
+    by: Access | None = None,
 ) -> str:
     """Issue a token for ``username``; the plain token is returned once and never stored.
-    The audit trail shows its prefix, scopes and expiry, never the token."""
+    The audit trail shows its prefix, scopes and expiry, never the token. ``by`` (the person
+    issuing it) may issue only a token that reaches no further than they do."""
     scope = _known(Scope.parse(scopes))  # a bad scope is refused before anything is written
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound("user", username)
+    if by is not None:
+        named = Access(by.actor, by.permissions, by.scope.named(scope), by.refund_limit)
+        check_reach(by, named, "name that scope in a token")
+        check_reach(by, access_of(user, token_scope=scope), "issue this token")
     token = "dsp_" + secrets.token_urlsafe(32)
     now = timezone.now()
     with transaction.atomic():
@@ -109,16 +115,48 @@ def access_of(
     limits narrowed by the token's."""
     if not user.is_authenticated:
         return Access("anonymous", frozenset())
-    roles = list(User.objects.filter(pk=user.pk).values_list("groups__name", flat=True))
-    limits = StaffAccess.objects.filter(user_id=user.pk).first()
-    scope = Scope.parse(limits.scopes) if limits else Scope()
+    # one query: a row per role, each carrying the user's limits (None when they have none)
+    rows = list(
+        User.objects.filter(pk=user.pk).values_list(
+            "groups__name", "despatch_access__scopes", "despatch_access__refund_limit"
+        )
+    )
+    roles = [role for role, _, _ in rows if role]
+    limits = rows[0][1:] if rows and rows[0][1] is not None else None
+    scope = Scope.parse(limits[0]) if limits else Scope()
     if token_scope is not None:
         scope = scope.narrowed(token_scope)
     return Access(
         f"user:{user.get_username()}",
-        permissions_of([r for r in roles if r], superuser=getattr(user, "is_superuser", False)),
+        permissions_of(roles, superuser=getattr(user, "is_superuser", False)),
         scope,
-        refund_limit=limits.refund_limit if limits else None,
+        refund_limit=limits[1] if limits else None,
+    )
+
+
+def check_reach(by: Access | None, target: Access, doing: str) -> None:
+    """Forbidden if ``target`` (a user or token as it is, or would be) reaches further than
+    ``by``, the person managing it: more permissions, more warehouses or channels, a higher
+    refund limit. None (the local operator's shell) may do anything."""
+    why = by.beyond(target) if by is not None else ""
+    if by is not None and why:
+        raise Forbidden("users.manage", by.actor, f"you cannot {doing}: {why}")
+
+
+def access_after(
+    user: User,
+    *,
+    roles: tuple[str, ...] | None = None,
+    scope: Scope | None = None,
+    refund_limit: Decimal | None = None,
+) -> Access:
+    """What ``user`` may do now, or after a change of roles, scope or refund limit."""
+    now = access_of(user)
+    return Access(
+        now.actor,
+        now.permissions if roles is None else permissions_of(roles, superuser=user.is_superuser),
+        now.scope if scope is None else scope,
+        now.refund_limit if refund_limit is None else refund_limit,
     )
 
 
@@ -178,19 +216,35 @@ def check_password(password: str, username: str = "") -> None:
         ) from None
 
 
+MOST_REFUND_LIMIT = 10**10  # the column holds 14 digits, 4 of them after the point
+
+
+def _in_range(amount: Decimal) -> bool:
+    return amount.is_finite() and 0 <= amount < MOST_REFUND_LIMIT
+
+
 def set_limits(
     username: str,
     *,
     scopes: tuple[str, ...] | None = None,
     refund_limit: Decimal | None = None,
     actor: str = "system",
+    by: Access | None = None,
 ) -> StaffAccess:
     """Limit a user to warehouses and channels, and/or set the most they may approve in one
-    refund (in the refund's currency)."""
+    refund (in the refund's currency). ``by`` may neither change a user who reaches further
+    than they do nor leave one reaching further."""
     scope = _known(Scope.parse(scopes)) if scopes is not None else None
+    if refund_limit is not None and not _in_range(refund_limit):
+        raise ValidationFailed.single(
+            "refund_limit", f"from 0 to under {MOST_REFUND_LIMIT:,} (got {refund_limit})", "range"
+        )
     user = User.objects.filter(username=username).first()
     if user is None:
         raise NotFound("user", username)
+    check_reach(by, access_of(user), f"change {username}'s limits")
+    after = access_after(user, scope=scope, refund_limit=refund_limit)
+    check_reach(by, after, f"set these limits for {username}")
     with transaction.atomic():
         limits, _ = StaffAccess.objects.select_for_update().get_or_create(user=user)
         before = _limits_shown(limits)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from despatch.config import current as configuration
 from despatch.domain import tracking_numbers
+from despatch.domain.calendars import day_text
 from despatch.domain.errors import FieldError, NotFound, Unauthorized, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
@@ -26,7 +27,7 @@ from despatch.domain.shipments import ShipmentStatus
 from despatch.domain.signatures import hex_hmac_matches, secret_variable
 from despatch.domain.tracking import WARNINGS, TrackingStatus, normalise
 from despatch.integrations.regions import country_codes
-from despatch.models import Shipment, TrackingEvent
+from despatch.models import OutboxEvent, Shipment, TrackingEvent
 from despatch.services import exceptions, fulfillment, outbox
 from despatch.services.audit import Trail
 
@@ -35,12 +36,18 @@ SIGNATURE_HEADER = "x-despatch-signature"
 
 def secret_for(carrier: str) -> str:
     name = secret_variable("DESPATCH_TRACKING_SECRET", carrier)
-    return os.environ.get(name) or os.environ.get("DESPATCH_TRACKING_SECRET", "")
+    return configuration().sender_secret(name) or configuration().tracking_secret
 
 
 def verify(carrier: str, body: bytes, signature: str) -> None:
     """Hex HMAC-SHA256 of the raw body with the carrier's secret."""
-    if not hex_hmac_matches(secret_for(carrier), body, signature):
+    secret = secret_for(carrier)
+    if not secret:
+        raise Unauthorized(
+            f"no tracking secret is configured for {carrier}: set DESPATCH_TRACKING_SECRET"
+            f" or {secret_variable('DESPATCH_TRACKING_SECRET', carrier)}"
+        )
+    if not hex_hmac_matches(secret, body, signature):
         raise Unauthorized(f"the signature does not match {carrier}'s tracking secret")
 
 
@@ -79,13 +86,10 @@ def record(
     location: str = "",
     source: str = "webhook",
 ) -> Recorded:
+    """One carrier event: stored once, audited, a warning opens a case (delivery closes it),
+    and a delivered, despatched shipment is delivered after the event's transaction."""
     code = normalise(status)
-    shipment = find_shipment(tracking_number)
-    if shipment is None:
-        problem = number_problem(tracking_number, carrier, "tracking_number")
-        if problem:
-            raise ValidationFailed([problem])
-        raise NotFound("tracking number", tracking_number)
+    shipment = _shipment_of(tracking_number, carrier)
     try:
         with transaction.atomic():
             TrackingEvent.objects.create(
@@ -98,61 +102,82 @@ def record(
                 received_at=timezone.now(),
             )
             trail = Trail(f"carrier:{carrier}")
-            trail.add(
-                "shipment",
-                shipment.id,
-                f"tracking_{code.value}",
-                order_id=shipment.order_id,
-                reason_code=status[:64],
-                location=location,
-                occurred_at=occurred_at.isoformat(),
-            )
-            if code in WARNINGS:
-                exceptions.open_case(
-                    Kind.DELIVERY_WARNING,
-                    subject=f"shipment:{shipment.id}",
-                    summary=f"{shipment.carrier or carrier} reports {code.value.replace('_', ' ')}"
-                    + (f" at {location}" if location else ""),
-                    trail=trail,
-                    order_id=shipment.order_id,
-                    shipment_id=shipment.id,
-                    detail={"status": code.value, "carrier_code": status, "location": location},
-                )
-            if code == TrackingStatus.DELIVERED:
-                subject = f"shipment:{shipment.id}"
-                exceptions.close_subject(Kind.DELIVERY_WARNING, subject, trail, "delivered")
+            _note(trail, shipment, carrier, code, status, location, occurred_at)
             trail.save()
-            if code == TrackingStatus.OUT_FOR_DELIVERY:
-                outbox.save(
-                    [
-                        outbox.emit(
-                            Topic.SHIPMENT_OUT_FOR_DELIVERY,
-                            shipment.id,
-                            trail.at,
-                            order_id=shipment.order_id,
-                            shipment_id=shipment.id,
-                        )
-                    ]
-                )
-            if code in WARNINGS:
-                outbox.save(
-                    [
-                        outbox.emit(
-                            Topic.SHIPMENT_TRACKING_WARNING,
-                            shipment.id,
-                            trail.at,
-                            order_id=shipment.order_id,
-                            shipment_id=shipment.id,
-                            status=code.value,
-                            location=location,
-                        )
-                    ]
-                )
+            if events := _events(shipment, code, location, trail.at):
+                outbox.save(events)
     except IntegrityError:
         return Recorded(shipment.id, code, False)
     if code == TrackingStatus.DELIVERED and shipment.status == ShipmentStatus.DESPATCHED:
         fulfillment.deliver(shipment.id, actor=f"carrier:{carrier}")
     return Recorded(shipment.id, code, True)
+
+
+def _shipment_of(tracking_number: str, carrier: str) -> Shipment:
+    """The shipment of a number; a number that cannot be right is named as wrong, not missing."""
+    shipment = find_shipment(tracking_number)
+    if shipment is None:
+        problem = number_problem(tracking_number, carrier, "tracking_number")
+        if problem:
+            raise ValidationFailed([problem])
+        raise NotFound("tracking number", tracking_number)
+    return shipment
+
+
+def _note(
+    trail: Trail,
+    shipment: Shipment,
+    carrier: str,
+    code: TrackingStatus,
+    status: str,
+    location: str,
+    occurred_at: datetime,
+) -> None:
+    """The event in the audit trail; a warning opens a delivery-warning case, delivery closes it."""
+    subject = f"shipment:{shipment.id}"
+    trail.add(
+        "shipment",
+        shipment.id,
+        f"tracking_{code.value}",
+        order_id=shipment.order_id,
+        reason_code=status[:64],
+        location=location,
+        occurred_at=occurred_at.isoformat(),
+    )
+    if code in WARNINGS:
+        exceptions.open_case(
+            Kind.DELIVERY_WARNING,
+            subject=subject,
+            summary=f"{shipment.carrier or carrier} reports {code.value.replace('_', ' ')}"
+            + (f" at {location}" if location else ""),
+            trail=trail,
+            order_id=shipment.order_id,
+            shipment_id=shipment.id,
+            detail={"status": code.value, "carrier_code": status, "location": location},
+        )
+    if code == TrackingStatus.DELIVERED:
+        exceptions.close_subject(Kind.DELIVERY_WARNING, subject, trail, "delivered")
+
+
+def _events(
+    shipment: Shipment, code: TrackingStatus, location: str, at: datetime
+) -> list[OutboxEvent]:
+    """``shipment.out_for_delivery`` or ``shipment.tracking_warning``, or none."""
+    ids = {"order_id": shipment.order_id, "shipment_id": shipment.id}
+    if code == TrackingStatus.OUT_FOR_DELIVERY:
+        return [outbox.emit(Topic.SHIPMENT_OUT_FOR_DELIVERY, shipment.id, at, **ids)]
+    if code in WARNINGS:
+        return [
+            outbox.emit(
+                Topic.SHIPMENT_TRACKING_WARNING,
+                shipment.id,
+                at,
+                **ids,
+                status=code.value,
+                location=location,
+            )
+        ]
+    return []
 
 
 def warn_late(today: date | None = None, *, limit: int = 500) -> list[str]:
@@ -172,6 +197,7 @@ def warn_late(today: date | None = None, *, limit: int = 500) -> list[str]:
             ):
                 continue  # another worker got there first
             promised = shipment.order.promise_date
+            by = day_text(promised) if promised else "date"
             trail = Trail("system:tracking")
             trail.add(
                 "shipment",
@@ -184,7 +210,7 @@ def warn_late(today: date | None = None, *, limit: int = 500) -> list[str]:
             exceptions.open_case(
                 Kind.DELIVERY_WARNING,
                 subject=f"shipment:{shipment.id}",
-                summary=f"not delivered by the promised {promised:%a %d %b}"
+                summary=f"not delivered by the promised {by}"
                 + (f" ({shipment.carrier} {shipment.tracking_number})" if shipment.carrier else ""),
                 trail=trail,
                 order_id=shipment.order_id,

@@ -11,15 +11,17 @@ and reported.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from despatch.domain.batching import BatchLimits, Load, batches
+from despatch.domain.batching import BatchLimits, Load, batches, unbinned
 from despatch.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from despatch.domain.ids import new_id
 from despatch.domain.layout import Layout, Location, parse_location
+from despatch.domain.orders import OrderStatus
 from despatch.domain.routing import METHODS, route
 from despatch.domain.shipments import ShipmentStatus
 from despatch.models import PickList, PickTask, Shipment, ShipmentLine, SkuLocation, Warehouse
@@ -57,52 +59,97 @@ def release(
     service: str = "",
     method: str = "best",
     limit: int = 2000,
+    max_lists: int = 0,
+    ship_by: date | None = None,
 ) -> WaveReport:
-    """Release the warehouse's allocated shipments (only those of ``service``, if given) into
-    batches (``domain.batching``); with ``zones`` each batch becomes one list per zone of the
-    layout, so each picker walks one zone and the lists of a batch meet at packing."""
-    if method not in METHODS:
-        raise ValidationFailed.single("method", f"{method!r} is not one of {', '.join(METHODS)}")
+    """Release the warehouse's allocated shipments (only those of ``service``, and only those
+    due to ship by ``ship_by``, if given) into batches (``domain.batching``), at most
+    ``max_lists`` of them (0: no bound); with ``zones`` each batch becomes one list per zone of
+    the layout, so each picker walks one zone and the lists of a batch meet at packing."""
+    _check_options(method, max_lists)
     limits = BatchLimits(max_orders, max_lines, max_units, tote_litres, single_lines)
     limits.check()
     warehouse = Warehouse.objects.filter(code=warehouse_code).first()
     if warehouse is None:
         raise NotFound("warehouse", warehouse_code)
+    layout = _zoned_layout(warehouse, zones)
+    bins = dict(SkuLocation.objects.filter(warehouse=warehouse).values_list("sku_id", "location"))
+    ordered = _candidates(warehouse, service, ship_by, limit)
+    lines = _lines_of(ordered)
+    report = WaveReport(new_id("wave"))
+    loads = _loads(report, ordered, lines, bins)
+    by_id = {s.id: s for s in ordered}
+    for keys in batches(loads, limits)[: max_lists or None]:
+        batch = [by_id[k] for k in keys]
+        _make_lists(report, warehouse, layout, batch, lines, bins, method, actor, zones)
+    return report
+
+
+def _check_options(method: str, max_lists: int) -> None:
+    if method not in METHODS:
+        raise ValidationFailed.single("method", f"{method!r} is not one of {', '.join(METHODS)}")
+    if max_lists < 0:
+        raise ValidationFailed.single("max_lists", "must be 0 (no bound) or more", "bound")
+
+
+def _zoned_layout(warehouse: Warehouse, zones: bool) -> Layout:
+    """The warehouse's layout; picking by zone needs one that names its zones."""
     layout = layout_of(warehouse)
     if zones and not layout.zones:
         raise ValidationFailed.single(
             "zones", f"the layout of {warehouse.code} names no zones", "no_zones"
         )
-    bins = dict(SkuLocation.objects.filter(warehouse=warehouse).values_list("sku_id", "location"))
-    candidates = Shipment.objects.filter(warehouse=warehouse, status=ShipmentStatus.ALLOCATED)
+    return layout
+
+
+def _candidates(
+    warehouse: Warehouse, service: str, ship_by: date | None, limit: int
+) -> list[Shipment]:
+    """Allocated shipments of the warehouse, most urgent first: priority, then the promised
+    date, then age; a held order's parcel waits for its release."""
+    candidates = Shipment.objects.filter(
+        warehouse=warehouse, status=ShipmentStatus.ALLOCATED
+    ).exclude(order__status=OrderStatus.ON_HOLD)
     if service:
         candidates = candidates.filter(order__requested_service=service)
-    ordered = list(
+    if ship_by:
+        candidates = candidates.filter(ship_by__lte=ship_by)
+    return list(
         candidates.select_related("order").order_by(
             F("order__priority").desc(), F("order__promise_date").asc(nulls_last=True), "created_at"
         )[:limit]
     )
+
+
+def _lines_of(shipments: list[Shipment]) -> dict[str, list[ShipmentLine]]:
+    """Each shipment's lines still to pick (with their SKUs), in one query."""
     lines: dict[str, list[ShipmentLine]] = {}
     for line in (
-        ShipmentLine.objects.filter(shipment__in=ordered, quantity__gt=0)
+        ShipmentLine.objects.filter(shipment__in=shipments, quantity__gt=0)
         .select_related("sku")
         .order_by("id")
     ):
         lines.setdefault(line.shipment_id, []).append(line)
-    report = WaveReport(new_id("wave"))
+    return lines
+
+
+def _loads(
+    report: WaveReport,
+    shipments: list[Shipment],
+    lines: dict[str, list[ShipmentLine]],
+    bins: dict[str, str],
+) -> list[Load]:
+    """What each shipment puts in a tote, in order; one with a SKU that has no bin is left
+    out and reported why."""
     loads = []
-    for shipment in ordered:
+    for shipment in shipments:
         own = lines.get(shipment.id, [])
-        missing = sorted({li.sku_id for li in own if li.sku_id not in bins})
-        if missing:
-            report.skipped[shipment.id] = f"no bin for {', '.join(missing)}"
+        why = unbinned((li.sku_id for li in own), bins)
+        if why:
+            report.skipped[shipment.id] = why
             continue
         loads.append(Load(shipment.id, len(own), sum(li.quantity for li in own), _litres(own)))
-    by_id = {s.id: s for s in ordered}
-    for keys in batches(loads, limits):
-        batch = [by_id[k] for k in keys]
-        _make_lists(report, warehouse, layout, batch, lines, bins, method, actor, zones)
-    return report
+    return loads
 
 
 def _litres(lines: list[ShipmentLine]) -> float:

@@ -11,7 +11,6 @@ is ``failed`` until a person replays it. A 4xx is final: the receiver refused th
 from __future__ import annotations
 
 import json
-import os
 import secrets
 from datetime import datetime
 from typing import Any
@@ -21,6 +20,7 @@ from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from despatch.config import current as configuration
 from despatch.domain.errors import Conflict, FieldError, NotFound, Unavailable, ValidationFailed
 from despatch.domain.events import Topic, backoff_after
 from despatch.domain.ids import new_id
@@ -34,7 +34,7 @@ from despatch.domain.webhooks import (
 )
 from despatch.integrations import hooks
 from despatch.models import Order, OutboxEvent, WebhookDelivery, WebhookSubscription
-from despatch.services import outbox
+from despatch.services import outbox, reference
 from despatch.services.audit import Trail
 
 
@@ -80,7 +80,7 @@ def subscribe(
 
 def allow_private() -> bool:
     """``DESPATCH_WEBHOOK_ALLOW_PRIVATE=1``: receivers on loopback and private networks."""
-    return os.environ.get("DESPATCH_WEBHOOK_ALLOW_PRIVATE", "") == "1"
+    return configuration().webhook_allow_private
 
 
 def _address_errors(url: str) -> list[FieldError]:
@@ -100,6 +100,7 @@ def unsubscribe(subscription_id: str, *, actor: str) -> WebhookSubscription:
         sub = get_subscription(subscription_id)
         sub.active = False
         sub.save(update_fields=["active"])
+        _cancel_queued(sub)
         trail = Trail(actor)
         trail.add(
             "webhook",
@@ -111,6 +112,18 @@ def unsubscribe(subscription_id: str, *, actor: str) -> WebhookSubscription:
         )
         trail.save()
     return sub
+
+
+def _cancel_queued(sub: WebhookSubscription) -> None:
+    """Cancel the subscription's deliveries not yet sent, and make their outbox events due
+    now: the worker settles each without sending it, instead of retrying it for hours."""
+    queued = WebhookDelivery.objects.filter(
+        subscription=sub, status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING)
+    )
+    ids = list(queued.values_list("id", flat=True))
+    queued.update(status=DeliveryStatus.CANCELLED.value, last_error="unsubscribed")
+    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+        outbox.due_now(str(Topic.WEBHOOK_DELIVER), "delivery_id", chunk)
 
 
 def get_subscription(subscription_id: str) -> WebhookSubscription:
@@ -152,7 +165,7 @@ def fan_out(event: OutboxEvent) -> int:
     event_type = event_type_of(event.topic)
     if event_type is None or event.payload.get("again"):  # a re-run of a fact already told
         return 0
-    wanted = [s for s in subscriptions() if subscribed(s.events, event_type)]
+    wanted = [s for s in reference.subscriptions() if subscribed(s.events, event_type)]
     if not wanted:
         return 0
     body = body_of(event, event_type)
@@ -180,11 +193,16 @@ def fan_out(event: OutboxEvent) -> int:
 def deliver(delivery_id: str, attempt: int) -> str:
     """One signed POST (outside a transaction); raises :class:`Unavailable` to be retried."""
     delivery = WebhookDelivery.objects.select_related("subscription").filter(id=delivery_id).first()
-    if delivery is None:
-        raise NotFound("webhook delivery", delivery_id)
-    if delivery.status == DeliveryStatus.DELIVERED:
-        return "already_delivered"
+    if delivery is None:  # its subscription was deleted, and its deliveries with it
+        return "gone"
+    if delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.CANCELLED):
+        return f"already_{delivery.status}"
     sub = delivery.subscription
+    if not sub.active:  # unsubscribed since it was queued: nobody wants it any more
+        WebhookDelivery.objects.filter(id=delivery.id).update(
+            status=DeliveryStatus.CANCELLED.value, last_error="the subscription is inactive"
+        )
+        return "cancelled"
     body = json.dumps(delivery.payload, sort_keys=True).encode()
     try:
         answer = hooks.post(

@@ -10,10 +10,11 @@ from functools import wraps
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 
+from despatch.domain.errors import NotFound
 from despatch.domain.permissions import Access, check_permission
-from despatch.services import tokens
+from despatch.services import scopes, tokens
 
 View = Callable[..., Any]
 
@@ -35,6 +36,12 @@ def requires(permission: str, *, post: str | None = None) -> Callable[[View], Vi
             missing = [p for p in needed if not access.can(p)]
             if missing:
                 return forbidden(missing[0])
+            match = request.resolver_match
+            if match is not None and kwargs:  # rows named in the path: 404 outside the scope
+                try:
+                    scopes.check_path(match.route.removeprefix("setup/"), kwargs, access.scope)
+                except NotFound as exc:
+                    raise Http404(exc.detail) from exc
             return view(request, *args, **kwargs)
 
         guarded.permission = permission  # type: ignore[attr-defined]
@@ -65,3 +72,15 @@ def forbidden(permission: str) -> HttpResponse:
 def access(request: HttpRequest) -> Access:
     found: Access = request.access  # type: ignore[attr-defined]
     return found
+
+
+def actor_of(request: HttpRequest) -> str:
+    return f"user:{request.user.get_username()}"
+
+
+def in_scope(request: HttpRequest, param: str, value: str, route: str = "") -> None:
+    """404 for a row outside the user's warehouses or channels, as for one that is not there."""
+    try:
+        scopes.check(param, value, access(request).scope, route)
+    except NotFound as exc:
+        raise Http404(exc.detail) from exc

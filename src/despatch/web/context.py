@@ -4,30 +4,34 @@ silently in ``received``."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import resolve, reverse
 from django.utils import timezone
+from django.utils.timesince import timesince
 
 from despatch.domain.permissions import Access
 from despatch.services import outbox, tokens
 
 # (label, URL name) of the navigation, in order; each shows if the user may open its page
 NAVIGATION = (
+    ("Dashboard", "home"),
     ("Orders", "inbox"),
     ("Exceptions", "exceptions"),
     ("Stock", "stock"),
     ("Channels", "channels"),
     ("Rules", "rules"),
+    ("Waves", "waves"),
     ("Pick", "pick-lists"),
     ("Pack", "pack-start"),
     ("Manifests", "manifests"),
     ("Returns", "returns-desk"),
     ("Messages", "messages"),
     ("Webhooks", "webhooks"),
+    ("Set-up", "setup"),
 )
 
 
@@ -53,6 +57,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         url = reverse(name)
         permission = getattr(resolve(url).func, "permission", None)
         if permission is None or access.can(permission):
+            if name == "home" and not access.can("reports.read"):
+                label = "Home"  # the role's own first page: pick lists, packing or orders
             links.append((label, url))
     return {"nav": [*links, ("API", "/api/docs")], "can": Can(access)}
 
@@ -67,4 +73,15 @@ def outbox_lag(request: HttpRequest) -> dict[str, Any]:
     if outbox.lag(now) <= timedelta(seconds=settings.LAG_WARNING_SECONDS):
         return {}
     oldest = outbox.oldest_due(now)
-    return {"outbox_waiting_since": oldest.available_at if oldest else None}
+    if oldest is None:
+        return {"outbox_waiting_since": None}
+    return {"outbox_waiting_since": oldest.available_at, "outbox_waited": waited(oldest, now)}
+
+
+def waited(event: Any, now: datetime) -> str:
+    """How long the oldest event has waited, in seconds under a minute (``timesince`` would
+    say "0 minutes" when DESPATCH_LAG_WARNING is under 60)."""
+    seconds = int((now - event.available_at).total_seconds())
+    if seconds < 60:
+        return f"{seconds}\xa0second{'' if seconds == 1 else 's'}"
+    return timesince(event.available_at, now)

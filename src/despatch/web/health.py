@@ -6,6 +6,7 @@ Both are public and say nothing sensitive: names of checks, ok or not, and short
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -43,4 +44,17 @@ def readyz(request: HttpRequest) -> HttpResponse:
     }
     response = JsonResponse(problem, status=503, content_type="application/problem+json")
     response["Retry-After"] = "5"
+    return response
+
+
+FAVICON = Path(__file__).parent / "static" / "despatch" / "favicon.ico"
+
+
+@public("the site's icon, the same for everyone")
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and tools ask for whatever the page links (else every
+    page logged "Not Found: /favicon.ico")."""
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
     return response

@@ -11,7 +11,7 @@ from despatch.domain.errors import DomainError
 from despatch.domain.notifications import MessageStatus
 from despatch.domain.webhooks import EVENT_TYPES, DeliveryStatus
 from despatch.services import notifications, webhooks
-from despatch.web.access import access, requires
+from despatch.web.access import access, in_scope, requires
 
 
 def _actor(request: HttpRequest) -> str:
@@ -91,6 +91,7 @@ def message_log(request: HttpRequest) -> HttpResponse:
 @requires("messages.resend")
 @require_POST
 def message_resend(request: HttpRequest, message_id: str) -> HttpResponse:
+    in_scope(request, "message_id", message_id)
     try:
         message = notifications.resend(message_id, actor=_actor(request))
         flash.success(request, f"{message.id} to {message.recipient} queued again")

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.returns import Grade, ReturnReason
 from despatch.domain.totals import plain
-from despatch.services import refunds, returns
-from despatch.web.access import access, public, requires
+from despatch.services import refunds, returns, scopes
+from despatch.web.access import access, in_scope, public, requires
 
 
 def _said(exc: DomainError) -> list[str]:
@@ -84,6 +84,7 @@ def desk(request: HttpRequest) -> HttpResponse:
     rma = None
     if scanned:
         try:
+            scopes.check("rma_id", scanned, access(request).scope)
             rma = returns.get_return(scanned)
         except NotFound:
             flash.error(request, f"no return {scanned}")
@@ -100,6 +101,7 @@ def desk(request: HttpRequest) -> HttpResponse:
 @requires("returns.receive")
 @require_POST
 def desk_receive(request: HttpRequest, rma_id: str) -> HttpResponse:
+    in_scope(request, "rma_id", rma_id)
     grades: dict[str, list[str]] = {}
     for key in request.POST:
         if key.startswith("grade-"):
@@ -119,6 +121,7 @@ def desk_receive(request: HttpRequest, rma_id: str) -> HttpResponse:
 @requires("refunds.request")
 @require_POST
 def desk_refund(request: HttpRequest, rma_id: str) -> HttpResponse:
+    in_scope(request, "rma_id", rma_id)
     try:
         rma = returns.get_return(rma_id)
         lines = {
@@ -146,6 +149,7 @@ def desk_refund(request: HttpRequest, rma_id: str) -> HttpResponse:
 @requires("refunds.approve")
 @require_POST
 def refund_decide(request: HttpRequest, refund_id: str, decision: str) -> HttpResponse:
+    in_scope(request, "refund_id", refund_id)
     who = f"user:{request.user.get_username()}"
     try:
         if decision == "approve":

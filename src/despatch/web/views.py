@@ -2,35 +2,22 @@
 
 from __future__ import annotations
 
-import json
-
-from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
 
-from despatch.domain.cancellations import CancelReason
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.exceptions import Kind, time_left
-from despatch.domain.orders import OrderStatus
 from despatch.services import (
-    audit,
-    cancellations,
     catalogue,
     channels,
     exceptions,
-    fulfillment,
     inventory,
     listings,
-    orders,
-    packing,
-    picking,
     resolutions,
     rules,
     scopes,
-    shipping,
 )
 from despatch.web.access import access, requires
 
@@ -45,70 +32,6 @@ def _in_scope(request: HttpRequest, param: str, value: str, route: str = "") -> 
         scopes.check(param, value, access(request).scope, route)
     except NotFound as exc:
         raise Http404(exc.detail) from exc
-
-
-@requires("orders.read")
-def inbox(request: HttpRequest) -> HttpResponse:
-    status, q = request.GET.get("status", ""), request.GET.get("q", "").strip()
-    if status not in OrderStatus.__members__.values():
-        status = ""
-    rows = scopes.orders_in(orders.list_orders(status=status, q=q), access(request).scope)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    context = {
-        "page": page,
-        "status": status,
-        "q": q,
-        "statuses": list(OrderStatus),
-        "counts": orders.status_counts(),
-        "personal": access(request).can("customers.read"),
-    }
-    template = (
-        "despatch/_inbox_rows.html" if request.headers.get("HX-Request") else "despatch/inbox.html"
-    )
-    return render(request, template, context)
-
-
-@requires("orders.read")
-def order_detail(request: HttpRequest, order_id: str) -> HttpResponse:
-    try:
-        scopes.check("order_id", order_id, access(request).scope)
-        order = orders.get_order(order_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
-    return render(
-        request,
-        "despatch/order.html",
-        {
-            "order": order,
-            "timeline": audit.timeline(order.id),
-            "reservations": orders.reservations_of(order.id),
-            "cancel_reasons": [r.value for r in CancelReason],
-            "personal": access(request).can("customers.read"),
-        },
-    )
-
-
-ACTIONS = {
-    "cancel": lambda oid, actor, note: cancellations.cancel_order(
-        oid, actor=actor, reason=note or "ops_decision"
-    ),
-    "hold": lambda oid, actor, note: orders.place_hold(oid, actor=actor, note=note),
-    "release": lambda oid, actor, note: orders.release_order(oid, actor=actor, note=note),
-}
-
-
-@requires("orders.write")
-@require_POST
-def order_action(request: HttpRequest, order_id: str, action: str) -> HttpResponse:
-    if action not in ACTIONS:
-        raise Http404(f"unknown action {action!r}")
-    _in_scope(request, "order_id", order_id)
-    try:
-        ACTIONS[action](order_id, _actor(request), request.POST.get("note", "").strip())
-        messages.success(request, f"{action}: done")
-    except DomainError as exc:
-        messages.error(request, f"{action} refused: {exc.detail}")
-    return redirect("order", order_id=order_id)
 
 
 @requires("stock.read")
@@ -164,12 +87,14 @@ def rule_sets(request: HttpRequest) -> HttpResponse:
 @requires("channels.read")
 def channel_list(request: HttpRequest) -> HttpResponse:
     counts = channels.delivery_counts()
-    rows = [(c, counts.get(c.code, {})) for c in catalogue.channels()]
+    shown = scopes.channels_in(catalogue.channels(), access(request).scope)
+    rows = [(c, counts.get(c.code, {}), channels.takes_webhooks(c.type)) for c in shown]
     return render(request, "despatch/channels.html", {"rows": rows})
 
 
 @requires("channels.read")
 def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
+    _in_scope(request, "code", code, "channels/")
     try:
         channel = channels.get_channel(code)
     except NotFound as exc:
@@ -186,152 +111,6 @@ def channel_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@requires("picking.work")
-def pick_lists(request: HttpRequest) -> HttpResponse:
-    lists = picking.open_lists(warehouses=access(request).warehouses())
-    return render(request, "despatch/pick_lists.html", {"lists": lists})
-
-
-@requires("picking.work")
-def pick_screen(request: HttpRequest, pick_list_id: str) -> HttpResponse:
-    """The picker's screen: the next bin and item; scan the bin, then the item (a scanner
-    types the code and presses Enter). A wrong scan is refused loudly."""
-    _in_scope(request, "pick_list_id", pick_list_id)
-    try:
-        pick_list = picking.get_pick_list(pick_list_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
-    message, wrong = "", False
-    if request.method == "POST":
-        task_id = int(request.POST.get("task") or 0)
-        _in_scope(request, "task_id", str(task_id), "pick-tasks")
-        try:
-            if request.POST.get("action") == "short":
-                task = picking.short(task_id, actor=_actor(request), note="short at the bin")
-                message = f"Short: {task.short} x {task.sku_id} recorded for a supervisor"
-            else:
-                task = picking.scan(
-                    task_id,
-                    location=request.POST.get("location", ""),
-                    item=request.POST.get("item", ""),
-                    actor=_actor(request),
-                )
-                message = f"OK: {task.sku_id} {task.picked}/{task.quantity}"
-        except ValidationFailed as exc:
-            message, wrong = exc.errors[0].message, True
-        except DomainError as exc:
-            message, wrong = exc.detail, True
-        pick_list.refresh_from_db()
-    context = {
-        "pick_list": pick_list,
-        "task": picking.current_task(pick_list),
-        "done": pick_list.tasks.exclude(status="open").count(),
-        "total": pick_list.tasks.count(),
-        "parcels": sorted(set(pick_list.tasks.values_list("shipment_id", flat=True))),
-        "message": message,
-        "wrong": wrong,
-    }
-    template = (
-        "despatch/_pick_panel.html" if request.headers.get("HX-Request") else "despatch/pick.html"
-    )
-    return render(
-        request,
-        template,
-        context,
-        status=422 if wrong and not request.headers.get("HX-Request") else 200,
-    )
-
-
-@requires("packing.work")
-def pack_start(request: HttpRequest) -> HttpResponse:
-    """The packing bench: scan the parcel's shipment ID to start."""
-    code = request.GET.get("shipment", "").strip()
-    if code:
-        return redirect("pack", shipment_id=code)
-    return render(request, "despatch/pack_start.html")
-
-
-def _scanned(raw: str) -> dict[str, int]:
-    try:
-        data = json.loads(raw or "{}")
-    except ValueError:
-        return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): int(v) for k, v in data.items() if isinstance(v, int) and v > 0}
-
-
-@requires("packing.work")
-def pack_screen(request: HttpRequest, shipment_id: str) -> HttpResponse:
-    """Scan every item against the shipment, see the carton, weigh, pack, buy the label."""
-    _in_scope(request, "shipment_id", shipment_id)
-    try:
-        shipment = fulfillment.get_shipment(shipment_id)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
-    scanned = _scanned(request.POST.get("scanned", ""))
-    message, wrong = "", False
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    try:
-        if action == "scan":
-            check, sku = packing.scan_item(shipment_id, scanned, request.POST.get("item", ""))
-            scanned, message = check.scanned, f"OK: {sku}"
-        elif action == "pack":
-            text = request.POST.get("weight_g", "").strip()
-            if not text.isdigit():
-                raise ValidationFailed.single("weight_g", "enter the weight in grams, e.g. 690")
-            weight = int(text)
-            packing.pack_at_bench(
-                shipment_id,
-                weighed_g=weight,
-                carton_id=request.POST.get("carton", ""),
-                actor=_actor(request),
-            )
-            message = f"Packed, {weight} g"
-        elif action == "label":
-            bought = shipping.buy_label(shipment_id, actor=_actor(request))
-            message = f"Label: {bought.shipment.carrier} {bought.shipment.tracking_number}"
-    except ValidationFailed as exc:
-        message, wrong = exc.errors[0].message, True
-    except DomainError as exc:
-        message, wrong = exc.detail, True
-    shipment = fulfillment.get_shipment(shipment_id)
-    expected = packing.expected_units(shipment_id)
-    complete = shipment.status != "picking" or scanned == expected
-    carton, carton_note = "", ""
-    if complete and shipment.status == "picking":
-        try:
-            choice = packing.recommend(shipment_id)
-            carton = choice.parcels[0].carton.carton_id if choice.single else ""
-            carton_note = "" if choice.single else "fits no single carton: split it"
-        except DomainError as exc:
-            carton_note = exc.detail
-    context = {
-        "shipment": shipment,
-        "rows": [(sku, expected[sku], scanned.get(sku, 0)) for sku in sorted(expected)],
-        "scanned_json": json.dumps(scanned),
-        "complete": complete,
-        "carton": carton,
-        "carton_note": carton_note,
-        "message": message,
-        "wrong": wrong,
-    }
-    template = (
-        "despatch/_pack_panel.html" if request.headers.get("HX-Request") else "despatch/pack.html"
-    )
-    return render(request, template, context)
-
-
-@requires("labels.print")
-def label_file(request: HttpRequest, shipment_id: str, kind: str) -> FileResponse:
-    _in_scope(request, "shipment_id", shipment_id)
-    try:
-        path, media = shipping.label_file(shipment_id, kind)
-    except NotFound as exc:
-        raise Http404(exc.detail) from exc
-    return FileResponse(path.open("rb"), content_type=media, filename=path.name)
-
-
 @requires("exceptions.read", post="exceptions.work")
 def exception_queue(request: HttpRequest) -> HttpResponse:
     """The exception queues: breached SLAs first, then priority, then due time; take, resolve,
@@ -339,14 +118,17 @@ def exception_queue(request: HttpRequest) -> HttpResponse:
     queue, owner = request.GET.get("queue", ""), request.GET.get("owner", "")
     if owner == "me":
         owner = _actor(request)
-    message, failed = "", False
+    message, failed, bad_filter = "", False, False
     if request.method == "POST":
         message, failed = _exception_action(request)
     try:
+        _known_queue(queue)
         rows = exceptions.list_cases(queue=queue, owner=owner)
-        cases = list(scopes.by_order(rows, access(request).scope)[:200])
-    except ValidationFailed as exc:
-        cases, message, failed = [], exc.detail, True
+        rows = scopes.by_order(rows, access(request).scope).select_related("order")
+        cases = list(rows[:200])
+    except ValidationFailed as exc:  # a filter the page cannot take: 400, said plainly
+        cases, message, failed = [], exc.errors[0].message, True
+        bad_filter = True
     now, rules = timezone.now(), exceptions.current_policies()
     for case in cases:  # what the row shows: time left and the case's resolutions
         case.late, case.left = time_left(case.due_at, now)  # type: ignore[attr-defined]
@@ -365,7 +147,17 @@ def exception_queue(request: HttpRequest) -> HttpResponse:
         if request.headers.get("HX-Request")
         else "despatch/exceptions.html"
     )
-    return render(request, template, context)
+    return render(request, template, context, status=400 if bad_filter else 200)
+
+
+def _known_queue(queue: str) -> None:
+    """A queue the policy names or an open case is in; else the filter is refused (400)."""
+    known = {p.queue for p in exceptions.current_policies().values()}
+    known |= {row["queue"] for row in exceptions.queue_counts()}
+    if queue and queue not in known:
+        raise ValidationFailed.single(
+            "queue", f"there is no queue {queue!r}: use one of {', '.join(sorted(known))}"
+        )
 
 
 def _exception_action(request: HttpRequest) -> tuple[str, bool]:
@@ -373,9 +165,11 @@ def _exception_action(request: HttpRequest) -> tuple[str, bool]:
     action, note = request.POST.get("action", ""), request.POST.get("note", "").strip()
     if not ids:
         return "select at least one exception", True
+    scope = access(request).scope
     if action == "take":
         try:
             for case_id in ids:
+                scopes.check("exception_id", case_id, scope)
                 exceptions.assign(case_id, _actor(request), actor=_actor(request))
         except DomainError as exc:
             return f"take refused: {exc.detail}", True
@@ -389,9 +183,13 @@ def _exception_action(request: HttpRequest) -> tuple[str, bool]:
     if action == "substitute":
         line = request.POST.get("line_no", "")
         fix = resolutions.Fix(
-            note, None, int(line) if line.isdigit() else None, request.POST.get("sku", "").strip()
+            note,
+            None,
+            int(line) if line.isdigit() else None,
+            request.POST.get("sku", "").strip(),
+            remember=request.POST.get("remember") == "on",  # the CLI's --remember
         )
-    outcomes = resolutions.resolve_many(ids, action, actor=_actor(request), fix=fix)
+    outcomes = resolutions.resolve_many(ids, action, actor=_actor(request), fix=fix, scope=scope)
     bad = [o for o in outcomes if not o.ok]
     if bad:
         return "; ".join(f"{o.exception_id}: {o.detail}" for o in bad), True

@@ -7,8 +7,11 @@ A payload is ``{"order": <getOrder response>, "items": [<getOrderItems response>
 ``ItemPrice`` and ``ShippingPrice`` are line totals (price x quantity). Where the marketplace
 quotes prices with VAT (UK, EU and the rest), they already contain ``ItemTax`` and
 ``ShippingTax``; only where it quotes prices without tax (US, CA: :data:`TAX_ON_TOP`) is the
-tax added on top. The order reconciles as items + shipping - shipping discount - promotion
-discount + COD fee (+ item and shipping tax on US/CA marketplaces) = ``OrderTotal``.
+tax added on top. The tax is ``ItemTax`` + ``ShippingTax`` less the tax on the discounts
+(``PromotionDiscountTax``, ``ShippingDiscountTax``), plus the gift wrap's ``GiftWrapTax``. The
+order reconciles as items + shipping - shipping discount - promotion discount + COD fee - COD fee
+discount + gift wrap (``GiftWrapPrice``, in the item's ``BuyerInfo``) (+ that tax on US/CA
+marketplaces) = ``OrderTotal``.
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import DomainError, ValidationFailed
+from despatch.domain.errors import DomainError, Unavailable, ValidationFailed
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
-from despatch.integrations.channels import http
+from despatch.integrations.channels import http, lwa
 from despatch.integrations.channels.base import (
     ChannelOrder,
     Connection,
@@ -35,6 +38,13 @@ from despatch.integrations.channels.base import (
     quantity,
     require,
     timestamp,
+)
+from despatch.integrations.channels.confirmations import (
+    AMAZON_CARRIERS,
+    Confirmation,
+    ShipmentNotice,
+    carrier_key,
+    require_line_ids,
 )
 
 KIND = "amazon"
@@ -53,9 +63,14 @@ PAYMENT = {
     "Unfulfillable": PaymentStatus.PAID,
 }
 
+# Every item shipped: ``InvoiceUnconfirmed`` is shipped, its invoice not yet confirmed to Amazon.
+SHIPPED = frozenset({"Shipped", "InvoiceUnconfirmed"})
+
 # Marketplaces that quote prices without tax (Amazon.com, Amazon.ca): tax comes on top.
 TAX_ON_TOP = frozenset({"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"})
 TAX_ON_TOP_CURRENCIES = frozenset({"USD", "CAD"})  # when the order names no marketplace
+
+GIFT_WRAP = frozenset({"GiftWrapPrice", "GiftWrapTax"})  # in OrderTotal, in no other amount
 
 verify = no_webhooks
 delivery = no_delivery_ids
@@ -69,10 +84,14 @@ def _money(value: Any, currency: str, where: str) -> Money:
 def _address(data: dict[str, Any]) -> Address:
     country = (data.get("CountryCode") or "").upper()
     e164, raw = phone(data.get("Phone"), country)
+    # the street is sometimes in AddressLine2 with AddressLine1 empty (EU addresses): the
+    # first line given is the first line
+    lines = [str(v).strip() for v in (data.get(f"AddressLine{n}") for n in (1, 2, 3)) if v]
+    lines = [line for line in lines if line] or [""]
     return Address(
         name=data.get("Name") or "",
-        line1=data.get("AddressLine1") or "",
-        line2=" ".join(p for p in (data.get("AddressLine2"), data.get("AddressLine3")) if p),
+        line1=lines[0],
+        line2=" ".join(lines[1:]),
         city=data.get("City") or "",
         region=data.get("StateOrRegion") or "",
         postcode=data.get("PostalCode") or "",
@@ -80,6 +99,14 @@ def _address(data: dict[str, Any]) -> Address:
         phone=e164,
         phone_raw=raw,
     )
+
+
+def _field(item: dict[str, Any], name: str) -> Any:
+    """An item's amount; gift wrap is in the item's ``BuyerInfo`` (restricted data) in the
+    SP-API, at the item's top level in older exports."""
+    if name in GIFT_WRAP and name not in item:
+        return (item.get("BuyerInfo") or {}).get(name)
+    return item.get(name)
 
 
 def _items(pages: list[dict[str, Any]], order_id: str) -> list[dict[str, Any]]:
@@ -114,6 +141,22 @@ def _lines(items: list[dict[str, Any]], currency: str) -> list[LineDraft]:
     return lines
 
 
+def _shipped(items: list[dict[str, Any]]) -> tuple[tuple[str, int], ...]:
+    """``QuantityShipped`` of each item (a ``PartiallyShipped`` order's shipped units)."""
+    found = (
+        (
+            (item.get("SellerSKU") or "").strip(),
+            quantity(
+                item.get("QuantityShipped") or 0,
+                f"items.OrderItems[{n}].QuantityShipped",
+                minimum=0,
+            ),
+        )
+        for n, item in enumerate(items)
+    )
+    return tuple((sku, units) for sku, units in found if units > 0)
+
+
 def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     order = (require(payload, "order").get("payload")) or {}
     order_id = str(require(order, "AmazonOrderId", "order.payload."))
@@ -127,7 +170,9 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         )
 
     def sum_of(field: str) -> Money:
-        return total([_money(i.get(field), currency, f"items.{field}") for i in items], currency)
+        return total(
+            [_money(_field(i, field), currency, f"items.{field}") for i in items], currency
+        )
 
     lines = _lines(items, currency)
     marketplace = str(order.get("MarketplaceId") or "")
@@ -148,8 +193,13 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         requested_service=order.get("ShipServiceLevel") or "standard",
         shipping_price=sum_of("ShippingPrice") - sum_of("ShippingDiscount"),
         discount_total=sum_of("PromotionDiscount"),
-        fee_total=sum_of("CODFee") - sum_of("CODFeeDiscount"),
-        tax_total=sum_of("ItemTax") + sum_of("ShippingTax"),
+        fee_total=sum_of("CODFee") - sum_of("CODFeeDiscount") + sum_of("GiftWrapPrice"),
+        # the tax on the discounts comes off the tax: what the buyer's tax came to
+        tax_total=sum_of("ItemTax")
+        + sum_of("ShippingTax")
+        + sum_of("GiftWrapTax")
+        - sum_of("PromotionDiscountTax")
+        - sum_of("ShippingDiscountTax"),
         taxes_included=not tax_on_top,
         extra={"marketplace": marketplace},
         paid_at=timestamp(order.get("PurchaseDate"), "order.payload.PurchaseDate"),
@@ -163,12 +213,18 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         if order_total
         else None,
         updated_at=timestamp(order.get("LastUpdateDate"), "order.payload.LastUpdateDate"),
-        fulfilled_by_channel=order.get("FulfillmentChannel") == "AFN" or status == "Shipped",
+        fulfilled_by_channel=order.get("FulfillmentChannel") == "AFN" or status in SHIPPED,
+        shipped_elsewhere=_shipped(items),
     )
 
 
 def auth(token: str) -> dict[str, str]:
     return {"x-amz-access-token": token}
+
+
+def headers(conn: Connection) -> dict[str, str]:
+    """The access token of ``conn``: from its LWA refresh token when it has a client ID."""
+    return auth(lwa.access_token(conn))
 
 
 def _marketplaces(conn: Connection) -> str:
@@ -185,10 +241,44 @@ def _item_pages(conn: Connection, order_id: str) -> Iterator[dict[str, Any]]:
     path = f"/orders/v0/orders/{quote(order_id)}/orderItems"
     url: str | None = conn.url(path)
     while url:
-        page = http.get_json(url, auth(conn.token)) or {}
+        page = http.get_json(url, headers(conn)) or {}
         yield page
         token = (page.get("payload") or {}).get("NextToken")
         url = conn.url(f"{path}?{urlencode({'NextToken': token})}") if token else None
+
+
+def confirm_shipment(conn: Connection, notice: ShipmentNotice) -> Confirmation:
+    """Orders API ``confirmShipment``: ``POST /orders/v0/orders/{orderId}/shipmentConfirmation``
+    with the order's ``marketplaceId`` and a ``packageDetail`` (``packageReferenceId``: the
+    shipment's number in the order, 1, 2, ...; ``carrierCode``, ``trackingNumber``,
+    ``shipDate``, ``orderItems`` [{``orderItemId``, ``quantity``}]). Amazon takes a second
+    confirmation with the same package reference as an edit of the first, so a retry never
+    adds a package. Amazon needs a tracking number."""
+    require_line_ids(notice, "Amazon")
+    if not notice.tracking_number:
+        raise Unavailable("Amazon needs a tracking number to confirm a shipment", status=422)
+    marketplace = notice.refs.get("marketplace") or next(
+        iter(conn.settings.get("marketplace_ids") or []), ""
+    )
+    code = AMAZON_CARRIERS.get(carrier_key(notice.carrier), "Other")
+    detail: dict[str, Any] = {
+        "packageReferenceId": str(notice.package_number),
+        "carrierCode": code,
+        "trackingNumber": notice.tracking_number,
+        "shipDate": notice.shipped_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "orderItems": [{"orderItemId": i, "quantity": n} for i, n in notice.units().items()],
+    }
+    if code == "Other":
+        detail["carrierName"] = notice.carrier or "Other"
+    if notice.service:
+        detail["shippingMethod"] = notice.service
+    http.call(
+        "POST",
+        conn.url(f"/orders/v0/orders/{quote(notice.external_id)}/shipmentConfirmation"),
+        headers(conn),
+        {"packageDetail": detail, "marketplaceId": marketplace},
+    )
+    return Confirmation("posted", detail["packageReferenceId"])
 
 
 def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
@@ -202,7 +292,7 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
     }
     url: str | None = conn.url(f"/orders/v0/orders?{urlencode(query)}")
     while url:
-        page = (http.get_json(url, auth(conn.token)) or {}).get("payload") or {}
+        page = (http.get_json(url, headers(conn)) or {}).get("payload") or {}
         for order in page.get("Orders") or []:
             order_id = str(order.get("AmazonOrderId") or "")
             yield {"order": {"payload": order}, "items": list(_item_pages(conn, order_id))}
@@ -235,7 +325,7 @@ def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
             answer = http.call(
                 "PATCH",
                 conn.url(f"{path}?{urlencode({'marketplaceIds': marketplaces})}"),
-                auth(conn.token),
+                headers(conn),
                 body,
             )
         except DomainError as exc:

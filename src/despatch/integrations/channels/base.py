@@ -7,11 +7,12 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 import phonenumbers
 
+from despatch.domain import limits
 from despatch.domain.errors import ValidationFailed
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
@@ -54,6 +55,11 @@ class ChannelOrder:
     platform_total: Money | None = None
     updated_at: datetime | None = None  # the platform's last change: older deliveries are stale
     fulfilled_by_channel: bool = False  # the platform ships it (Amazon AFN): record, never pick
+    # (sku, units) the platform says already left, when some of the order did: never twice
+    shipped_elsewhere: tuple[tuple[str, int], ...] = ()
+    # the buyer's cancellation request awaiting the seller's answer on the platform, named
+    # ("eBay cancellation request 5000012345"); empty when none is pending
+    cancel_requested: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,17 +82,6 @@ class StockUpdate:
     sku: str
     listing_id: str
     quantity: int
-
-
-@dataclass(frozen=True)
-class Fulfilment:
-    """A despatched shipment, as the channel is told of it."""
-
-    external_id: str
-    carrier: str
-    tracking_number: str
-    lines: tuple[tuple[str, int], ...]  # (sku, quantity)
-    order_complete: bool  # the last of the order's shipments has left
 
 
 class ChannelAdapter(Protocol):
@@ -158,7 +153,9 @@ def timestamp(value: Any, where: str, *, naive_is_utc: bool = True) -> datetime 
         parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
         raise ValidationFailed.single(where, f"{value!r} is not an ISO 8601 time") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None and naive_is_utc else parsed
+    if parsed.tzinfo is None and not naive_is_utc:
+        return parsed
+    return limits.in_utc(parsed, where)  # a time that leaves the calendar in UTC names where
 
 
 def quantity(value: Any, where: str, *, minimum: int = 1) -> int:
@@ -167,7 +164,12 @@ def quantity(value: Any, where: str, *, minimum: int = 1) -> int:
         raise ValidationFailed.single(
             where, f"{value!r} is not a whole number >= {minimum}", "quantity"
         )
+    if value > MOST_UNITS:
+        raise ValidationFailed.single(where, f"{value} is over {MOST_UNITS:,} units", "too_large")
     return value
+
+
+MOST_UNITS = 2_147_483_647  # a line's quantity column
 
 
 def no_webhooks(headers: Mapping[str, str], body: bytes, secret: str) -> bool:

@@ -13,8 +13,10 @@ An exported or fetched order is ``{"order": {...}, "products": [...], "shipping_
 [...]}``. Money comes as 4-decimal strings, dates as RFC 2822.
 
 Amounts are in the transactional currency ``default_currency_code`` (what the shopper pays
-in); ``currency_code`` is only the display currency, and the display total is ``total_inc_tax
-x currency_exchange_rate`` (kept as the presentment figure). ``total_inc_tax`` is what was
+in); ``currency_code`` is only the display currency, and the display total is ``total_inc_tax``
+/ ``store_default_to_transactional_exchange_rate`` x ``currency_exchange_rate`` (both rates are
+from the store's default currency; kept as the presentment figure). The order gives its fees as
+a link: they are read from ``/v2/orders/{id}/fees``. ``total_inc_tax`` is what was
 paid, already after ``discount_amount`` and ``coupon_discount``; the order is read with tax in
 each amount, so it reconciles as sum(product ``total_inc_tax``) + ``shipping_cost_inc_tax`` +
 handling and wrapping with tax + fees with tax - ``discount_amount`` - ``coupon_discount`` =
@@ -32,7 +34,7 @@ from typing import Any
 from urllib.parse import quote
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import DomainError, ValidationFailed
+from despatch.domain.errors import DomainError, Unavailable, ValidationFailed
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
@@ -47,6 +49,14 @@ from despatch.integrations.channels.base import (
     phone,
     quantity,
     require,
+)
+from despatch.integrations.channels.confirmations import (
+    AFTERSHIP_SLUGS,
+    BIGCOMMERCE_PROVIDERS,
+    Confirmation,
+    ShipmentNotice,
+    carrier_key,
+    require_line_ids,
 )
 
 KIND = "bigcommerce"
@@ -127,28 +137,63 @@ def _lines(products: list[dict[str, Any]], currency: str) -> list[LineDraft]:
     return lines
 
 
-def _fees(order: dict[str, Any], currency: str) -> Money:
-    fees: list[dict[str, Any]] = order.get("fees") or []
-    return total(
+def _shipped(products: list[dict[str, Any]]) -> tuple[tuple[str, int], ...]:
+    """``quantity_shipped`` of each product (a Partially Shipped order's shipped units)."""
+    found = (
+        (
+            (item.get("sku") or "").strip(),
+            quantity(
+                item.get("quantity_shipped") or 0, f"products[{i}].quantity_shipped", minimum=0
+            ),
+        )
+        for i, item in enumerate(products)
+    )
+    return tuple((sku, units) for sku, units in found if units > 0)
+
+
+def _fees(order: dict[str, Any], lines: list[LineDraft], currency: str) -> Money:
+    """The order's fees with tax. BigCommerce counts them in ``subtotal_inc_tax`` (products and
+    fees, before discounts); an order whose products alone make up its subtotal (the documented
+    example 218, whose fees its totals leave out) has them outside its totals. ``fees`` as the
+    order resource gives it (a link, not a list) names none: ``fetch`` reads them."""
+    listed = order.get("fees")
+    fees: list[dict[str, Any]] = listed if isinstance(listed, list) else []
+    amount = total(
         [
             money(f.get("cost_inc_tax"), currency, f"order.fees[{i}].cost_inc_tax")
             for i, f in enumerate(fees)
         ],
         currency,
     )
+    subtotal = order.get("subtotal_inc_tax")
+    products = total([line.total for line in lines], currency)
+    stated = money(subtotal, currency, "order.subtotal_inc_tax") if subtotal else None
+    if amount.amount and products == stated:
+        return Money.zero(currency)
+    return amount
+
+
+def _rate(order: dict[str, Any], name: str) -> Decimal:
+    try:
+        rate = Decimal(str(order.get(name) or 1))
+    except InvalidOperation:
+        raise ValidationFailed.single(f"order.{name}", "is not a number") from None
+    if rate <= 0:
+        raise ValidationFailed.single(f"order.{name}", "must be more than 0")
+    return rate
 
 
 def _presentment(order: dict[str, Any], currency: str) -> Money | None:
-    """The display currency's total, when the shopper saw another currency."""
+    """The display currency's total, when the shopper saw another currency. Both rates are from
+    the store's default currency: ``currency_exchange_rate`` to the display currency,
+    ``store_default_to_transactional_exchange_rate`` to the transactional one the amounts are
+    in (1 when the store transacts in its default currency)."""
     shown = str(order.get("currency_code") or "").upper()
     if not shown or shown == currency:
         return None
-    try:
-        rate = Decimal(str(order.get("currency_exchange_rate") or 1))
-    except InvalidOperation:
-        raise ValidationFailed.single("order.currency_exchange_rate", "is not a number") from None
     paid = money(order.get("total_inc_tax"), currency, "order.total_inc_tax")
-    return money(paid.amount * rate, shown, "order.currency_code")
+    in_default = paid.amount / _rate(order, "store_default_to_transactional_exchange_rate")
+    return money(in_default * _rate(order, "currency_exchange_rate"), shown, "order.currency_code")
 
 
 def _refunds(
@@ -188,36 +233,40 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     status_id = int(order.get("status_id") or 0)
     payment = PAYMENT.get(status_id, PaymentStatus.PENDING)
     address = _address(ship_to)
+    lines = _lines(products, currency)
     draft = OrderDraft(
         channel=channel,
         external_id=str(require(order, "id", "order.")),
         currency=currency,
-        lines=tuple(_lines(products, currency)),
+        lines=tuple(lines),
         shipping_address=address,
+        billing_address=_address(billing),
         customer_email=billing.get("email") or address.email,
         customer_name=" ".join(
             p for p in (billing.get("first_name"), billing.get("last_name")) if p
         )
         or address.name,
         payment_status=payment,
-        requested_service=(ship_to.get("shipping_method") or "standard")
-        if addresses
-        else "standard",
+        requested_service=(addresses and ship_to.get("shipping_method")) or "standard",
         shipping_price=part("shipping_cost_inc_tax"),
         discount_total=part("discount_amount") + part("coupon_discount"),
         tax_total=part("total_tax"),
         fee_total=part("handling_cost_inc_tax")
         + part("wrapping_cost_inc_tax")
-        + _fees(order, currency),
+        + _fees(order, lines, currency),
         taxes_included=True,
         presentment_total=_presentment(order, currency),
-        extra={"customer_message": str(order.get("customer_message") or "")},
+        extra={
+            "customer_message": str(order.get("customer_message") or ""),
+            "order_address_id": str(ship_to.get("id") or "") if addresses else "",
+        },
         paid_at=rfc2822(order.get("date_created"), "order.date_created"),
     )
     return ChannelOrder(
         draft=draft,
         cancelled=status_id == CANCELLED,
         fulfilled_by_channel=status_id in FULFILLED,
+        shipped_elsewhere=_shipped(products),
         payment_status=payment,
         refunds=_refunds(payload, products, currency),
         platform_total=part("total_inc_tax"),
@@ -243,8 +292,12 @@ def fetch(conn: Connection, order_id: str, order: dict[str, Any] | None = None) 
     refunds = http.get_json(
         conn.url(f"/v3/orders/{quote(order_id)}/payment_actions/refunds"), auth(conn.token)
     )
+    order = order or http.get_json(base, auth(conn.token))
+    if isinstance(order.get("fees"), dict):  # a link to the fees, as the order gives them
+        listed = http.get_json(f"{base}/fees", auth(conn.token)) or {}
+        order = {**order, "fees": listed.get("fees", []) if isinstance(listed, dict) else listed}
     return {
-        "order": order or http.get_json(base, auth(conn.token)),
+        "order": order,
         "products": list(_pages(f"{base}/products", conn)),
         "shipping_addresses": list(_pages(f"{base}/shipping_addresses", conn)),
         "refunds": (refunds or {}).get("data") or [],
@@ -263,6 +316,48 @@ def expand(payload: dict[str, Any], conn: Connection) -> dict[str, Any]:
     if not conn.api_url:
         raise ValidationFailed.single("api_url", "the channel needs an API URL to fetch orders")
     return fetch(conn, str(data["id"]))
+
+
+def confirm_shipment(conn: Connection, notice: ShipmentNotice) -> Confirmation:
+    """V2 ``POST /v2/orders/{id}/shipments`` with ``order_address_id`` (kept from the order's
+    shipping address, else read from ``/shipping_addresses``), ``tracking_number``,
+    ``shipping_provider`` (or the ``tracking_carrier``), ``comments`` carrying this shipment's
+    marker and ``items`` [{``order_product_id``, ``quantity``}]. A retry first reads the
+    order's shipments for one whose comments carry the marker."""
+    require_line_ids(notice, "BigCommerce")
+    base = conn.url(f"/v2/orders/{quote(notice.external_id)}")
+    for made in http.get_json(f"{base}/shipments", auth(conn.token)) or []:
+        if notice.marker in str(made.get("comments") or ""):
+            return Confirmation("already_posted", str(made.get("id") or ""))
+    address = notice.refs.get("order_address_id") or _first_address(conn, base)
+    key = carrier_key(notice.carrier)
+    provider = BIGCOMMERCE_PROVIDERS.get(key, "")
+    body = {
+        "order_address_id": _whole(address, "order_address_id"),
+        "tracking_number": notice.tracking_number,
+        "shipping_provider": provider,
+        "tracking_carrier": "" if provider else AFTERSHIP_SLUGS.get(key, ""),
+        "comments": notice.marker,
+        "items": [
+            {"order_product_id": _whole(i, "order_product_id"), "quantity": n}
+            for i, n in notice.units().items()
+        ],
+    }
+    answer = http.call("POST", f"{base}/shipments", auth(conn.token), body)
+    return Confirmation("posted", str((answer.body or {}).get("id") or ""))
+
+
+def _first_address(conn: Connection, base: str) -> str:
+    addresses = http.get_json(f"{base}/shipping_addresses", auth(conn.token)) or []
+    if not addresses:
+        raise Unavailable("the BigCommerce order has no shipping address to ship", status=422)
+    return str(addresses[0].get("id") or "")
+
+
+def _whole(value: str, name: str) -> int:
+    if not str(value).isdigit():
+        raise Unavailable(f"BigCommerce {name} {value!r} is not a number", status=422)
+    return int(value)
 
 
 def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:

@@ -61,7 +61,7 @@ def parse(
             orders.append(ParsedOrder(tuple(n for n, _ in rows), _draft(code, external_id, rows)))
         except _RowFailed as exc:
             errors += exc.errors
-    return orders, sorted(errors, key=lambda e: e.row)
+    return orders, sorted(dict.fromkeys(errors), key=lambda e: e.row)  # each said once
 
 
 class _RowFailed(Exception):
@@ -86,7 +86,7 @@ def _draft(channel: str, external_id: str, rows: list[tuple[int, dict[str, str]]
                 LineDraft(
                     row["sku"],
                     integer(row, "quantity", minimum=1),
-                    Money.parse(row["unit_price"], currency, "unit_price"),
+                    _price(row["unit_price"], currency, "unit_price"),
                 )
             )
         except ValidationFailed as exc:
@@ -111,9 +111,7 @@ def _draft(channel: str, external_id: str, rows: list[tuple[int, dict[str, str]]
             customer_email=first.get("customer_email", ""),
             payment_status=_payment(first.get("payment_status", "")),
             requested_service=first.get("service") or "standard",
-            shipping_price=Money.parse(
-                first.get("shipping_price") or "0", currency, "shipping_price"
-            ),
+            shipping_price=_price(first.get("shipping_price") or "0", currency, "shipping_price"),
             priority=integer(first, "priority", minimum=-100, default=0),
             paid_at=timestamp(first.get("paid_at"), "paid_at"),
             channel_ship_by=timestamp(first.get("ship_by"), "ship_by"),
@@ -126,6 +124,15 @@ def _draft(channel: str, external_id: str, rows: list[tuple[int, dict[str, str]]
     if problems:
         raise _RowFailed([RowError(first_no, p.field, p.message) for p in problems])
     return draft
+
+
+def _price(raw: str, currency: str, field: str) -> Money:
+    """A price as a person typed it: 0 or more, no finer than the currency's minor unit (1.999
+    GBP is refused, not rounded), so the order stored is the order in the file."""
+    price = Money.exact(raw, currency, field)
+    if price.amount < 0:
+        raise ValidationFailed.single(field, f"{raw!r} is below 0", "negative")
+    return price
 
 
 def _payment(raw: str) -> PaymentStatus:

@@ -8,6 +8,12 @@ reconciles as ``pricingSummary``: sum(``lineItemCost``) - promotions (or the neg
 ``priceDiscount``) + ``deliveryCost`` + ``deliveryDiscount`` (negative) + ``fee`` +
 ``adjustment`` + ``tax`` = ``total``, what the buyer paid. The address is
 ``fulfillmentStartInstructions[0].shippingStep.shipTo``.
+
+Tax eBay collects and remits itself (``lineItems[].ebayCollectAndRemitTaxes``: US sales tax,
+GST, VAT on imports) is in ``lineItems[].total``, ``pricingSummary.total`` and
+``totalDueSeller`` when the line's ``taxes`` also shows it with the same amount (eBay's
+``EbayCollectAndRemitTax`` reference). Where ``pricingSummary.tax`` is absent, that collected tax
+is the order's tax, added on top of the lines like any other.
 """
 
 from __future__ import annotations
@@ -36,6 +42,14 @@ from despatch.integrations.channels.base import (
     require,
     timestamp,
 )
+from despatch.integrations.channels.confirmations import (
+    EBAY_CARRIERS,
+    Confirmation,
+    ShipmentNotice,
+    already_there,
+    carrier_key,
+    require_line_ids,
+)
 
 KIND = "ebay"
 WEBHOOKS = False
@@ -49,6 +63,8 @@ PAYMENT = {
     "FULLY_REFUNDED": PaymentStatus.REFUNDED,
 }
 
+PRICE_DISCOUNT = ("priceDiscount", "priceDiscountSubtotal")
+
 verify = no_webhooks
 delivery = no_delivery_ids
 
@@ -60,7 +76,11 @@ def _amount(value: Any, currency: str, where: str) -> Money:
 
 def _ship_to(payload: dict[str, Any]) -> Address:
     steps = payload.get("fulfillmentStartInstructions") or [{}]
-    ship_to = (steps[0].get("shippingStep") or {}).get("shipTo") or {}
+    return _contact((steps[0].get("shippingStep") or {}).get("shipTo") or {})
+
+
+def _contact(ship_to: dict[str, Any]) -> Address:
+    """An eBay ``ExtendedContact`` (``shipTo``, ``buyerRegistrationAddress``)."""
     contact = ship_to.get("contactAddress") or {}
     country = (contact.get("countryCode") or "").upper()
     e164, raw = phone((ship_to.get("primaryPhone") or {}).get("phoneNumber"), country)
@@ -104,8 +124,39 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
     return lines, total(discounts, currency)
 
 
+def _presentment(stated: dict[str, Any], currency: str) -> Money | None:
+    """What the buyer paid in the listing's currency, when eBay converted it to the seller's:
+    the total's ``convertedFromValue`` in ``convertedFromCurrency``."""
+    code = str(stated.get("convertedFromCurrency") or "").upper()
+    if not code or code == currency or stated.get("convertedFromValue") in (None, ""):
+        return None
+    return Money.parse(
+        str(stated["convertedFromValue"]), code, "pricingSummary.total.convertedFromValue"
+    )
+
+
 def abs_money(amount: Money) -> Money:
     return -amount if amount.amount < 0 else amount
+
+
+def _collected_tax(payload: dict[str, Any], currency: str) -> Money:
+    """The collect-and-remit tax that is in the totals: on each line, every
+    ``ebayCollectAndRemitTaxes`` amount that the line's ``taxes`` also shows."""
+    found: list[Money] = []
+    for i, item in enumerate(payload.get("lineItems") or []):
+        where = f"lineItems[{i}]"
+        shown = [
+            _amount(t.get("amount"), currency, f"{where}.taxes[{j}].amount")
+            for j, t in enumerate(item.get("taxes") or [])
+        ]
+        for j, tax in enumerate(item.get("ebayCollectAndRemitTaxes") or []):
+            amount = _amount(
+                tax.get("amount"), currency, f"{where}.ebayCollectAndRemitTaxes[{j}].amount"
+            )
+            if amount in shown:
+                shown.remove(amount)
+                found.append(amount)
+    return total(found, currency)
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
@@ -129,9 +180,11 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     def part(name: str) -> Money:
         return _amount(summary.get(name), currency, f"pricingSummary.{name}")
 
-    # priceDiscount (negative) covers the line promotions and any order discount.
-    discount = abs_money(part("priceDiscount")) if summary.get("priceDiscount") else line_discounts
-    shipping = part("deliveryCost") + part("deliveryDiscount")
+    # priceDiscount (negative; priceDiscountSubtotal in older responses) covers the line
+    # promotions and any order discount.
+    stated_discount = next((n for n in PRICE_DISCOUNT if summary.get(n)), "")
+    discount = abs_money(part(stated_discount)) if stated_discount else line_discounts
+    shipping = part("deliveryCost") - abs_money(part("deliveryDiscount"))
     payment = PAYMENT.get(str(payload.get("orderPaymentStatus") or "PAID"), PaymentStatus.PENDING)
     address = _ship_to(payload)
     service = (
@@ -144,6 +197,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         currency=currency,
         lines=tuple(lines),
         shipping_address=address,
+        billing_address=_contact(buyer.get("buyerRegistrationAddress") or {}),
         customer_email=address.email
         or ((buyer.get("buyerRegistrationAddress") or {}).get("email") or ""),
         customer_name=address.name or buyer.get("username") or "",
@@ -151,23 +205,45 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         requested_service=service,
         shipping_price=shipping,
         discount_total=discount,
-        tax_total=part("tax"),
+        # pricingSummary.tax is the order's tax when given; else what eBay collects is.
+        tax_total=part("tax") if summary.get("tax") else _collected_tax(payload, currency),
         fee_total=part("fee") + part("adjustment"),
         taxes_included=False,
+        presentment_total=_presentment(summary.get("total") or {}, currency),
         extra={"legacy_order_id": str(payload.get("legacyOrderId") or "")},
         paid_at=_paid_at(payload),
         channel_ship_by=_ship_by(payload),
     )
-    cancel_state = (payload.get("cancelStatus") or {}).get("cancelState") or "NONE_REQUESTED"
+    cancel_status = payload.get("cancelStatus") or {}
     return ChannelOrder(
         draft=draft,
-        cancelled=cancel_state == "CANCELED",
+        cancelled=cancel_status.get("cancelState") == "CANCELED",
+        cancel_requested=_cancel_request(cancel_status),
         fulfilled_by_channel=payload.get("orderFulfillmentStatus") == "FULFILLED",
+        shipped_elsewhere=tuple(
+            (line.sku, line.quantity)
+            for line, item in zip(lines, payload["lineItems"], strict=True)
+            if item.get("lineItemFulfillmentStatus") == "FULFILLED"
+        ),
         payment_status=payment,
         refunds=_refunds(payload, currency),
         platform_total=part("total"),
         updated_at=timestamp(payload.get("lastModifiedDate"), "lastModifiedDate"),
     )
+
+
+def _cancel_request(status: dict[str, Any]) -> str:
+    """The buyer's request to cancel that waits for the seller: ``cancelState`` is
+    ``IN_PROGRESS`` (the others are ``NONE_REQUESTED`` and ``CANCELED``) and a request's
+    ``cancelRequestState`` is still ``REQUESTED`` (not ``REJECTED`` nor ``COMPLETED``)."""
+    if status.get("cancelState") != "IN_PROGRESS":
+        return ""
+    requests = [r for r in status.get("cancelRequests") or [] if isinstance(r, dict)]
+    waiting = [r for r in requests if r.get("cancelRequestState", "REQUESTED") == "REQUESTED"]
+    if requests and not waiting:
+        return ""  # every request was declined
+    named = [str(r["cancelRequestId"]) for r in waiting if r.get("cancelRequestId")]
+    return f"eBay cancellation request {named[-1]}" if named else "eBay cancellation request"
 
 
 def _paid_at(payload: dict[str, Any]) -> datetime | None:
@@ -188,6 +264,42 @@ def _ship_by(payload: dict[str, Any]) -> datetime | None:
         if isinstance(item, dict)
     ]
     return min((f for f in found if f is not None), default=None)
+
+
+def confirm_shipment(conn: Connection, notice: ShipmentNotice) -> Confirmation:
+    """Fulfillment API ``createShippingFulfillment``: ``POST /sell/fulfillment/v1/order/
+    {orderId}/shipping_fulfillment`` with ``lineItems`` [{``lineItemId``, ``quantity``}],
+    ``shippedDate``, ``shippingCarrierCode`` and ``trackingNumber``; eBay answers 201 with the
+    new fulfillment's URI in ``Location``. A retry first reads the order's fulfillments
+    (``GET`` the same path) for the one an earlier attempt made."""
+    require_line_ids(notice, "eBay")
+    url = conn.url(f"/sell/fulfillment/v1/order/{quote(notice.external_id)}/shipping_fulfillment")
+    listed = http.get_json(url, http.bearer(conn.token)) or {}
+    found = already_there(
+        notice,
+        (
+            (
+                str(f.get("fulfillmentId") or ""),
+                f.get("shipmentTrackingNumber") or "",
+                [(li.get("lineItemId"), li.get("quantity")) for li in f.get("lineItems") or []],
+            )
+            for f in listed.get("fulfillments") or []
+        ),
+    )
+    if found:
+        return Confirmation("already_posted", found)
+    body: dict[str, Any] = {
+        "lineItems": [{"lineItemId": i, "quantity": n} for i, n in notice.units().items()],
+        "shippedDate": notice.shipped_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+    }
+    if notice.carrier:
+        key = carrier_key(notice.carrier)
+        body["shippingCarrierCode"] = EBAY_CARRIERS.get(key, notice.carrier)
+    if notice.tracking_number:
+        body["trackingNumber"] = notice.tracking_number
+    answer = http.call("POST", url, http.bearer(conn.token), body)
+    location = answer.headers.get("location", "")
+    return Confirmation("posted", location.rstrip("/").rsplit("/", 1)[-1] if location else "")
 
 
 def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:

@@ -41,9 +41,9 @@ def delivery(headers: Mapping[str, str], payload: dict[str, Any]) -> Delivery:
     return Delivery(delivery_id=headers.get("x-despatch-delivery-id", ""), topic="order")
 
 
-def _address(data: Any) -> Address:
+def _address(data: Any, where: str = "shipping_address") -> Address:
     if not isinstance(data, dict):
-        raise ValidationFailed.single("shipping_address", "expected an object", "required")
+        raise ValidationFailed.single(where, "expected an object", "required")
     country = str(data.get("country") or "").upper()
     e164, raw = phone(data.get("phone"), country)
     return Address(
@@ -89,6 +89,9 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         currency=currency,
         lines=lines,
         shipping_address=_address(payload.get("shipping_address")),
+        billing_address=_address(payload["billing_address"], "billing_address")
+        if payload.get("billing_address") is not None
+        else None,
         customer_email=str(payload.get("customer_email") or ""),
         customer_name=str(payload.get("customer_name") or ""),
         payment_status=payment,

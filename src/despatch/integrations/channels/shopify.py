@@ -6,12 +6,13 @@ app's client secret. ``X-Shopify-Webhook-Id`` names the delivery (retries repeat
 
 Money comes as strings in the shop's currency (``currency``); ``*_set`` objects carry the
 shop and presentment amounts. Line ``discount_allocations`` carry every discount on the line,
-order-level ones included (``total_discounts`` is their sum); a shipping line's
-``discounted_price`` is after its shipping discounts. With ``taxes_included`` the prices
-already hold the tax. An order reconciles as: sum(price x quantity) - line discount
-allocations + shipping lines' discounted prices + tips + duties + ``total_tax`` (unless
-``taxes_included``) = ``total_price``, what the customer paid in the shop's ``currency``;
-``total_price_set.presentment_money`` is the same in the currency the customer saw.
+order-level ones included; a shipping line's ``discounted_price`` is after its shipping
+discounts (which Shopify's ``total_discounts`` counts too, and ``total_shipping_price_set``
+does not). With ``taxes_included`` the prices already hold the tax. An order reconciles as:
+sum(price x quantity) - line discount allocations + shipping lines' discounted prices + tips +
+duties + additional fees + ``total_tax`` (unless ``taxes_included``) = ``total_price``, what
+the customer paid in the shop's ``currency``; ``total_price_set.presentment_money`` is the same
+in the currency the customer saw.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from despatch.domain.addresses import Address
-from despatch.domain.errors import DomainError
+from despatch.domain.errors import Unavailable
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.integrations.channels import http
@@ -31,9 +32,7 @@ from despatch.integrations.channels.base import (
     ChannelOrder,
     Connection,
     Delivery,
-    Fulfilment,
     Refund,
-    StockUpdate,
     hmac_base64_matches,
     money,
     phone,
@@ -41,6 +40,13 @@ from despatch.integrations.channels.base import (
     require,
     timestamp,
 )
+from despatch.integrations.channels.confirmations import (
+    Confirmation,
+    ShipmentNotice,
+    already_there,
+    require_line_ids,
+)
+from despatch.integrations.channels.shopify_stock import push_stock  # noqa: F401 (GraphQL)
 
 KIND = "shopify"
 API_VERSION = "2025-01"
@@ -116,14 +122,16 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
     return lines, total(discounts, currency)
 
 
+EXTRA_SETS = ("original_total_duties_set", "original_total_additional_fees_set")
+
+
 def _extras(payload: dict[str, Any], currency: str) -> Money:
-    """Tips and duties: in ``total_price`` but in no line."""
-    duties = ((payload.get("original_total_duties_set") or {}).get("shop_money") or {}).get(
-        "amount"
-    )
-    return money(payload.get("total_tip_received"), currency, "total_tip_received") + money(
-        duties, currency, "original_total_duties_set.shop_money.amount"
-    )
+    """Tips, duties and additional fees: in ``total_price`` but in no line."""
+    amount = money(payload.get("total_tip_received"), currency, "total_tip_received")
+    for name in EXTRA_SETS:
+        shop = ((payload.get(name) or {}).get("shop_money") or {}).get("amount")
+        amount = amount + money(shop, currency, f"{name}.shop_money.amount")
+    return amount
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
@@ -173,6 +181,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         currency=currency,
         lines=tuple(lines),
         shipping_address=address,
+        billing_address=_address(payload.get("billing_address")),
         customer_email=payload.get("email") or customer.get("email") or "",
         customer_name=" ".join(
             p for p in (customer.get("first_name"), customer.get("last_name")) if p
@@ -197,7 +206,21 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         platform_total=money(payload.get("total_price"), currency, "total_price"),
         updated_at=timestamp(payload.get("updated_at"), "updated_at"),
         fulfilled_by_channel=payload.get("fulfillment_status") == "fulfilled",
+        shipped_elsewhere=_fulfilled_lines(payload),
     )
+
+
+def _fulfilled_lines(payload: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+    """Units of each line in the order's fulfillments (those not cancelled or failed)."""
+    units: dict[str, int] = {}
+    for i, made in enumerate(payload.get("fulfillments") or []):
+        if made.get("status") in ("cancelled", "error", "failure"):
+            continue
+        for j, item in enumerate(made.get("line_items") or []):
+            sku = (item.get("sku") or "").strip()
+            where = f"fulfillments[{i}].line_items[{j}].quantity"
+            units[sku] = units.get(sku, 0) + quantity(item.get("quantity") or 0, where, minimum=0)
+    return tuple((sku, n) for sku, n in units.items() if n > 0)
 
 
 def auth(token: str) -> dict[str, str]:
@@ -218,58 +241,64 @@ def pull(conn: Connection, since: datetime | None) -> Iterator[dict[str, Any]]:
         url = found.group(1) if found else None
 
 
-def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
-    """``POST inventory_levels/set.json`` per item at the channel's ``location_id``; the
-    listing ID is the variant's ``inventory_item_id``. Returns failures by SKU."""
-    location = conn.settings.get("location_id")
-    failures: dict[str, str] = {}
-    for update in updates:
-        if not location or not update.listing_id:
-            failures[update.sku] = "needs settings.location_id and the inventory_item_id"
-            continue
-        body = {
-            "location_id": int(location),
-            "inventory_item_id": int(update.listing_id),
-            "available": update.quantity,
-        }
-        try:
-            http.call(
-                "POST",
-                conn.url(f"/admin/api/{API_VERSION}/inventory_levels/set.json"),
-                auth(conn.token),
-                body,
-            )
-        except DomainError as exc:
-            failures[update.sku] = str(exc)
-    return failures
-
-
-def fulfil(conn: Connection, fulfilment: Fulfilment) -> str:
-    """Tell Shopify the order has left: its open fulfillment orders are fulfilled with the
-    tracking number (``POST fulfillments.json``). Earlier parcels of a split order wait for the
-    last, since a fulfillment order covers a location's lines."""
-    if not fulfilment.order_complete:
-        return "waiting_for_other_parcels"
-    base = f"/admin/api/{API_VERSION}"
-    listed = http.get_json(
-        conn.url(f"{base}/orders/{fulfilment.external_id}/fulfillment_orders.json"),
-        auth(conn.token),
+def confirm_shipment(conn: Connection, notice: ShipmentNotice) -> Confirmation:
+    """Fulfillment orders: ``GET orders/{id}/fulfillment_orders.json``, then one
+    ``POST fulfillments.json`` whose ``line_items_by_fulfillment_order`` names each
+    ``fulfillment_order_line_items`` {id, quantity} mapped from the order's line item IDs, with
+    the tracking number. Shopify wants the fulfillment orders of one fulfillment to share a
+    location, and refuses more units than a line has left to fulfil. A retry first reads
+    ``orders/{id}/fulfillments.json`` for the one an earlier attempt made."""
+    require_line_ids(notice, "Shopify")
+    base = f"/admin/api/{API_VERSION}/orders/{quote(notice.external_id)}"
+    made = http.get_json(conn.url(f"{base}/fulfillments.json"), auth(conn.token)) or {}
+    found = already_there(
+        notice,
+        (
+            (str(f.get("id") or ""), f.get("tracking_number") or "", _fulfilled(f))
+            for f in made.get("fulfillments") or []
+            if f.get("status") not in ("cancelled", "error", "failure")
+        ),
     )
-    open_orders = [
-        fo
-        for fo in (listed or {}).get("fulfillment_orders") or []
-        if fo.get("status") in ("open", "in_progress")
-    ]
-    if not open_orders:
-        return "nothing_open"
+    if found:
+        return Confirmation("already_posted", found)
+    listed = http.get_json(conn.url(f"{base}/fulfillment_orders.json"), auth(conn.token)) or {}
+    tracking = {"number": notice.tracking_number} if notice.tracking_number else {}
     body = {
         "fulfillment": {
-            "line_items_by_fulfillment_order": [
-                {"fulfillment_order_id": fo["id"]} for fo in open_orders
-            ],
-            "tracking_info": {"number": fulfilment.tracking_number, "company": fulfilment.carrier},
+            "line_items_by_fulfillment_order": _by_fulfillment_order(listed, notice),
+            "tracking_info": {**tracking, "company": notice.carrier},
             "notify_customer": True,
         }
     }
-    http.call("POST", conn.url(f"{base}/fulfillments.json"), auth(conn.token), body)
-    return "fulfilled"
+    answer = http.call(
+        "POST", conn.url(f"/admin/api/{API_VERSION}/fulfillments.json"), auth(conn.token), body
+    )
+    made_now = (answer.body or {}).get("fulfillment") or {}
+    return Confirmation("posted", str(made_now.get("id") or ""))
+
+
+def _fulfilled(fulfillment: dict[str, Any]) -> list[tuple[object, object]]:
+    return [(li.get("id"), li.get("quantity")) for li in fulfillment.get("line_items") or []]
+
+
+def _by_fulfillment_order(listed: dict[str, Any], notice: ShipmentNotice) -> list[dict[str, Any]]:
+    """The parcel's units spread over the open fulfillment order line items of each line."""
+    wanted = notice.units()
+    picked: dict[Any, list[dict[str, Any]]] = {}
+    for fo in listed.get("fulfillment_orders") or []:
+        if fo.get("status") not in ("open", "in_progress"):
+            continue
+        for item in fo.get("line_items") or []:
+            line = str(item.get("line_item_id") or "")
+            take = min(wanted.get(line, 0), int(item.get("fulfillable_quantity") or 0))
+            if take > 0:
+                wanted[line] -= take
+                picked.setdefault(fo["id"], []).append({"id": item["id"], "quantity": take})
+    short = {line: n for line, n in wanted.items() if n > 0}
+    if short:
+        said = ", ".join(f"{n} of line {line}" for line, n in sorted(short.items()))
+        raise Unavailable(f"Shopify has no open fulfillment order for {said}", status=422)
+    return [
+        {"fulfillment_order_id": fo, "fulfillment_order_line_items": items}
+        for fo, items in picked.items()
+    ]

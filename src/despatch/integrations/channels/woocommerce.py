@@ -18,10 +18,11 @@ already in them: the same sum, ``total``.
 from __future__ import annotations
 
 import base64
+import html
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from despatch.domain.addresses import Address
 from despatch.domain.errors import DomainError
@@ -32,7 +33,6 @@ from despatch.integrations.channels.base import (
     ChannelOrder,
     Connection,
     Delivery,
-    Fulfilment,
     Refund,
     StockUpdate,
     hmac_base64_matches,
@@ -43,6 +43,7 @@ from despatch.integrations.channels.base import (
     require,
     timestamp,
 )
+from despatch.integrations.channels.confirmations import Confirmation, ShipmentNotice
 
 KIND = "woocommerce"
 PAGE_SIZE = 100
@@ -103,7 +104,9 @@ def _line(item: dict[str, Any], i: int, currency: str, inc_tax: bool) -> LineDra
         else money(item.get("subtotal"), currency, f"{where}subtotal")
     )
     sku = (item.get("sku") or "").strip()
-    return line_for_total(sku, count, subtotal, item.get("name") or "", item.get("id"))
+    # WooCommerce sends product names HTML-encoded ("Ship Your Idea &ndash; Color: Black")
+    name = html.unescape(str(item.get("name") or ""))
+    return line_for_total(sku, count, subtotal, name, item.get("id"))
 
 
 def _amounts(payload: dict[str, Any], currency: str, inc_tax: bool) -> tuple[Money, ...]:
@@ -160,6 +163,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         currency=currency,
         lines=tuple(lines),
         shipping_address=address,
+        billing_address=_address(billing, ""),
         customer_email=billing.get("email") or "",
         customer_name=" ".join(
             p for p in (billing.get("first_name"), billing.get("last_name")) if p
@@ -261,22 +265,37 @@ def push_stock(conn: Connection, updates: list[StockUpdate]) -> dict[str, str]:
     return failures
 
 
-def fulfil(conn: Connection, fulfilment: Fulfilment) -> str:
-    """A customer note with the carrier and tracking number for each parcel; the order is
-    marked ``completed`` when its last parcel has left. Told again (the worker retries after a
-    crash), a note already on the order is not added twice."""
-    order = f"/wp-json/wc/v3/orders/{fulfilment.external_id}"
-    items = ", ".join(f"{qty} x {sku}" for sku, qty in fulfilment.lines)
-    note = f"Despatched with {fulfilment.carrier}, tracking {fulfilment.tracking_number}: {items}"
-    notes = http.get_json(conn.url(f"{order}/notes"), auth(conn.token))
-    if not any(isinstance(n, dict) and n.get("note") == note for n in notes or []):
-        http.call(
+def confirm_shipment(conn: Connection, notice: ShipmentNotice) -> Confirmation:
+    """WooCommerce has no shipment-lines API in core: each parcel becomes a customer note
+    (``POST orders/{id}/notes``) naming the carrier, tracking number and each line (its
+    line item ID and units), and the order is set ``completed`` (``PUT orders/{id}``) only
+    when its last unit has left. A note already carrying this shipment's marker (an earlier
+    attempt) is not added twice."""
+    order = f"/wp-json/wc/v3/orders/{quote(notice.external_id)}"
+    items = ", ".join(
+        f"{line.quantity} x {line.sku}" + (f" (line {line.line_id})" if line.line_id else "")
+        for line in notice.lines
+    )
+    tracking = f", tracking {notice.tracking_number}" if notice.tracking_number else ""
+    note = f"Despatched with {notice.carrier or 'our carrier'}{tracking}: {items}. {notice.marker}"
+    notes = http.get_json(conn.url(f"{order}/notes"), auth(conn.token)) or []
+    found = next(
+        (
+            str(n.get("id") or "")
+            for n in notes
+            if isinstance(n, dict) and notice.marker in str(n.get("note") or "")
+        ),
+        "",
+    )
+    if not found:
+        answer = http.call(
             "POST",
             conn.url(f"{order}/notes"),
             auth(conn.token),
             {"note": note, "customer_note": True},
         )
-    if fulfilment.order_complete:
+        found = str((answer.body or {}).get("id") or "")
+    if notice.order_complete:
         http.call("PUT", conn.url(order), auth(conn.token), {"status": "completed"})
-        return "completed"
-    return "noted"
+        return Confirmation("completed", found)
+    return Confirmation("noted", found)

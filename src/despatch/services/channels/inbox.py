@@ -1,6 +1,6 @@
 """Reading a stored channel delivery: its text in the charset it was sent in, its JSON, the
 adapter's reading of it, and the claim on its event ID that lets one delivery of an event
-apply it (the rest of the intake is in :mod:`despatch.services.channels`)."""
+apply it (the rest of the intake is in :mod:`despatch.services.channels.intake`)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,195 @@
+"""Applying a platform's order to ours: create it, or bring the stored one up to date (address,
+payment status, refunds, cancellation). Orders are deduplicated by (channel, external ID); an
+older state arriving late never rolls a newer one back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from django.db import transaction
+
+from despatch.domain import limits
+from despatch.domain.errors import DuplicateOrder
+from despatch.domain.exceptions import Kind
+from despatch.domain.orders import HoldReason, OrderStatus
+from despatch.domain.payments import NoticeEffect, notice_effect
+from despatch.integrations.channels.base import ChannelOrder
+from despatch.models import Order
+from despatch.services import cancellations, exceptions, listings, orders, payments, totals
+from despatch.services.audit import Trail
+from despatch.services.channels import updates
+
+log = logging.getLogger("despatch.channels")
+
+
+def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order]:
+    """Create the order, or bring the stored one up to date; returns (outcome, order).
+    Text longer than its column is cut to fit and the cut is recorded on the order: the
+    platform has taken the shopper's money, so the order is kept, never refused for it."""
+    draft, cut = limits.fit(replace(parsed.draft, stated_total=parsed.platform_total))
+    parsed = replace(parsed, draft=draft)
+    existing = Order.objects.filter(channel=draft.channel, external_id=draft.external_id).first()
+    if existing is None:
+        try:
+            order, created = orders.receive_order(draft, actor=actor)
+        except DuplicateOrder:  # another delivery for this order won the race
+            existing = orders.find_order(draft.channel, draft.external_id)
+        else:
+            if not created:
+                return "duplicate", order
+            if cut:
+                _flag_cut(order, cut, actor)
+            listings.ensure_listed(draft.channel, (line.sku for line in draft.lines))
+            if parsed.fulfilled_by_channel:
+                orders.mark_fulfilled_by_channel(
+                    order.id, actor=actor, reason="fulfilled_by_channel"
+                )
+                totals.check_total(order.id, draft, actor=actor, hold=False)
+                _update(order, replace(parsed, cancelled=False), actor, new=True)  # its refunds
+                return "created_fulfilled_by_channel", order
+            totals.check_total(order.id, draft, actor=actor)
+            if parsed.shipped_elsewhere and not parsed.cancelled:
+                _hold_shipped_elsewhere(order.id, parsed.shipped_elsewhere, actor)
+            outcome = _update(order, parsed, actor, new=True)
+            return (
+                "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"
+            ), order
+    return _update(existing, parsed, actor, new=False), existing
+
+
+def _hold_shipped_elsewhere(order_id: str, shipped: Iterable[tuple[str, int]], actor: str) -> None:
+    """A new order of which the platform says some units already left (Amazon
+    ``PartiallyShipped``, a Shopify fulfillment, a BigCommerce ``quantity_shipped``, an eBay
+    line ``FULFILLED``) is held ``invalid_order`` naming them, so that they never ship twice:
+    a person ships only the rest. Already held (e.g. ``total_mismatch``): the case opens."""
+    problems = [
+        {
+            "field": "lines",
+            "message": f"{sku} x {units} already shipped by the channel: ship only the rest",
+            "code": HoldReason.INVALID_ORDER.value,
+        }
+        for sku, units in shipped
+    ]
+    with transaction.atomic():
+        order = orders.lock_order(order_id)
+        trail = Trail(actor)
+        if order.status == OrderStatus.RECEIVED:
+            orders.hold_order(order, HoldReason.INVALID_ORDER, problems, trail)
+        else:
+            exceptions.open_case(
+                Kind.INVALID_ORDER,
+                subject=f"order:{order.id}",
+                summary="; ".join(p["message"] for p in problems),
+                trail=trail,
+                order_id=order.id,
+                detail=problems,
+            )
+        trail.save()
+
+
+def _flag_cut(order: Order, fields: list[str], actor: str) -> None:
+    trail = Trail(actor)
+    note = f"cut to fit: {', '.join(fields)} (the platform keeps the full text)"
+    trail.add(
+        "order", order.id, "text_truncated", order_id=order.id, reason_code="too_long", note=note
+    )
+    trail.save()
+    log.warning("order %s: %s", order.id, note)
+
+
+def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str:
+    with transaction.atomic():
+        order = orders.lock_order(order.id)
+        trail = Trail(actor)
+        seen, sent = order.channel_updated_at, parsed.updated_at
+        if seen and sent and sent < seen:  # an older state arriving late never rolls back
+            trail.add(
+                "order",
+                order.id,
+                "channel_update_stale",
+                order_id=order.id,
+                reason_code="stale",
+                sent=sent.isoformat(),
+                applied=seen.isoformat(),
+            )
+            trail.save()
+            return "stale"
+        if sent and sent != seen:
+            order.channel_updated_at = sent
+            order.save(update_fields=["channel_updated_at"])
+        draft = parsed.draft
+        changed = not new and updates.apply_address(order, draft.shipping_address, trail)
+        name = draft.customer_name.strip() or draft.shipping_address.name
+        changed = (not new and updates.fill_customer_name(order, name, trail)) or changed
+        changed = _payment_and_refunds(order, parsed, trail) or changed
+        if not new and parsed.fulfilled_by_channel and not parsed.cancelled:
+            changed = updates.shipped_elsewhere(order, trail) or changed
+        if not parsed.cancelled:
+            changed = updates.cancel_request(order, parsed.cancel_requested, trail) or changed
+        if not new and _line_mix(order) != _units(parsed.draft.lines):
+            trail.add(
+                "order",
+                order.id,
+                "channel_lines_changed",
+                order_id=order.id,
+                reason_code="not_applied",
+                note="the channel changed the lines; review by hand",
+            )
+            changed = True
+        trail.save()
+    if parsed.cancelled and order.status != OrderStatus.CANCELLED:
+        return _cancel(order, actor)
+    return "updated" if changed else "unchanged"
+
+
+def _line_mix(order: Order) -> Counter[str]:
+    return _units(order.lines.all())
+
+
+def _units(lines: Iterable[Any]) -> Counter[str]:
+    """Units per SKU: the same whether a line known by its total was stored whole or, before
+    it was kept as one line, split by unit price."""
+    units: Counter[str] = Counter()
+    for line in lines:
+        units[line.sku] += line.quantity
+    return units
+
+
+def _payment_and_refunds(order: Order, parsed: ChannelOrder, trail: Trail) -> bool:
+    changed = refunded = False
+    if order.payment_status != parsed.payment_status:
+        effect = notice_effect(parsed.payment_status, OrderStatus(order.status))
+        refunded = effect == NoticeEffect.REFUNDED
+        trail.add(
+            "order",
+            order.id,
+            "payment_status_changed",
+            order_id=order.id,
+            before=order.payment_status,
+            after=parsed.payment_status.value,
+        )
+        orders.set_payment_status(order, parsed.payment_status)
+        changed = True
+    known = {r["refund_id"] for r in order.refunds}
+    for refund in parsed.refunds:
+        if refund.refund_id not in known:
+            order.refunds = [*order.refunds, refund.as_dict()]
+            trail.add("order", order.id, "refund_recorded", order_id=order.id, **refund.as_dict())
+            changed = True
+    if changed:
+        order.updated_at = trail.at
+        order.save(update_fields=["payment_status", "refunds", "updated_at"])
+        orders.release_if_paid(order, trail)
+    if refunded:
+        payments.stop_refunded(order, trail, "the channel")
+    return changed
+
+
+def _cancel(order: Order, actor: str) -> str:
+    """The platform's cancellation is carried out at every stage (see services/cancellations)."""
+    return cancellations.cancel_for_channel(order.id, actor=actor)
