@@ -151,7 +151,12 @@ def test_an_order_posted_with_the_printed_token_moves_on(demo):
 
 
 def _swap(page, selector: str, act) -> None:
-    """Do ``act`` and wait until htmx has replaced ``selector`` with the answer."""
+    """Do ``act`` and wait until htmx has replaced ``selector`` with the answer.
+
+    htmx is a deferred script: until the page has loaded, Enter would post the form the plain
+    way (which works, but is a new page rather than a swap), so wait for the load first.
+    """
+    page.wait_for_load_state()
     old = page.locator(selector).element_handle()
     act()
     page.wait_for_function("el => !el.isConnected", arg=old)
