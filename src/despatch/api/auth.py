@@ -25,9 +25,10 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer dsp_...``; the user becomes the actor of every change and
     ``request.access`` holds their permissions and scope."""
 
-    def __init__(self, permission: str | None = None) -> None:
+    def __init__(self, permission: str | None = None, shared: str = "") -> None:
         super().__init__()
         self.permission = check_permission(permission) if permission else None
+        self.shared = shared  # a setting every warehouse shares: no scoped caller changes it
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         found = tokens.authenticate_access(token)
@@ -39,7 +40,7 @@ class TokenAuth(HttpBearer):
             raise Forbidden(
                 "(none declared)", access.actor, "this operation declares no permission"
             )
-        access.require(self.permission)
+        access.require(self.permission, self.shared)
         match = request.resolver_match
         if match is not None:  # rows named in the path must be in the caller's scope
             scopes.check_path(match.route.removeprefix("api/"), match.kwargs, access.scope)
@@ -78,8 +79,8 @@ class DeclaredAPI(NinjaAPI):
         return schema
 
 
-def needs(permission: str) -> TokenAuth:
-    return TokenAuth(permission)
+def needs(permission: str, shared: str = "") -> TokenAuth:
+    return TokenAuth(permission, shared)
 
 
 def public(why: str) -> Public:

@@ -94,7 +94,7 @@ class RateCardOut(Schema):
     "rates",
     response=RateCardOut,
     summary="Replace the carriers' rate card (docs/shipping.md); a wrong field is a 422 naming it",
-    auth=needs("warehouses.manage"),
+    auth=needs("warehouses.manage", shared="rates"),
 )
 def put_rates(request: HttpRequest, body: Body[dict[str, Any]]) -> Any:
     services = shipping.set_rate_card(body, actor=actor(request))

@@ -35,8 +35,9 @@ SCOPED = {
 }
 
 
-def declares(permission: str) -> Callable[[F], F]:
-    """The command needs ``permission``; run ``--by USER`` it is checked against USER."""
+def declares(permission: str, shared: str = "") -> Callable[[F], F]:
+    """The command needs ``permission``; run ``--by USER`` it is checked against USER (with
+    ``shared``, a setting every warehouse shares, USER must have no scope)."""
     check_permission(permission)
 
     def mark(command: F) -> F:
@@ -44,7 +45,7 @@ def declares(permission: str) -> Callable[[F], F]:
         def checked(*args: Any, **kwargs: Any) -> Any:
             by = kwargs.get("by")
             if isinstance(by, str) and by:
-                check_by(by, permission, kwargs)
+                check_by(by, permission, kwargs, shared)
             return command(*args, **kwargs)
 
         checked.permission = permission  # type: ignore[attr-defined]
@@ -53,13 +54,13 @@ def declares(permission: str) -> Callable[[F], F]:
     return mark
 
 
-def check_by(username: str, permission: str, arguments: dict[str, Any]) -> None:
+def check_by(username: str, permission: str, arguments: dict[str, Any], shared: str = "") -> None:
     """USER holds ``permission`` and reaches every row the arguments name; else exit 1."""
     from despatch.cli.common import domain_errors
     from despatch.services import scopes
 
     with domain_errors():
-        access = acting(username, permission)
+        access = acting(username, permission, shared)
         for name, param in SCOPED.items():
             values = arguments.get(name)
             for value in values if isinstance(values, list) else [values]:
@@ -75,7 +76,7 @@ def local(why: str) -> Callable[[F], F]:
     return mark
 
 
-def acting(username: str, permission: str) -> Access:
+def acting(username: str, permission: str, shared: str = "") -> Access:
     """The named user's access, after checking they hold ``permission`` (Forbidden if not)."""
     from despatch.services import tokens
 
@@ -84,5 +85,5 @@ def acting(username: str, permission: str) -> Access:
     access = tokens.access_of_username(username)
     if permission not in access.permissions:
         raise Forbidden(permission, access.actor, f"{username} does not hold it")
-    access.require(permission)
+    access.require(permission, shared)
     return access

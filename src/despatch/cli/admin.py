@@ -10,7 +10,15 @@ import typer
 from rich.table import Table
 
 from despatch.cli.access import declares
-from despatch.cli.common import console, domain_errors, err, fail, progress_bar
+from despatch.cli.common import (
+    actor_of,
+    by_option,
+    console,
+    domain_errors,
+    err,
+    fail,
+    progress_bar,
+)
 from despatch.domain.calendars import day_text
 from despatch.integrations import catalogue_csv
 from despatch.services import calendars, catalogue, outbox, picking
@@ -31,6 +39,7 @@ def import_skus(
         "", help="text encoding, e.g. cp1252; default: UTF-8 (BOM or not), else Windows-1252"
     ),
     delimiter: str = typer.Option("", help="delimiter: , ; tab or |; default: sniffed"),
+    by: str = by_option(),
 ) -> None:
     """Import the catalogue CSV (sku,name,gtin,length_mm,width_mm,height_mm,weight_g[,flags]).
     Bad rows are reported with row number and field; good rows are kept."""
@@ -41,7 +50,7 @@ def import_skus(
         for start in range(0, len(records), batch):
             chunk = records[start : start + batch]
             c, u = catalogue.upsert_skus(
-                (catalogue.SkuRow(**r.__dict__) for r in chunk), actor="cli"
+                (catalogue.SkuRow(**r.__dict__) for r in chunk), actor=actor_of(by)
             )
             created, updated = created + c, updated + u
             advance(len(chunk))

@@ -40,6 +40,20 @@ console = _Console()
 err = _Console(stderr=True)
 
 
+def by_option() -> str:
+    """``--by USER``: who acts (checked by ``@declares``, recorded in the audit trail)."""
+    return typer.Option(  # type: ignore[no-any-return]
+        "", "--by", help="who is acting (checked, recorded in the audit trail); default: your login"
+    )
+
+
+def actor_of(by: str) -> str:
+    """The audit actor of a command run ``--by USER``, else of the shell's login."""
+    import getpass
+
+    return f"user:{by or getpass.getuser()}"
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     err.print(f"[bold red]error:[/] {message}")
     raise typer.Exit(code)

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from despatch.cli.access import declares
-from despatch.cli.common import console, domain_errors, fail, read_utf8
+from despatch.cli.common import actor_of, by_option, console, domain_errors, fail, read_utf8
 from despatch.domain.rates import Parcel, Service, read_rate_card, shop
 from despatch.domain.wording import parcels_despatched
 from despatch.services import cancellations, manifests, shipping, tracking, write_backs
@@ -78,12 +78,13 @@ def rate(
 
 
 @app.command("rates")
-@declares("warehouses.manage")
+@declares("warehouses.manage", shared="rates")
 def set_rates(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, help="the new rate card JSON"),
     check: bool = typer.Option(
         False, "--check", help="only check the card and show what it would install"
     ),
+    by: str = by_option(),
 ) -> None:
     """Check a rate card and install it as the one labels are bought with ($DESPATCH_RATES or
     $DESPATCH_HOME/rates.json). A card with any wrong field is refused, naming each. With
@@ -95,7 +96,7 @@ def set_rates(
         if check:
             _show_card(read_rate_card(data))
             return
-        services = shipping.set_rate_card(data, actor="cli")
+        services = shipping.set_rate_card(data, actor=actor_of(by))
     console.print(f"rate card installed: {len(services)} service(s) at {shipping.rates_path()}")
 
 

@@ -149,8 +149,19 @@ ROLE_NAMES = tuple(ROLES)
 # Permissions over what every channel and warehouse shares, held only by callers with no
 # scope: an outbound webhook subscription receives every channel's events, and its
 # deliveries hold their payloads, so a limited caller would read other channels' orders.
+# The same holds for settings every warehouse and channel shares: rule sets, the catalogue
+# and notification templates.
 UNSCOPED_ONLY: dict[str, str] = {
     "webhooks.manage": "outbound webhooks carry every channel's events",
+    "rules.manage": "rule sets apply to every channel's orders",
+    "catalogue.write": "SKUs are shared by every warehouse and channel",
+    "notifications.manage": "notification templates are shared by every channel",
+}
+# Settings shared by every warehouse, changed under a permission that is otherwise scoped
+# (``warehouses.manage``): only a caller with no scope changes them.
+SHARED_SETTINGS: dict[str, str] = {
+    "rates": "the rate card is shared by every warehouse",
+    "cartons": "the carton list is shared by every warehouse",
 }
 SCOPE_KINDS = ("warehouse", "channel")
 
@@ -234,10 +245,20 @@ class Access:
             return False
         return permission in self.permissions
 
-    def require(self, permission: str) -> None:
-        if permission in UNSCOPED_ONLY and self.limited() and permission in self.permissions:
-            why = f"{UNSCOPED_ONLY[permission]}: a caller limited to some channels or warehouses"
-            raise Forbidden(permission, self.actor, f"{why} cannot manage them")
+    def refusal(self, permission: str, shared: str = "") -> str:
+        """Why this caller, holding ``permission``, still may not use it on what every
+        warehouse and channel shares ('' if they may)."""
+        why = SHARED_SETTINGS[shared] if shared else UNSCOPED_ONLY.get(permission, "")
+        if not why or not self.limited() or permission not in self.permissions:
+            return ""
+        return f"{why}: a caller limited to some channels or warehouses cannot manage them"
+
+    def require(self, permission: str, shared: str = "") -> None:
+        """Forbidden unless the caller holds ``permission``; with ``shared`` (a key of
+        SHARED_SETTINGS), or for an UNSCOPED_ONLY permission, unless they have no scope."""
+        why = self.refusal(permission, shared)
+        if why:
+            raise Forbidden(permission, self.actor, why)
         if permission not in self.permissions:
             raise Forbidden(permission, self.actor)
 

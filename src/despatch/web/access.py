@@ -19,8 +19,11 @@ from despatch.services import scopes, tokens
 View = Callable[..., Any]
 
 
-def requires(permission: str, *, post: str | None = None) -> Callable[[View], View]:
-    """The view needs ``permission``; a POST to it needs ``post`` (when given) as well."""
+def requires(
+    permission: str, *, post: str | None = None, shared: str = ""
+) -> Callable[[View], View]:
+    """The view needs ``permission``; a POST to it needs ``post`` (when given) as well. With
+    ``shared`` (a setting every warehouse shares), a POST needs a user with no scope."""
     check_permission(permission)
     if post:
         check_permission(post)
@@ -35,7 +38,9 @@ def requires(permission: str, *, post: str | None = None) -> Callable[[View], Vi
             needed = [permission] + ([post] if post and request.method == "POST" else [])
             missing = [p for p in needed if not access.can(p)]
             if missing:
-                return forbidden(missing[0])
+                return forbidden(missing[0], access.refusal(missing[0]))
+            if shared and request.method == "POST" and access.refusal(needed[-1], shared):
+                return forbidden(needed[-1], access.refusal(needed[-1], shared))
             match = request.resolver_match
             if match is not None and kwargs:  # rows named in the path: 404 outside the scope
                 try:
@@ -61,12 +66,16 @@ def public(why: str) -> Callable[[View], View]:
     return decorate
 
 
-def forbidden(permission: str) -> HttpResponse:
-    return HttpResponseForbidden(
-        f"Not allowed: this page needs the permission {permission!r}. "
-        "Ask an ops manager to give you a role that has it.",
-        content_type="text/plain; charset=utf-8",
+def forbidden(permission: str, why: str = "") -> HttpResponse:
+    """403 naming the permission; ``why`` when the user holds it but their scope forbids."""
+    text = (
+        f"Not allowed: {why} (permission {permission!r}). Ask a manager whose account is not "
+        "limited to some warehouses or channels."
+        if why
+        else f"Not allowed: this page needs the permission {permission!r}. "
+        "Ask an ops manager to give you a role that has it."
     )
+    return HttpResponseForbidden(text, content_type="text/plain; charset=utf-8")
 
 
 def access(request: HttpRequest) -> Access:

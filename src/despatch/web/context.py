@@ -60,7 +60,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             if name == "home" and not access.can("reports.read"):
                 label = "Home"  # the role's own first page: pick lists, packing or orders
             links.append((label, url))
-    return {"nav": [*links, ("API", "/api/docs")], "can": Can(access)}
+    # ``limited``: the user reaches only some warehouses or channels, so the forms of the
+    # settings every one shares (rate card, cartons) are not offered
+    nav = [*links, ("API", "/api/docs")]
+    return {"nav": nav, "can": Can(access), "limited": access.limited()}
 
 
 def outbox_lag(request: HttpRequest) -> dict[str, Any]:

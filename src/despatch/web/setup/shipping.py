@@ -19,7 +19,7 @@ from despatch.web.setup.forms import Outcome, actor, attempt, json_box, page, te
 CARTON_FIELDS = carton_list.COLUMNS
 
 
-@requires("warehouses.manage")
+@requires("warehouses.manage", shared="cartons")
 def carton_page(request: HttpRequest) -> HttpResponse:
     """Every carton; POST adds one or changes the one with the same ID."""
     outcome = Outcome()
@@ -36,7 +36,7 @@ def carton_page(request: HttpRequest) -> HttpResponse:
     return page(request, "despatch/setup/cartons.html", context, outcome)
 
 
-@requires("warehouses.manage")
+@requires("warehouses.manage", shared="cartons")
 @require_POST
 def carton_remove(request: HttpRequest, carton_id: str) -> HttpResponse:
     outcome = Outcome()
@@ -52,7 +52,7 @@ def shipping_paths() -> tuple[str, str]:
     return str(packing.cartons_path()), str(shipping.rates_path())
 
 
-@requires("warehouses.manage")
+@requires("warehouses.manage", shared="rates")
 def carrier_page(request: HttpRequest) -> HttpResponse:
     """The carriers and services of the rate card; POST replaces the card (checked whole)."""
     outcome, card = Outcome(), ""

@@ -40,7 +40,7 @@ def _save(request: HttpRequest, code: str, outcome: Outcome) -> str:
     return attempt(lambda: sku_setup.save_sku(row, actor=actor(request)), outcome, FIELDS) or ""
 
 
-@requires("catalogue.write")
+@requires("stock.write", post="catalogue.write")
 def sku_list(request: HttpRequest) -> HttpResponse:
     """The catalogue, searchable; POST adds a SKU."""
     outcome, q = Outcome(), request.GET.get("q", "").strip()
@@ -78,7 +78,7 @@ def _context(request: HttpRequest, code: str, form: dict[str, str]) -> dict[str,
     }
 
 
-@requires("catalogue.write")
+@requires("stock.write", post="catalogue.write")
 def sku_edit(request: HttpRequest, code: str) -> HttpResponse:
     """One SKU: its details, its stock in each warehouse, the last movements."""
     _sku(code)
