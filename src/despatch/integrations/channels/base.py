@@ -60,6 +60,9 @@ class ChannelOrder:
     # the buyer's cancellation request awaiting the seller's answer on the platform, named
     # ("eBay cancellation request 5000012345"); empty when none is pending
     cancel_requested: str = ""
+    # what a person must settle before a new order ships (a BigCommerce order for several
+    # addresses): each holds the order ``invalid_order``, said in plain words
+    review: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

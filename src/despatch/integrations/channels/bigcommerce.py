@@ -33,10 +33,10 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
-from despatch.domain.addresses import Address
 from despatch.domain.errors import DomainError, Unavailable, ValidationFailed
 from despatch.domain.money import Money, total
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
+from despatch.integrations.channels import bigcommerce_addresses as places
 from despatch.integrations.channels import http
 from despatch.integrations.channels.base import (
     ChannelOrder,
@@ -46,7 +46,6 @@ from despatch.integrations.channels.base import (
     StockUpdate,
     line_for_total,
     money,
-    phone,
     quantity,
     require,
 )
@@ -106,24 +105,6 @@ def rfc2822(value: Any, where: str) -> datetime | None:
         return parsedate_to_datetime(str(value))
     except (TypeError, ValueError):
         raise ValidationFailed.single(where, f"{value!r} is not an RFC 2822 date") from None
-
-
-def _address(data: dict[str, Any]) -> Address:
-    country = (data.get("country_iso2") or "").upper()
-    e164, raw = phone(data.get("phone"), country)
-    return Address(
-        name=" ".join(p for p in (data.get("first_name"), data.get("last_name")) if p),
-        line1=data.get("street_1") or "",
-        line2=data.get("street_2") or "",
-        city=data.get("city") or "",
-        region=data.get("state") or "",
-        postcode=data.get("zip") or "",
-        country=country,
-        company=data.get("company") or "",
-        phone=e164,
-        phone_raw=raw,
-        email=data.get("email") or "",
-    )
 
 
 def _lines(products: list[dict[str, Any]], currency: str) -> list[LineDraft]:
@@ -228,11 +209,11 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         return money(order.get(name), currency, f"order.{name}")
 
     addresses = payload.get("shipping_addresses") or []
-    ship_to = addresses[0] if addresses else order.get("billing_address") or {}
     billing = order.get("billing_address") or {}
+    ship_to, review = places.ship_to(addresses, products, billing)
     status_id = int(order.get("status_id") or 0)
     payment = PAYMENT.get(status_id, PaymentStatus.PENDING)
-    address = _address(ship_to)
+    address = places.address(ship_to)
     lines = _lines(products, currency)
     draft = OrderDraft(
         channel=channel,
@@ -240,7 +221,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         currency=currency,
         lines=tuple(lines),
         shipping_address=address,
-        billing_address=_address(billing),
+        billing_address=places.address(billing),
         customer_email=billing.get("email") or address.email,
         customer_name=" ".join(
             p for p in (billing.get("first_name"), billing.get("last_name")) if p
@@ -267,6 +248,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         cancelled=status_id == CANCELLED,
         fulfilled_by_channel=status_id in FULFILLED,
         shipped_elsewhere=_shipped(products),
+        review=review,
         payment_status=payment,
         refunds=_refunds(payload, products, currency),
         platform_total=part("total_inc_tax"),

@@ -53,8 +53,8 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
                 _update(order, replace(parsed, cancelled=False), actor, new=True)  # its refunds
                 return "created_fulfilled_by_channel", order
             totals.check_total(order.id, draft, actor=actor)
-            if parsed.shipped_elsewhere and not parsed.cancelled:
-                _hold_shipped_elsewhere(order.id, parsed.shipped_elsewhere, actor)
+            if (parsed.shipped_elsewhere or parsed.review) and not parsed.cancelled:
+                _hold_for_review(order.id, parsed, actor)
             outcome = _update(order, parsed, actor, new=True)
             return (
                 "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"
@@ -62,18 +62,19 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
     return _update(existing, parsed, actor, new=False), existing
 
 
-def _hold_shipped_elsewhere(order_id: str, shipped: Iterable[tuple[str, int]], actor: str) -> None:
+def _hold_for_review(order_id: str, parsed: ChannelOrder, actor: str) -> None:
     """A new order of which the platform says some units already left (Amazon
     ``PartiallyShipped``, a Shopify fulfillment, a BigCommerce ``quantity_shipped``, an eBay
-    line ``FULFILLED``) is held ``invalid_order`` naming them, so that they never ship twice:
-    a person ships only the rest. Already held (e.g. ``total_mismatch``): the case opens."""
+    line ``FULFILLED``), or which the adapter says a person must settle (``review``: an order
+    for several addresses), is held ``invalid_order`` naming each, so that nothing ships twice
+    or to the wrong door. Already held (e.g. ``total_mismatch``): the case opens."""
+    said = [
+        f"{sku} x {units} already shipped by the channel: ship only the rest"
+        for sku, units in parsed.shipped_elsewhere
+    ] + list(parsed.review)
     problems = [
-        {
-            "field": "lines",
-            "message": f"{sku} x {units} already shipped by the channel: ship only the rest",
-            "code": HoldReason.INVALID_ORDER.value,
-        }
-        for sku, units in shipped
+        {"field": "lines", "message": message, "code": HoldReason.INVALID_ORDER.value}
+        for message in said
     ]
     with transaction.atomic():
         order = orders.lock_order(order_id)
