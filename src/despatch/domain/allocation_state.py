@@ -4,9 +4,10 @@
 It holds the last plan (assignments, backorders, explanation, strategy, split), the promise per
 warehouse, and the decisions that outlive a new plan: what the rule set decided (``rules``),
 rules a person overrode for this order (``rules_released``), a fraud review cleared
-(``fraud_cleared``), an oversell a person accepted (``oversell_accepted``), and the lines short
-after an oversell (``oversold``). The JSON keeps the shape it always had: a field left at its
-default is not written, and keys this type does not know are kept as they were.
+(``fraud_cleared``), a refunded order a person sent on all the same (``refund_accepted``), an
+oversell a person accepted (``oversell_accepted``), and the lines short after an oversell
+(``oversold``). The JSON keeps the shape it always had: a field left at its default is not
+written, and keys this type does not know are kept as they were.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class AllocationState:
     rules: Mapping[str, Any] | None = None
     rules_released: tuple[str, ...] = ()
     fraud_cleared: bool = False
+    refund_accepted: bool = False
     oversell_accepted: bool = False
     oversold: Any = None
     other: Mapping[str, Any] = field(default_factory=dict)
@@ -33,6 +35,7 @@ class AllocationState:
     def read(cls, data: Mapping[str, Any] | None) -> AllocationState:
         data = dict(data or {})
         known = {"promise", "rules", "rules_released", "fraud_cleared", "oversell_accepted"}
+        known.add("refund_accepted")
         known |= {"oversold", *PLAN_KEYS}
         return cls(
             plan={k: data[k] for k in PLAN_KEYS if k in data},
@@ -40,6 +43,7 @@ class AllocationState:
             rules=data.get("rules") or None,
             rules_released=tuple(str(r) for r in data.get("rules_released") or ()),
             fraud_cleared=bool(data.get("fraud_cleared")),
+            refund_accepted=bool(data.get("refund_accepted")),
             oversell_accepted=bool(data.get("oversell_accepted")),
             oversold=data.get("oversold"),
             other={k: v for k, v in data.items() if k not in known},
@@ -53,6 +57,8 @@ class AllocationState:
             data["rules_released"] = list(self.rules_released)
         if self.fraud_cleared:
             data["fraud_cleared"] = True
+        if self.refund_accepted:
+            data["refund_accepted"] = True
         if self.oversell_accepted:
             data["oversell_accepted"] = True
         data.update(self.plan)
@@ -72,6 +78,7 @@ class AllocationState:
             rules=self.rules,
             rules_released=self.rules_released,
             fraud_cleared=self.fraud_cleared,
+            refund_accepted=self.refund_accepted,
             oversell_accepted=self.oversell_accepted,
         )
 

@@ -94,7 +94,9 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderEvent]] = {
     S.PARTIALLY_DELIVERED: frozenset({E.DELIVER}),
     S.DELIVERED: frozenset(),
     S.CANCELLED: frozenset(),
-    S.FULFILLED_BY_CHANNEL: frozenset(),
+    # the channel cancelled an order it was to ship itself (an Amazon AFN order Canceled):
+    # nothing ships either way, but the order reads as cancelled, as the channel says
+    S.FULFILLED_BY_CHANNEL: frozenset({E.CANCEL}),
 }
 
 TERMINAL = frozenset(s for s, events in TRANSITIONS.items() if not events)

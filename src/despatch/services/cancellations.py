@@ -81,6 +81,8 @@ def cancel_for_channel(order_id: str, *, actor: str) -> str:
     with transaction.atomic():
         order = lock_order(order_id)
         stage = stage_of(OrderStatus(order.status))
+        if order.status == OrderStatus.FULFILLED_BY_CHANNEL:
+            return _cancel_channel_fulfilled(order, actor)
         if stage == Stage.FINISHED:
             return "unchanged"
         if stage == Stage.AFTER_DESPATCH:
@@ -106,6 +108,19 @@ def cancel_for_channel(order_id: str, *, actor: str) -> str:
                 detail={"label_to_void": label, "carrier": shipment.carrier},
             )
         trail.save()
+    return "cancelled"
+
+
+def _cancel_channel_fulfilled(order: Order, actor: str) -> str:
+    """An order the channel was to ship itself (Amazon AFN), then cancelled there: recorded as
+    cancelled. It never held stock or a parcel here, so nothing is given back or stopped, and
+    the channel is not told (it said so). Call with the order locked."""
+    trail = Trail(actor)
+    reason = CancelReason.CHANNEL_CANCELLED.value
+    set_status(order, OrderEvent.CANCEL, trail, reason, stage="fulfilled_by_channel")
+    order.cancelled_at = trail.at
+    order.save(update_fields=["status", "cancelled_at", "updated_at"])
+    trail.save()
     return "cancelled"
 
 

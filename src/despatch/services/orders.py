@@ -163,6 +163,8 @@ def release_order(
             state = state.but(oversell_accepted=True)
         if order.hold_reason == HoldReason.FRAUD_REVIEW:  # a person cleared it
             state = state.but(fraud_cleared=True)
+        if order.hold_reason == HoldReason.PAYMENT_REFUNDED:  # a person decided it ships
+            state = state.but(refund_accepted=True)
         by_rules = [p["rule"] for p in order.hold_detail if isinstance(p, dict) and p.get("rule")]
         if by_rules:  # a person overrode the rule for this order
             state = state.released(by_rules)

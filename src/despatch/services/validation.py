@@ -4,7 +4,9 @@ fraud screening; the order is held with typed reasons or moves to validated."""
 from __future__ import annotations
 
 from despatch.domain.addresses import Address
+from despatch.domain.allocation_state import AllocationState
 from despatch.domain.channel_settings import ChannelSettings, awaiting_payment
+from despatch.domain.errors import FieldError
 from despatch.domain.orders import (
     HoldReason,
     OrderEvent,
@@ -50,8 +52,9 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
     elif policy.phone_required:  # the channel's carrier will not take a parcel without
         problems += contact_checks.phone_needed_problems(address, "this channel's carrier")
     problems = [p for p in problems if p.field != "payment_status"]  # the channel's policy:
-    if not payment_releases(order):
-        problems.insert(0, awaiting_payment(PaymentStatus(order.payment_status)))
+    payment = _payment_problem(order)
+    if payment is not None:
+        problems.insert(0, payment)
     if problems:
         reason = HoldReason(problems[0].code)
         found = [service_maps.detail(p.as_dict(), order) for p in problems]
@@ -70,6 +73,25 @@ def validate(order: Order, trail: Trail, lines: list[OrderLine]) -> bool:
         return False
     set_status(order, OrderEvent.VALIDATE, trail)
     return True
+
+
+def _payment_problem(order: Order) -> FieldError | None:
+    """Why the payment keeps the order, if it does: refunded in full, the finance queue's
+    ``payment_refunded`` (as when the refund arrives later, services/payments.py) unless a
+    person released that hold; otherwise ``awaiting_payment`` when the payment does not
+    release it on this channel."""
+    status = PaymentStatus(order.payment_status)
+    if status == PaymentStatus.REFUNDED:
+        if AllocationState.read(order.allocation).refund_accepted:
+            return None  # a person released the refunded order: it ships, as decided
+        return FieldError("payment_status", REFUNDED_MESSAGE, HoldReason.PAYMENT_REFUNDED)
+    return None if payment_releases(order) else awaiting_payment(status)
+
+
+REFUNDED_MESSAGE = (
+    "the channel says the whole order was refunded before it was despatched: do not ship it; "
+    "cancel it, or release it once the money is taken again"
+)
 
 
 def _known(lines: list[OrderLine]) -> set[str]:

@@ -50,8 +50,9 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
                     order.id, actor=actor, reason="fulfilled_by_channel"
                 )
                 totals.check_total(order.id, draft, actor=actor, hold=False)
-                _update(order, replace(parsed, cancelled=False), actor, new=True)  # its refunds
-                return "created_fulfilled_by_channel", order
+                outcome = _update(order, parsed, actor, new=True)  # its refunds, a cancel
+                done = "cancelled" if outcome == "cancelled" else "fulfilled_by_channel"
+                return f"created_{done}", order
             totals.check_total(order.id, draft, actor=actor)
             if (parsed.shipped_elsewhere or parsed.review) and not parsed.cancelled:
                 _hold_for_review(order.id, parsed, actor)
