@@ -76,7 +76,8 @@ def _call(method: str, url: str, auth: dict[str, str], body: Any = None) -> Any:
 
 
 def _amount(value: Money) -> str:
-    return f"{value.amount:.2f}"
+    """In the currency's own minor units (Money keeps them): 1.235 KWD, 1500 JPY, 12.50 USD."""
+    return f"{value.amount:f}"
 
 
 # --- Shopify ----------------------------------------------------------------------------
