@@ -122,16 +122,32 @@ def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Mon
     return lines, total(discounts, currency)
 
 
-EXTRA_SETS = ("original_total_duties_set", "original_total_additional_fees_set")
+def _shop(amounts: Any) -> Any:
+    return ((amounts or {}).get("shop_money") or {}).get("amount")
+
+
+def _duties(payload: dict[str, Any], currency: str) -> Money:
+    """What ``total_price`` holds of duties: ``original_total_duties_set``; a payload without
+    it states them as ``current_total_duties_set`` or only on its lines (``duties``)."""
+    for name in ("original_total_duties_set", "current_total_duties_set"):
+        if _shop(payload.get(name)) not in (None, ""):
+            return money(_shop(payload.get(name)), currency, f"{name}.shop_money.amount")
+    return total(
+        [
+            money(_shop(d.get("price_set")), currency, f"line_items[{i}].duties[{j}].price_set")
+            for i, item in enumerate(payload.get("line_items") or [])
+            for j, d in enumerate(item.get("duties") or [])
+        ],
+        currency,
+    )
 
 
 def _extras(payload: dict[str, Any], currency: str) -> Money:
     """Tips, duties and additional fees: in ``total_price`` but in no line."""
-    amount = money(payload.get("total_tip_received"), currency, "total_tip_received")
-    for name in EXTRA_SETS:
-        shop = ((payload.get(name) or {}).get("shop_money") or {}).get("amount")
-        amount = amount + money(shop, currency, f"{name}.shop_money.amount")
-    return amount
+    name = "original_total_additional_fees_set"
+    fees = money(_shop(payload.get(name)), currency, f"{name}.shop_money.amount")
+    tips = money(payload.get("total_tip_received"), currency, "total_tip_received")
+    return tips + _duties(payload, currency) + fees
 
 
 def _refunds(payload: dict[str, Any], currency: str) -> tuple[Refund, ...]:
