@@ -320,3 +320,16 @@ def test_the_readme_curl_example_makes_an_allocated_order_with_its_customer_name
     assert (order.customer_name, order.status) == (name, "allocated")  # as the README says
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "this order is allocated at once" in " ".join(text.split())
+
+
+def test_the_documented_promise_example_gives_on_the_demo_what_docs_rules_says(
+    demo_business,  # noqa: F811
+):
+    """docs/rules.md says "Try it" under the late summer bank holiday: the demo's London
+    warehouse keeps England's public holidays, so its answer is the one the page prints."""
+    text = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    found = re.search(r"^despatch (warehouses promise [^\n]+)\n# ([^\n]+)$", text, re.M)
+    assert found, "docs/rules.md no longer shows the promise example"
+    result = CliRunner().invoke(app, shlex.split(found.group(1)))
+    assert result.exit_code == 0, result.output
+    assert found.group(2) in " ".join(result.output.split()), result.output

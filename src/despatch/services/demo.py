@@ -18,13 +18,16 @@ from despatch.domain.addresses import Address
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft, PaymentStatus
 from despatch.models import Shipment, Sku
-from despatch.services import catalogue, channels, fulfillment, inventory, packing
+from despatch.services import calendars, catalogue, channels, fulfillment, inventory, packing
 
 WAREHOUSES = (
     ("LON", "London DC", "Europe/London", "GB", 1),
     ("NJ", "New Jersey DC", "America/New_York", "US", 2),
     ("SYD", "Sydney DC", "Australia/Sydney", "AU", 3),
 )
+# the region whose public holidays each warehouse keeps (England's late summer bank holiday is
+# not one of the whole of the UK's)
+HOLIDAY_REGIONS = {"LON": "ENG", "NJ": "NJ", "SYD": "NSW"}
 API_CHANNEL = "own-shop"
 CHANNELS = (
     ("shopify-uk", "Shopify UK", "shopify", ["LON", "NJ"], "GBP", "GB"),
@@ -77,9 +80,12 @@ def seed(
     expected_orders: int = 2000,
 ) -> Business:
     for code, name, tz, country, priority in WAREHOUSES:
-        catalogue.upsert_warehouse(
+        warehouse = catalogue.upsert_warehouse(
             code=code, name=name, time_zone=tz, country=country, priority=priority
         )
+        if not warehouse.calendar:  # a calendar set since is kept
+            region = {"country": country, "subdivision": HOLIDAY_REGIONS[code]}
+            calendars.set_calendar(code, {"holidays": region}, actor=actor)
     for code, name, kind, warehouses, _, _ in CHANNELS:
         catalogue.upsert_channel(code=code, name=name, type=kind, warehouses=warehouses)
     _seed_api_channel()
