@@ -70,6 +70,16 @@ SHIPPED = frozenset({"Shipped", "InvoiceUnconfirmed"})
 TAX_ON_TOP = frozenset({"ATVPDKIKX0DER", "A2EUQ1WTGCTBG2"})
 TAX_ON_TOP_CURRENCIES = frozenset({"USD", "CAD"})  # when the order names no marketplace
 
+# discounts and the tax on them: amounts taken off, given positive (some exports: negative)
+TAKEN_OFF = frozenset(
+    {
+        "PromotionDiscount",
+        "PromotionDiscountTax",
+        "ShippingDiscount",
+        "ShippingDiscountTax",
+        "CODFeeDiscount",
+    }
+)
 GIFT_WRAP = frozenset({"GiftWrapPrice", "GiftWrapTax"})  # in OrderTotal, in no other amount
 
 verify = no_webhooks
@@ -170,9 +180,10 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         )
 
     def sum_of(field: str) -> Money:
-        return total(
-            [_money(_field(i, field), currency, f"items.{field}") for i in items], currency
-        )
+        amounts = [_money(_field(i, field), currency, f"items.{field}") for i in items]
+        if field in TAKEN_OFF:  # an amount taken off, whichever sign it is given with
+            amounts = [Money(abs(a.amount), currency) for a in amounts]
+        return total(amounts, currency)
 
     lines = _lines(items, currency)
     marketplace = str(order.get("MarketplaceId") or "")
