@@ -265,6 +265,10 @@ class Config(BaseSettings):
     def _database(cls, url: str) -> str:
         if url and not url.startswith(("sqlite://", "postgres://", "postgresql://")):
             raise ValueError("expected sqlite:///path or postgresql://user@host:5432/db")
+        host = url.partition("://")[2].partition("/")[0].rpartition("@")[2].rpartition("]")[2]
+        port = host.partition(":")[2] if url.startswith("postgres") else ""
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError(f"the port {port!r} is not a number from 1 to 65535")
         return url
 
     @field_validator("public_url", "sms_webhook_url", "refund_webhook_url")
@@ -348,11 +352,8 @@ def read_dispositions(raw: str) -> dict[str, str]:
         raise ValueError(f"not JSON: {exc}") from None
     if not isinstance(policy, dict):
         raise ValueError('expected {"GRADE": "disposition"}')
-    bad = [
-        k
-        for k, v in policy.items()
-        if k not in Grade.__members__ or v not in Disposition.__members__.values()
-    ]
+    grades, kinds = Grade.__members__, set(Disposition.__members__.values())
+    bad = [k for k, v in policy.items() if k not in grades or v not in kinds]
     if bad:
         raise ValueError(f"wrong entries: {bad}")
     return dict(policy)
@@ -370,13 +371,12 @@ def load(**given: Any) -> Config:
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
-        variable = PREFIX + field.upper()
         reason = str(first["msg"]).removeprefix("Value error, ")
         extra = Config.model_fields[field].json_schema_extra if field in Config.model_fields else {}
         secret = isinstance(extra, dict) and bool(extra.get("secret"))
         if not secret and isinstance(first.get("input"), str):
             reason += f" (it is {first['input']!r})"
-        raise ConfigError(variable, reason) from None
+        raise ConfigError(PREFIX + field.upper(), reason) from None
     _current = config
     return config
 

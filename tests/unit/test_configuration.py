@@ -87,6 +87,9 @@ def test_every_setting_is_documented_in_configuration_md():
         ("DESPATCH_TRACKING_URL", "https://t.example/{tracking_number}/{x}", "in braces"),
         ("DESPATCH_STAFF_ALERT_EMAILS", "ops@shop.example,notanemail", "address: notanemail"),
         ("DESPATCH_MAIL_FROM", "bad", "not an email address: bad"),
+        ("DESPATCH_DATABASE_URL", "postgresql://u@127.0.0.1:abc/db", "port 'abc' is not a"),
+        ("DESPATCH_DATABASE_URL", "postgresql://u@127.0.0.1:99999/db", "port '99999' is not"),
+        ("DESPATCH_DATABASE_URL", "postgres://u:p@[::1]:0/db", "port '0' is not a number"),
         ("DESPATCH_MAIL_FROM", "Shop <shop>", "not an email address: shop"),
     ],
 )
@@ -203,3 +206,21 @@ def test_config_show_says_what_an_unset_setting_means(monkeypatch, tmp_path):
     assert shown["DESPATCH_SMTP_HOST"] == "(not set: no email)"
     assert shown["DESPATCH_SMTP_PASSWORD"] == "(not set)"
     assert "(not set)" in result.output and "rates.json" in result.output
+
+
+@pytest.mark.parametrize("command", [["orders", "list"], ["migrate"], ["worker"]])
+@pytest.mark.parametrize("port", ["abc", "99999"])
+def test_a_bad_database_port_is_one_line_for_every_command(command, port):
+    env = {**os.environ, "DESPATCH_DATABASE_URL": f"postgresql://postgres@127.0.0.1:{port}/x"}
+    done = subprocess.run(
+        [sys.executable, "-c", "from despatch.cli import main; main()", *command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert lines[0].startswith("error: DESPATCH_DATABASE_URL: ")
+    assert f"port {port!r} is not a number from 1 to 65535" in lines[0]
