@@ -56,3 +56,17 @@ def test_a_bad_currency_is_reported_once(shop, tmp_path):
     said = "row 3, currency: 'IEP' is not an ISO 4217 currency code"
     assert " ".join(result.output.split()).count(said) == 1
     assert "1 row error(s)" in result.output
+
+
+def test_an_unknown_channel_is_refused_by_name(shop, tmp_path):
+    from despatch.models import Order
+
+    path = tmp_path / "orders.csv"
+    path.write_text(HEADER + "X-1;GBP;A;1;2.50;Jo;1 St;Leeds;LS1 4DY;GB;Jo\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["orders", "import", str(path), "--channel", "shopp"])
+    assert result.exit_code == 1, result.output
+    assert "--channel 'shopp': no such channel" in result.output
+    assert not Order.objects.exists()
+    result = CliRunner().invoke(app, ["orders", "import", str(path), "--channel", "api"])
+    assert result.exit_code == 0, result.output
+    assert list(Order.objects.values_list("channel", flat=True)) == ["api"]

@@ -15,7 +15,7 @@ from despatch.cli.common import console, domain_errors, err, fail, progress_bar,
 from despatch.domain.allocation_state import AllocationState
 from despatch.domain.audit import parse_moment
 from despatch.domain.cancellations import NotCancellable, Stage, stage_of
-from despatch.domain.errors import DomainError
+from despatch.domain.errors import DomainError, NotFound
 from despatch.domain.orders import OrderStatus
 from despatch.domain.totals import plain
 from despatch.domain.wording import problem_words
@@ -24,6 +24,7 @@ from despatch.integrations.rows import RowError
 from despatch.services import audit, cancellations, totals
 from despatch.services import channels as channel_service
 from despatch.services import orders as order_service
+from despatch.services.catalogue import API_CHANNEL
 
 app = typer.Typer(help="Receive, inspect and cancel orders.", no_args_is_help=True)
 
@@ -47,6 +48,7 @@ def import_orders(
     """Import orders: CSV (see docs/formats.md) or a platform's exported order payload (JSON,
     read by the channel's type). Reports per file what was created, updated, skipped as a
     duplicate or held; exits 1 if anything was rejected."""
+    _known_channel(channel)
     rejected = 0
     payload_orders: list[tuple[str, str]] = []
     for path in files:
@@ -65,6 +67,20 @@ def import_orders(
             console.print(f"{name}: {order_id} is {order.status}{why if order.hold_reason else ''}")
     if rejected:
         raise typer.Exit(1)
+
+
+def _known_channel(code: str) -> None:
+    """Orders go only to a channel that is set up, or to the built-in ``api`` and ``csv``
+    (the default): a typo would file them under a channel nobody looks at."""
+    if code in (API_CHANNEL, "csv"):
+        return
+    try:
+        channel_service.get_channel(code)
+    except NotFound:
+        fail(
+            f"--channel {code!r}: no such channel; add it first "
+            f"(despatch channels add {code} --type TYPE), or use csv or api"
+        )
 
 
 def _problems(detail: list[dict[str, Any]]) -> str:
