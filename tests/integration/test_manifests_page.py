@@ -63,3 +63,32 @@ def test_a_packer_sees_the_manifests_but_may_not_close_one(demo_business, client
     assert refused.status_code == 403
     parcel.refresh_from_db()
     assert parcel.status == "packed"
+
+
+def test_a_user_limited_to_another_warehouse_sees_no_manifest_of_this_one(demo_business, client):  # noqa: F811
+    from typer.testing import CliRunner
+
+    from despatch.cli.app import app
+    from despatch.models import Warehouse
+    from despatch.services import manifests
+
+    parcel = _labelled_parcel()
+    other = Warehouse.objects.exclude(code=parcel.warehouse_id).order_by("code").first().code
+    tokens.ensure_user("lena", "bench-and-tape", roles=("shipping",))
+    tokens.set_limits("lena", scopes=(f"warehouse:{other}",))
+    args = ["shipping", "manifest", "--carrier", parcel.carrier, "--warehouse"]
+    refused = CliRunner().invoke(app, [*args, parcel.warehouse_id, "--by", "lena"])
+    assert refused.exit_code == 1 and "outside this scope" in refused.output, refused.output
+    parcel.refresh_from_db()
+    assert parcel.manifest_id is None
+    closed = manifests.close(parcel.carrier, parcel.warehouse_id, actor="test").manifest
+    client.login(username="lena", password="bench-and-tape")
+    assert closed.id not in client.get("/manifests/").content.decode()
+    for kind in ("pdf", "csv"):
+        assert client.get(f"/manifests/{closed.id}.{kind}").status_code == 404
+    client.login(username=CRAWLER[0], password=CRAWLER[1])
+    assert closed.id in client.get("/manifests/").content.decode()
+    own = client.get(f"/manifests/{closed.id}.csv")
+    assert own.status_code == 200 and parcel.tracking_number.encode() in b"".join(
+        own.streaming_content
+    )

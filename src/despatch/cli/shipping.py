@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from despatch.cli.access import declares
+from despatch.cli.access import acting, declares
 from despatch.cli.common import actor_of, by_option, console, domain_errors, fail, read_utf8
 from despatch.domain.rates import Parcel, Service, read_rate_card, shop
 from despatch.domain.wording import parcels_despatched
@@ -169,11 +169,15 @@ def check_tracking(
 def manifest(
     carrier: str = typer.Option(..., "--carrier", help="carrier code from the rate card"),
     warehouse: str = typer.Option(..., "--warehouse", help="warehouse code"),
+    by: str = by_option(),
 ) -> None:
     """Close the day for a carrier: its packed, labelled parcels are despatched and listed on a
-    manifest (CSV and PDF) for the driver to sign."""
+    manifest (CSV and PDF) for the driver to sign. --by USER: USER's scope must reach the
+    warehouse."""
     with domain_errors():
-        closed = manifests.close(carrier, warehouse, actor="cli")
+        if by:
+            acting(by, "shipping.work").require_warehouse(warehouse, "shipping.work")
+        closed = manifests.close(carrier, warehouse, actor=actor_of(by))
     console.print(
         f"{parcels_despatched(len(closed.shipments), carrier)} (manifest {closed.manifest.id})"
     )

@@ -102,21 +102,27 @@ def due() -> list[Due]:
     return [Due(r["carrier"], r["warehouse_id"], r["parcels"]) for r in rows]
 
 
-def recent(limit: int = 50) -> list[Manifest]:
-    """The latest manifests, each with ``parcels``: how many shipments it lists."""
-    return list(
-        Manifest.objects.select_related("warehouse")
-        .annotate(parcels=Count("shipments"))
-        .order_by("-created_at", "-id")[:limit]
-    )
+def recent(limit: int = 50, warehouses: frozenset[str] | None = None) -> list[Manifest]:
+    """The latest manifests (of ``warehouses`` only, when given), each with ``parcels``: how
+    many shipments it lists."""
+    rows = Manifest.objects.select_related("warehouse")
+    if warehouses is not None:
+        rows = rows.filter(warehouse_id__in=warehouses)
+    return list(rows.annotate(parcels=Count("shipments")).order_by("-created_at", "-id")[:limit])
 
 
 MEDIA = {"csv": "text/csv", "pdf": "application/pdf"}
 
 
-def manifest_file(manifest_id: str, kind: str) -> tuple[Path, str]:
+def manifest_file(
+    manifest_id: str, kind: str, warehouses: frozenset[str] | None = None
+) -> tuple[Path, str]:
+    """A manifest's CSV or PDF; one of a warehouse outside ``warehouses`` is NotFound."""
     path = Path(settings.HOME) / "manifests" / f"{manifest_id}.{kind}"
-    if kind not in MEDIA or not Manifest.objects.filter(id=manifest_id).exists():
+    rows = Manifest.objects.filter(id=manifest_id)
+    if warehouses is not None:
+        rows = rows.filter(warehouse_id__in=warehouses)
+    if kind not in MEDIA or not rows.exists():
         raise NotFound("manifest", f"{manifest_id}.{kind}")
     if not path.is_file():
         raise NotFound("manifest file", str(path.name))

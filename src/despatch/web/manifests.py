@@ -21,7 +21,7 @@ def manifest_list(request: HttpRequest) -> HttpResponse:
         "unlabelled": label_desk.unlabelled(allowed),
         "labelled": label_desk.labelled(allowed),
         "due": [d for d in manifests.due() if allowed is None or d.warehouse in allowed],
-        "closed": manifests.recent(),
+        "closed": manifests.recent(warehouses=allowed),
     }
     return render(request, "despatch/manifests.html", context)
 
@@ -87,7 +87,7 @@ def manifest_close(request: HttpRequest) -> HttpResponse:
 @requires("shipments.read")
 def manifest_file(request: HttpRequest, manifest_id: str, kind: str) -> FileResponse:
     try:
-        path, media = manifests.manifest_file(manifest_id, kind)
+        path, media = manifests.manifest_file(manifest_id, kind, access(request).warehouses())
     except NotFound as exc:
         raise Http404(exc.detail) from exc
     return FileResponse(path.open("rb"), content_type=media, filename=path.name)
