@@ -166,6 +166,7 @@ def test_the_queue_puts_breached_first_then_priority_then_due(shop):
         {"queue": "payments", "open": 1, "breached": 1},
     ]
     assert [x.id for x in exceptions.list_cases(queue="payments")] == [b.id]
+    tokens.ensure_user("alice", "pw", roles=("order_ops",))
     exceptions.assign(a.id, "alice", actor="user:lead")
     assert [x.id for x in exceptions.list_cases(owner="user:alice")] == [a.id]
     with pytest.raises(ValidationFailed, match="is not user:NAME or group:NAME"):
@@ -272,6 +273,7 @@ def test_the_queue_from_the_cli(shop):
     table = runner.invoke(app, ["exceptions", "list"])
     assert table.exit_code == 0 and "catalogue: 1 open, 0 past SLA" in table.output
     tokens.ensure_user("lee", "pw", roles=("support",))  # --by names a user who may
+    tokens.ensure_user("kim", "pw", roles=("support",))  # a case goes to one who may work it
     assigned = runner.invoke(app, ["exceptions", "assign", case.id, "--to", "kim", "--by", "lee"])
     assert assigned.exit_code == 0 and "owned by user:kim" in assigned.output
     bad = runner.invoke(app, ["exceptions", "list", "--kind", "weird"])

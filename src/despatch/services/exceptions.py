@@ -22,7 +22,7 @@ from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import AUTO, ORDER_HOLDS, Kind, Policy, normalise_owner, policies
 from despatch.domain.ids import new_id
-from despatch.models import ExceptionCase
+from despatch.models import ExceptionCase, Order
 from despatch.services import outbox
 from despatch.services.audit import Trail
 
@@ -178,9 +178,11 @@ def lock_open(case_id: str) -> ExceptionCase:
 
 
 def assign(case_id: str, owner: str, *, actor: str) -> ExceptionCase:
+    """Give an open case to ``user:NAME`` or ``group:NAME``; a user must be able to work it."""
     owner = normalise_owner(owner)
     with transaction.atomic():
         case = lock_open(case_id)
+        check_assignee(owner, case)
         trail = Trail(actor)
         trail.add(
             "exception",
@@ -194,6 +196,36 @@ def assign(case_id: str, owner: str, *, actor: str) -> ExceptionCase:
         case.save(update_fields=["owner", "updated_at"])
         trail.save()
     return case
+
+
+def check_assignee(owner: str, case: ExceptionCase) -> None:
+    """A case goes only to an active user who holds ``exceptions.work`` and whose scope reaches
+    its order (a limited user sees no case of no order): else 422 naming ``owner``."""
+    from despatch.services import scopes, tokens
+
+    kind, _, name = owner.partition(":")
+    if kind != "user":
+        return
+    try:
+        who = tokens.access_of_username(name)
+    except NotFound:
+        raise ValidationFailed.single(
+            "owner", f"{name!r} is not an active user", "inactive_user"
+        ) from None
+    if not who.can("exceptions.work"):
+        raise ValidationFailed.single(
+            "owner",
+            f"{name} may not resolve exceptions (permission 'exceptions.work')",
+            "cannot_work",
+        )
+    if not who.limited():
+        return
+    orders = Order.objects.filter(id=case.order_id) if case.order_id else Order.objects.none()
+    if not scopes.orders_in(orders, who.scope).exists():
+        where = f"order {case.order_id}" if case.order_id else "this case, which has no order"
+        raise ValidationFailed.single(
+            "owner", f"{name}'s warehouses and channels do not reach {where}", "out_of_scope"
+        )
 
 
 def resolve_by_hand(case: ExceptionCase, trail: Trail, note: str, why: str = "") -> None:
