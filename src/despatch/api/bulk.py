@@ -7,13 +7,14 @@ from django.http import HttpRequest, QueryDict
 from ninja import Field, Router, Schema
 
 from despatch.api.auth import access, actor, needs
+from despatch.api.schemas import ObjectIn
 from despatch.domain.errors import ValidationFailed
 from despatch.services import bulk, inbox_query
 
 router = Router(tags=["orders"])
 
 
-class BulkIn(Schema):
+class BulkIn(ObjectIn):
     action: str = Field(description=", ".join(bulk.ACTIONS))
     order_ids: list[str] = Field([], max_length=bulk.MAX_ORDERS)
     filter: str = Field(

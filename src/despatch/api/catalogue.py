@@ -9,13 +9,14 @@ from ninja.pagination import paginate
 
 from despatch.api.auth import actor, needs
 from despatch.api.pages import Pages
+from despatch.api.schemas import ObjectIn
 from despatch.domain import gtins
 from despatch.services import calendars, catalogue, shipping
 
 router = Router(tags=["catalogue"])
 
 
-class WarehouseIn(Schema):
+class WarehouseIn(ObjectIn):
     name: str = Field(min_length=1, max_length=200)
     time_zone: str = Field("UTC", max_length=64)
     country: str = Field("GB", min_length=2, max_length=2)
@@ -42,7 +43,7 @@ class PromiseOut(Schema):
     reason: str
 
 
-class SkuIn(Schema):
+class SkuIn(ObjectIn):
     code: str = Field(min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=300)
     gtin: str = Field("", max_length=14, pattern=gtins.PATTERN)  # 8, 12, 13 or 14 digits

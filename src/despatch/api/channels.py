@@ -10,13 +10,14 @@ from ninja.pagination import paginate
 from despatch.api import intake
 from despatch.api.auth import access, actor, needs, public
 from despatch.api.pages import Pages
+from despatch.api.schemas import ObjectIn
 from despatch.domain.audit import redact
 from despatch.services import catalogue, channels, listings, scopes, service_maps, sku_maps
 
 router = Router(tags=["channels"])
 
 
-class ChannelIn(Schema):
+class ChannelIn(ObjectIn):
     name: str = Field(min_length=1, max_length=200)
     type: str = Field("api", max_length=32, description=f"one of {', '.join(channels.TYPES)}")
     warehouses: list[str] = Field(
@@ -197,7 +198,7 @@ def post_push(request: HttpRequest, code: str) -> Any:
     return listings.push(code, f"api:{request.auth.get_username()}")  # type: ignore[attr-defined]
 
 
-class SkuMapIn(Schema):
+class SkuMapIn(ObjectIn):
     map: dict[str, str] = Field(
         max_length=10_000, description="the channel's SKU -> our SKU; replaces the whole map"
     )
@@ -223,7 +224,7 @@ def put_sku_map(request: HttpRequest, code: str, body: SkuMapIn) -> Any:
     return {"map": sku_maps.replace_map(code, body.map, actor=actor(request))}
 
 
-class ServiceMapIn(Schema):
+class ServiceMapIn(ObjectIn):
     map: dict[str, str] = Field(
         max_length=10_000,
         description="the channel's shipping-method text -> economy, standard, express, "

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from despatch.api.auth import access, actor, needs
+from despatch.api.schemas import ObjectIn
 from despatch.services import exceptions, resolutions, scopes
 
 router = Router(tags=["exceptions"])
@@ -53,11 +54,11 @@ class QueueCount(Schema):
     breached: int
 
 
-class AssignIn(Schema):
+class AssignIn(ObjectIn):
     owner: str = Field(max_length=150)
 
 
-class ResolveIn(Schema):
+class ResolveIn(ObjectIn):
     action: str = Field(max_length=32)
     note: str = Field("", max_length=2000)
     address: dict[str, str] | None = None

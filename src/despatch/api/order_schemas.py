@@ -6,9 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import model_validator
-from pydantic_core import PydanticCustomError
 
+from despatch.api.schemas import ObjectIn
 from despatch.domain.limits import MAX_LINES
 from despatch.domain.orders import PaymentStatus
 from despatch.services.catalogue import API_CHANNEL
@@ -33,16 +32,7 @@ class LineIn(Schema):
     unit_price: Decimal = Field(ge=0, max_digits=14, decimal_places=4)
 
 
-class OrderIn(Schema):
-    @model_validator(mode="before")
-    @classmethod
-    def _an_object(cls, data: Any) -> Any:
-        """A list or a scalar is refused as such (not as an object missing every field)."""
-        given = getattr(data, "_obj", data)  # ninja hands the body over wrapped
-        if not isinstance(given, dict):
-            raise PydanticCustomError("not_an_object", "the body must be a JSON object")
-        return data
-
+class OrderIn(ObjectIn):
     channel: str = Field(API_CHANNEL, min_length=1, max_length=32)
     external_id: str | None = Field(
         None, max_length=128, description="defaults to the Idempotency-Key"
@@ -182,7 +172,7 @@ class AuditOut(Schema):
     detail: dict[str, Any]
 
 
-class Reason(Schema):
+class Reason(ObjectIn):
     reason: str = Field(
         "customer_request",
         min_length=1,
@@ -202,7 +192,7 @@ class LinesCancel(Reason):
     lines: list[LineCut] = Field(min_length=1, max_length=MAX_LINES)
 
 
-class Note(Schema):
+class Note(ObjectIn):
     note: str = Field("", max_length=500)
     reason: str = Field(
         "",

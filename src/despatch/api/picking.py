@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Body, Field, Router, Schema
 
 from despatch.api.auth import access, actor, needs
+from despatch.api.schemas import ObjectIn
 from despatch.services import cancellations, picking, waves
 
 router = Router(tags=["picking"])
@@ -18,7 +19,7 @@ def pdf_response(document: bytes, name: str) -> HttpResponse:
     return response
 
 
-class WaveIn(Schema):
+class WaveIn(ObjectIn):
     warehouse: str = Field(min_length=1, max_length=32)
     max_orders: int = Field(strict=True, default=20, ge=1, le=500)
     max_lines: int = Field(strict=True, default=100, ge=1, le=5000)
@@ -77,12 +78,12 @@ class WaveOut(Schema):
     skipped: dict[str, str]
 
 
-class ScanIn(Schema):
+class ScanIn(ObjectIn):
     location: str = Field(max_length=32, description="the bin's barcode")
     item: str = Field(max_length=64, description="the item's barcode (GTIN) or SKU")
 
 
-class ShortIn(Schema):
+class ShortIn(ObjectIn):
     note: str = Field("", max_length=500)
 
 
@@ -173,7 +174,7 @@ class PutAwayOut(Schema):
     done_by: str
 
 
-class PutAwayDone(Schema):
+class PutAwayDone(ObjectIn):
     location: str = Field("", max_length=32, description="the bin scanned (checked if known)")
 
 

@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
+from despatch.api.schemas import NOT_AN_OBJECT
 from despatch.domain.errors import (
     Conflict,
     DomainError,
@@ -91,14 +92,20 @@ def on_domain_error(request: HttpRequest, exc: Any) -> HttpResponse:
     return problem(status, exc.code, exc.title, exc.detail, **extra)
 
 
+# pydantic's words for a body that is not an object where one is expected (Body[dict])
+_NOT_OBJECT_TYPES = {"dict_type", "model_type", "model_attributes_type"}
+
+
+def _field_error(error: dict[str, Any]) -> FieldError:
+    field, kind = _field(list(error.get("loc", []))), error.get("type", "invalid")
+    if field == "body" and kind in _NOT_OBJECT_TYPES:
+        return FieldError("body", NOT_AN_OBJECT, "not_an_object")
+    return FieldError(field, error.get("msg", "invalid"), kind)
+
+
 def on_validation_error(request: HttpRequest, exc: Any) -> HttpResponse:
     assert isinstance(exc, ValidationError)
-    errors = [
-        FieldError(
-            _field(list(e.get("loc", []))), e.get("msg", "invalid"), e.get("type", "invalid")
-        )
-        for e in exc.errors
-    ]
+    errors = [_field_error(e) for e in exc.errors]
     failed = ValidationFailed(errors)
     return problem(
         422, failed.code, failed.title, failed.detail, errors=[e.as_dict() for e in errors]

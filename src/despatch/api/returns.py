@@ -10,6 +10,7 @@ from pydantic import StrictInt
 
 from despatch.api.auth import access, actor, needs
 from despatch.api.picking import pdf_response
+from despatch.api.schemas import ObjectIn
 from despatch.domain.totals import plain
 from despatch.services import refunds, returns, scopes
 
@@ -26,7 +27,7 @@ class ReturnLineIn(Schema):
     )
 
 
-class ReturnIn(Schema):
+class ReturnIn(ObjectIn):
     order_id: str = Field(max_length=40)
     lines: list[ReturnLineIn] = Field(min_length=1, max_length=200)
     note: str = Field("", max_length=2000)
@@ -55,7 +56,7 @@ class ReturnOut(Schema):
     lines: list[ReturnLineOut]
 
 
-class ReceiveIn(Schema):
+class ReceiveIn(ObjectIn):
     grades: dict[str, list[str]] = Field(
         description='per SKU, a grade per unit: {"A1": ["A", "D"]}'
     )
@@ -64,14 +65,14 @@ class ReceiveIn(Schema):
     )
 
 
-class ReleaseIn(Schema):
+class ReleaseIn(ObjectIn):
     sku: str = Field(max_length=64)
     units: int = Field(strict=True, ge=1)
     to: str = Field(description="restock or scrap")
     note: str = Field("", max_length=500)
 
 
-class RefundIn(Schema):
+class RefundIn(ObjectIn):
     order_id: str = Field(max_length=40)
     kind: str = Field("refund", description="refund, store_credit or exchange")
     lines: dict[int, StrictInt] = Field(default_factory=dict, description="{line_no: units}")
@@ -112,7 +113,7 @@ class RefundOut(Schema):
         return plain(refund.restocking_fee, refund.currency)
 
 
-class Note(Schema):
+class Note(ObjectIn):
     note: str = Field("", max_length=2000)
 
 

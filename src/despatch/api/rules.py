@@ -7,17 +7,18 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from despatch.api.auth import actor, needs
+from despatch.api.schemas import ObjectIn
 from despatch.services import rules
 
 router = Router(tags=["rules"])
 
 
-class RuleSetIn(Schema):
+class RuleSetIn(ObjectIn):
     source: str = Field(min_length=1, max_length=1_000_000, description="the YAML (docs/rules.md)")
     activate: bool = False
 
 
-class RuleTestIn(Schema):
+class RuleTestIn(ObjectIn):
     source: str = Field(min_length=1, max_length=1_000_000)
     last: int = Field(
         strict=True, default=500, ge=1, le=10000, description="replay the last N orders"

@@ -11,6 +11,7 @@ from despatch.api.order_schemas import ShipmentOut
 from despatch.api.orders_out import shipment_out
 from despatch.api.pages import Pages
 from despatch.api.picking import pdf_response
+from despatch.api.schemas import ObjectIn
 from despatch.services import cancellations, fulfillment, manifests, packing, scopes, shipping
 
 router = Router(tags=["shipments"])
@@ -22,7 +23,7 @@ class ShipmentFilters(Schema):
     order_id: str = ""
 
 
-class DespatchIn(Schema):
+class DespatchIn(ObjectIn):
     carrier: str = Field("", max_length=64)
     tracking_number: str = Field("", max_length=64)
 
@@ -50,7 +51,7 @@ def pick(request: HttpRequest, shipment_id: str) -> Any:
     return shipment_out(fulfillment.start_picking(shipment_id, actor=actor(request)))
 
 
-class PackIn(Schema):
+class PackIn(ObjectIn):
     carton_id: str = Field("", max_length=64, description="with weight_g: the weight gate")
     weight_g: int | None = Field(
         strict=True, default=None, ge=0, le=1_000_000, description="what the scale read"
@@ -95,7 +96,7 @@ def despatch(request: HttpRequest, shipment_id: str, body: DespatchIn) -> Any:
     return shipment_out(fulfillment.despatch(shipment_id, actor=actor(request), **body.dict()))
 
 
-class InterceptIn(Schema):
+class InterceptIn(ObjectIn):
     reason: str = Field("customer_request", max_length=64, description="a cancel reason code")
     note: str = Field("", max_length=500)
 
@@ -118,7 +119,7 @@ def deliver(request: HttpRequest, shipment_id: str) -> Any:
     return shipment_out(fulfillment.deliver(shipment_id, actor=actor(request)))
 
 
-class LabelIn(Schema):
+class LabelIn(ObjectIn):
     extra_weight_g: int = Field(
         strict=True, default=0, ge=0, le=1_000_000, description="carton and packing"
     )
@@ -171,7 +172,7 @@ def get_label(request: HttpRequest, shipment_id: str, kind: str) -> Any:
     return FileResponse(path.open("rb"), content_type=media, filename=path.name)
 
 
-class ManifestIn(Schema):
+class ManifestIn(ObjectIn):
     carrier: str = Field(min_length=1, max_length=64)
     warehouse: str = Field(min_length=1, max_length=32)
 

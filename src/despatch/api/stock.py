@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 
 from despatch.api.auth import access, actor, needs
 from despatch.api.pages import Pages
+from despatch.api.schemas import ObjectIn
 from despatch.domain.inventory import MovementReason
 from despatch.services import counts, inventory, scopes
 
@@ -45,7 +46,7 @@ class StockFilters(Schema):
     warehouse: str = ""
 
 
-class ReceiveIn(Schema):
+class ReceiveIn(ObjectIn):
     sku: str = Field(min_length=1)
     warehouse: str = Field(min_length=1)
     quantity: int = Field(strict=True, gt=0, le=1_000_000)
@@ -53,7 +54,7 @@ class ReceiveIn(Schema):
     note: str = Field("", max_length=500)
 
 
-class AdjustIn(Schema):
+class AdjustIn(ObjectIn):
     sku: str = Field(min_length=1)
     warehouse: str = Field(min_length=1)
     delta: int = Field(
@@ -136,7 +137,7 @@ def repair(request: HttpRequest) -> Any:
     return {"released": done.released, "corrected": done.corrected, "left": left}
 
 
-class CountIn(Schema):
+class CountIn(ObjectIn):
     sku: str = Field(min_length=1)
     warehouse: str = Field(min_length=1)
     counted: int = Field(strict=True, ge=0, le=1_000_000, description="units on the shelf")

@@ -7,13 +7,14 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from despatch.api.auth import access, actor, needs
+from despatch.api.schemas import ObjectIn
 from despatch.services import notifications, webhooks
 
 router = Router(tags=["webhooks"])
 messages_router = Router(tags=["notifications"])
 
 
-class SubscriptionIn(Schema):
+class SubscriptionIn(ObjectIn):
     url: str = Field(min_length=1, max_length=500)
     events: list[str] = Field(min_length=1, max_length=20, description='event types, or ["*"]')
     secret: str = Field("", max_length=128, description="default: a new random secret")
