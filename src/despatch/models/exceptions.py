@@ -19,6 +19,9 @@ class ExceptionCase(models.Model):
     )
     shipment_id = models.CharField(max_length=40, blank=True, default="")
     summary = models.CharField(max_length=300)
+    # the platform's own reference of what the case waits on, e.g. the eBay cancellation
+    # request it holds for: matched as typed, never read back out of the summary text
+    reference = models.CharField(max_length=100, blank=True, default="")
     detail = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, default=OPEN)
     priority = models.PositiveSmallIntegerField()

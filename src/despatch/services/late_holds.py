@@ -17,8 +17,11 @@ from despatch.services import cancellations, exceptions, orders
 from despatch.services.audit import Trail
 
 
-def hold_or_open_case(order: Order, reason: HoldReason, message: str, trail: Trail) -> bool:
-    """Call with the order locked; returns whether anything was recorded."""
+def hold_or_open_case(
+    order: Order, reason: HoldReason, message: str, trail: Trail, reference: str = ""
+) -> bool:
+    """Call with the order locked; returns whether anything was recorded. ``reference`` is
+    the platform's own reference of what the case waits on (kept on the case, typed)."""
     stage = stage_of(OrderStatus(order.status))
     if stage not in (Stage.BEFORE_PICK, Stage.IN_WAREHOUSE):
         return False
@@ -40,4 +43,6 @@ def hold_or_open_case(order: Order, reason: HoldReason, message: str, trail: Tra
             order_id=order.id,
             detail=[problem],
         )
+    if reference:
+        open_cases.update(reference=reference[:100])
     return True

@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 import phonenumbers
@@ -58,11 +61,15 @@ class ChannelOrder:
     # (sku, units) the platform says already left, when some of the order did: never twice
     shipped_elsewhere: tuple[tuple[str, int], ...] = ()
     # the buyer's cancellation request awaiting the seller's answer on the platform, named
-    # ("eBay cancellation request 5000012345"); empty when none is pending
-    cancel_requested: str = ""
+    # ("eBay cancellation request 5000012345"); empty when the platform says none is pending,
+    # None when its orders say nothing of cancellation requests (all but eBay)
+    cancel_requested: str | None = None
     # what a person must settle before a new order ships (a BigCommerce order for several
     # addresses): each holds the order ``invalid_order``, said in plain words
     review: tuple[str, ...] = ()
+    # (field, value as sent, currency) of amounts finer than the currency allows (25.99 JPY):
+    # rounded only so that the order is kept, and the order is held naming them
+    finer_amounts: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,9 +118,30 @@ def sign_base64(secret: str, body: bytes) -> str:
 
 
 def money(value: Any, currency: str, where: str) -> Money:
+    """A platform's amount. One finer than its currency allows (25.99 JPY) is rounded only so
+    that the order can be kept: it is noted (``finer_amounts``) and the order held for it."""
     if value is None or value == "":
         return Money.zero(currency)
-    return Money.parse(str(value), currency, where)
+    parsed = Money.parse(str(value), currency, where)
+    noted = _FINER.get()
+    if noted is not None and parsed.amount != Decimal(str(value)):
+        noted.append((where, str(value), currency))
+    return parsed
+
+
+_FINER: ContextVar[list[tuple[str, str, str]] | None] = ContextVar("finer", default=None)
+
+
+@contextmanager
+def finer_amounts() -> Iterator[list[tuple[str, str, str]]]:
+    """Collects (field, value as sent, currency) of each amount an adapter's ``parse`` read
+    that is finer than its currency's minor unit."""
+    noted: list[tuple[str, str, str]] = []
+    token = _FINER.set(noted)
+    try:
+        yield noted
+    finally:
+        _FINER.reset(token)
 
 
 def phone(raw: str | None, country: str) -> tuple[str, str]:

@@ -174,7 +174,8 @@ def _presentment(order: dict[str, Any], currency: str) -> Money | None:
         return None
     paid = money(order.get("total_inc_tax"), currency, "order.total_inc_tax")
     in_default = paid.amount / _rate(order, "store_default_to_transactional_exchange_rate")
-    return money(in_default * _rate(order, "currency_exchange_rate"), shown, "order.currency_code")
+    converted = in_default * _rate(order, "currency_exchange_rate")  # ours: rounding expected
+    return Money.parse(converted, shown, "order.currency_code")
 
 
 def _refunds(

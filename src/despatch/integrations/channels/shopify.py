@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -106,15 +107,30 @@ def _presentment(payload: dict[str, Any], currency: str) -> Money | None:
     return money(shown.get("amount"), code, "total_price_set.presentment_money.amount")
 
 
+def _current_quantity(item: dict[str, Any], count: int, where: str) -> int:
+    """The units the line has now: ``current_quantity`` (REST 2024-01 and later) is the
+    ``quantity`` less what order edits (and refunds that removed items) took off; 0 is a line
+    removed. Absent (older versions), the line is as placed."""
+    now = item.get("current_quantity")
+    if now is None:
+        return count
+    return quantity(now, f"{where}current_quantity", minimum=0)
+
+
 def _lines(payload: dict[str, Any], currency: str) -> tuple[list[LineDraft], Money]:
+    """The lines as they are now (``current_quantity``; a removed line is left out) and
+    the discounts allocated to the lines as placed."""
     lines, discounts = [], []
     for i, item in enumerate(require(payload, "line_items")):
         where = f"line_items[{i}]."
-        count = quantity(item.get("quantity"), f"{where}quantity")
+        placed = quantity(item.get("quantity"), f"{where}quantity")
+        count = _current_quantity(item, placed, where)
         price = money(item.get("price"), currency, f"{where}price")
         name = " - ".join(p for p in (item.get("title"), item.get("variant_title")) if p)
         sku = (item.get("sku") or "").strip()
-        lines.append(LineDraft(sku, count, price, name, external_line_id=str(item.get("id") or "")))
+        if count:
+            line_id = str(item.get("id") or "")
+            lines.append(LineDraft(sku, count, price, name, external_line_id=line_id))
         discounts += [
             money(d.get("amount"), currency, f"{where}discount_allocations[{j}].amount")
             for j, d in enumerate(item.get("discount_allocations") or [])
@@ -140,6 +156,36 @@ def _duties(payload: dict[str, Any], currency: str) -> Money:
         ],
         currency,
     )
+
+
+def _now(payload: dict[str, Any], name: str, currency: str) -> Money | None:
+    """A ``current_*`` amount (after edits, refunds and returns): the string, else its
+    ``_set``'s shop money; None when the payload has neither."""
+    value = payload.get(name)
+    if value in (None, ""):
+        value = ((payload.get(f"{name}_set") or {}).get("shop_money") or {}).get("amount")
+        name = f"{name}_set.shop_money.amount"
+    return None if value in (None, "") else money(value, currency, name)
+
+
+def _edited(payload: dict[str, Any], lines: list[LineDraft], currency: str) -> dict[str, Any]:
+    """An order whose lines were edited (a line's ``current_quantity`` differs from its
+    ``quantity``) is checked as it is now: the platform's ``current_total_price``, tax
+    ``current_total_tax``, and the discounts on the goods the lines as they are now less
+    ``current_subtotal_price`` (after discounts, before shipping, tax and tips). Shopify's
+    ``current_total_discounts`` is not read: like ``total_discounts`` it counts shipping's."""
+    items = payload.get("line_items") or []
+    if all(i.get("current_quantity") in (None, i.get("quantity")) for i in items):
+        return {}
+    changes: dict[str, Any] = {}
+    subtotal = _now(payload, "current_subtotal_price", currency)
+    if subtotal is not None:
+        changes["discount_total"] = total([ln.total for ln in lines], currency) - subtotal
+    tax = _now(payload, "current_total_tax", currency)
+    if tax is not None:
+        changes["tax_total"] = tax
+    stated = _now(payload, "current_total_price", currency)
+    return {**changes, "platform_total": stated} if stated is not None else changes
 
 
 def _extras(payload: dict[str, Any], currency: str) -> Money:
@@ -214,12 +260,14 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
         extra={"name": str(payload.get("name") or "")},
         paid_at=timestamp(payload.get("processed_at") or payload.get("created_at"), "processed_at"),
     )
+    edited = _edited(payload, lines, currency)
+    stated = edited.pop("platform_total", None)
     return ChannelOrder(
-        draft=draft,
+        draft=replace(draft, **edited),
         cancelled=bool(payload.get("cancelled_at")),
         payment_status=payment,
         refunds=_refunds(payload, currency),
-        platform_total=money(payload.get("total_price"), currency, "total_price"),
+        platform_total=stated or money(payload.get("total_price"), currency, "total_price"),
         updated_at=timestamp(payload.get("updated_at"), "updated_at"),
         fulfilled_by_channel=payload.get("fulfillment_status") == "fulfilled",
         shipped_elsewhere=_fulfilled_lines(payload),

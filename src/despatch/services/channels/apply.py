@@ -6,23 +6,22 @@ older state arriving late never rolls a newer one back.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
 
 from django.db import transaction
 
 from despatch.domain import limits
 from despatch.domain.errors import DuplicateOrder
 from despatch.domain.exceptions import Kind
+from despatch.domain.money import places_said
 from despatch.domain.orders import HoldReason, OrderStatus
 from despatch.domain.payments import NoticeEffect, notice_effect
 from despatch.integrations.channels.base import ChannelOrder
 from despatch.models import Order
 from despatch.services import cancellations, exceptions, listings, orders, payments, totals
 from despatch.services.audit import Trail
-from despatch.services.channels import updates
+from despatch.services.channels import edits, updates
 
 log = logging.getLogger("despatch.channels")
 
@@ -54,8 +53,9 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
                 done = "cancelled" if outcome == "cancelled" else "fulfilled_by_channel"
                 return f"created_{done}", order
             totals.check_total(order.id, draft, actor=actor)
-            if (parsed.shipped_elsewhere or parsed.review) and not parsed.cancelled:
-                _hold_for_review(order.id, parsed, actor)
+            wrong = _finer_problems(parsed.finer_amounts) + _to_review(parsed)
+            if wrong and not parsed.cancelled:
+                _hold_invalid(order.id, wrong, actor)
             outcome = _update(order, parsed, actor, new=True)
             return (
                 "created" if outcome in ("unchanged", "updated") else f"created_{outcome}"
@@ -63,20 +63,39 @@ def apply_channel_order(parsed: ChannelOrder, *, actor: str) -> tuple[str, Order
     return _update(existing, parsed, actor, new=False), existing
 
 
-def _hold_for_review(order_id: str, parsed: ChannelOrder, actor: str) -> None:
+def _to_review(parsed: ChannelOrder) -> list[dict[str, str]]:
     """A new order of which the platform says some units already left (Amazon
     ``PartiallyShipped``, a Shopify fulfillment, a BigCommerce ``quantity_shipped``, an eBay
     line ``FULFILLED``), or which the adapter says a person must settle (``review``: an order
     for several addresses), is held ``invalid_order`` naming each, so that nothing ships twice
-    or to the wrong door. Already held (e.g. ``total_mismatch``): the case opens."""
+    or to the wrong door."""
     said = [
         f"{sku} x {units} already shipped by the channel: ship only the rest"
         for sku, units in parsed.shipped_elsewhere
     ] + list(parsed.review)
-    problems = [
+    return [
         {"field": "lines", "message": message, "code": HoldReason.INVALID_ORDER.value}
         for message in said
     ]
+
+
+def _finer_problems(finer: Iterable[tuple[str, str, str]]) -> list[dict[str, str]]:
+    """An amount finer than its currency allows (25.99 JPY) was rounded only to keep the
+    order: it is held ``invalid_order`` naming each field and the value as sent."""
+    return [
+        {
+            "field": where,
+            "message": f"{where} is {value}, finer than {currency} allows ({places_said(currency)})"
+            ": check the order's money on the channel before shipping it",
+            "code": HoldReason.INVALID_ORDER.value,
+        }
+        for where, value, currency in finer
+    ]
+
+
+def _hold_invalid(order_id: str, problems: list[dict[str, str]], actor: str) -> None:
+    """Held ``invalid_order`` with ``problems``; already held (e.g. ``total_mismatch``): the
+    case opens, naming them all the same."""
     with transaction.atomic():
         order = orders.lock_order(order_id)
         trail = Trail(actor)
@@ -131,35 +150,18 @@ def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str
         changed = _payment_and_refunds(order, parsed, trail) or changed
         if not new and parsed.fulfilled_by_channel and not parsed.cancelled:
             changed = updates.shipped_elsewhere(order, trail) or changed
-        if not parsed.cancelled:
+        if not parsed.cancelled and parsed.cancel_requested is not None:  # eBay says
             changed = updates.cancel_request(order, parsed.cancel_requested, trail) or changed
-        if not new and _line_mix(order) != _units(parsed.draft.lines):
-            trail.add(
-                "order",
-                order.id,
-                "channel_lines_changed",
-                order_id=order.id,
-                reason_code="not_applied",
-                note="the channel changed the lines; review by hand",
-            )
-            changed = True
+        edited = not new and edits.units(order.lines.all()) != edits.units(draft.lines)
         trail.save()
     if parsed.cancelled and order.status != OrderStatus.CANCELLED:
         return _cancel(order, actor)
+    if edited and not parsed.cancelled:  # the channel edited the lines (e.g. a Shopify edit)
+        outcome = edits.apply_line_edit(order.id, draft, actor)
+        changed = changed or outcome != "unchanged"
+        if outcome in ("lines_edited", "cancelled"):
+            return outcome
     return "updated" if changed else "unchanged"
-
-
-def _line_mix(order: Order) -> Counter[str]:
-    return _units(order.lines.all())
-
-
-def _units(lines: Iterable[Any]) -> Counter[str]:
-    """Units per SKU: the same whether a line known by its total was stored whole or, before
-    it was kept as one line, split by unit price."""
-    units: Counter[str] = Counter()
-    for line in lines:
-        units[line.sku] += line.quantity
-    return units
 
 
 def _payment_and_refunds(order: Order, parsed: ChannelOrder, trail: Trail) -> bool:

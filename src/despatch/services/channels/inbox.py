@@ -5,6 +5,7 @@ apply it (the rest of the intake is in :mod:`despatch.services.channels.intake`)
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from types import ModuleType
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from despatch.domain.errors import ValidationFailed
 from despatch.integrations.channels import adapter_for
-from despatch.integrations.channels.base import ChannelOrder
+from despatch.integrations.channels.base import ChannelOrder, finer_amounts
 from despatch.models import ChannelDelivery
 from despatch.services.catalogue import connection
 
@@ -21,12 +22,13 @@ def parse(delivery: ChannelDelivery, payload: dict[str, Any]) -> ChannelOrder:
     """The adapter's reading of a payload; a shape it cannot read (a list where an object
     belongs, a missing key) is a rejected delivery naming it, never a dead event."""
     try:
-        parsed: ChannelOrder = _adapter(delivery).parse(payload, delivery.channel_id)
+        with finer_amounts() as finer:
+            parsed: ChannelOrder = _adapter(delivery).parse(payload, delivery.channel_id)
     except (TypeError, KeyError, AttributeError, IndexError, ArithmeticError) as exc:
         raise ValidationFailed.single(
             "body", f"not a readable order: {type(exc).__name__}: {exc}", "malformed_payload"
         ) from exc
-    return parsed
+    return replace(parsed, finer_amounts=tuple(finer)) if finer else parsed
 
 
 def claim_event(delivery: ChannelDelivery) -> bool:

@@ -74,20 +74,31 @@ def cancel_request(order: Order, request: str, trail: Trail) -> bool:
     ``IN_PROGRESS``; ``request`` names it) and the seller must accept or decline it there: an
     order not yet picked gives its stock back and is held ``cancel_requested``; on the floor
     the case opens. Once a person has closed the case of a request, the same request holds
-    nothing again. No request pending (``request`` empty: none, or declined) releases an
-    order held only for one and closes its cases. Call with the order locked."""
+    nothing again (the case keeps the request as its typed ``reference``). No request pending
+    (``request`` empty: none, or declined) releases an order held only for one and closes its
+    cases; only an order that can have such a case (held, or on the floor) is looked up.
+    Call with the order locked."""
     if not request:
+        if order.status not in MAY_HAVE_A_REQUEST_CASE:
+            return False  # nothing to undo: no query
         return _cancel_request_declined(order, trail)
+    said = ExceptionCase.objects.filter(
+        order_id=order.id, kind=Kind.CANCEL_REQUESTED.value, reference=request[:100]
+    )
+    if said.exists():
+        return False
     message = (
         f"the buyer asked to cancel ({request}): accept or decline the request on the "
         "platform; accepted, the order is cancelled here; declined, it is released"
     )
-    said = ExceptionCase.objects.filter(
-        order_id=order.id, kind=Kind.CANCEL_REQUESTED.value, summary=message
+    return late_holds.hold_or_open_case(
+        order, HoldReason.CANCEL_REQUESTED, message, trail, reference=request
     )
-    if said.exists():
-        return False
-    return late_holds.hold_or_open_case(order, HoldReason.CANCEL_REQUESTED, message, trail)
+
+
+# where a cancellation request's case can be open: held (for it, or for something else when
+# it came), or on the floor; an order that goes on from a hold has its cases closed
+MAY_HAVE_A_REQUEST_CASE = frozenset({OrderStatus.ON_HOLD, OrderStatus.PICKING, OrderStatus.PACKED})
 
 
 def _cancel_request_declined(order: Order, trail: Trail) -> bool:
