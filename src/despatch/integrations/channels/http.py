@@ -1,7 +1,9 @@
 """Calling a platform's API: JSON over HTTPS with the retries platforms expect.
 
 429 waits for ``Retry-After`` (capped); 5xx and connection failures back off exponentially;
-other 4xx fail at once. Errors leave as :class:`Unavailable` naming the URL and the answer.
+other 4xx fail at once. A redirect is never followed: it fails at once too, naming where it
+pointed (it could lead the call, and its token, to an internal address). Errors leave as
+:class:`Unavailable` naming the URL and the answer.
 Each platform authenticates its own way, so callers pass the headers (``bearer`` for the
 common case).
 """
@@ -34,6 +36,14 @@ class Response:
     headers: Mapping[str, str]
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # urllib then raises the 3xx as an HTTPError
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
@@ -61,7 +71,7 @@ def call(
     for attempt in range(attempts):
         wait = BACKOFF[min(attempt, len(BACKOFF) - 1)]
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            with _OPENER.open(request, timeout=TIMEOUT) as response:
                 raw = response.read()
                 return Response(
                     response.status,
@@ -70,6 +80,9 @@ def call(
                 )
         except urllib.error.HTTPError as exc:
             last = f"HTTP {exc.code}: {exc.read()[:200]!r}"
+            if 300 <= exc.code < 400:
+                where = exc.headers.get("Location") or "nowhere"
+                last = f"HTTP {exc.code}, a redirect to {where}, which is not followed"
             if exc.code == 429:
                 wait = min(float(exc.headers.get("Retry-After") or wait), MAX_RETRY_AFTER)
             elif exc.code < 500:
