@@ -4,6 +4,7 @@ service, the API (with scopes) and the CLI."""
 import csv
 import io
 import json
+import re
 from decimal import Decimal
 
 from typer.testing import CliRunner
@@ -169,6 +170,10 @@ def test_the_cli_prints_the_week_as_a_table_and_as_json(week):  # noqa: F811
     table = runner.invoke(app, ["kpis", *period])
     assert table.exit_code == 0, table.output
     assert "80.0%" in table.output and "15.50 EUR, 20.00 GBP" in table.output
+    # each figure named in words, as on the dashboard, not by its JSON key
+    assert "Orders received" in table.output and "Open orders by age" in table.output
+    assert "under 4 hours" in table.output
+    assert not re.search(r"\b[a-z]+_[a-z0-9_]+\b", table.output), table.output
     as_json = runner.invoke(app, ["kpis", *period, "--json"])
     assert json.loads(as_json.output)["kpis"]["pick_accuracy"] == 0.8889
     bad = runner.invoke(app, ["kpis", "--warehouse", "NOPE"])

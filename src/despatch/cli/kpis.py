@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from despatch.cli.common import console, domain_errors
-from despatch.domain.kpis import KEYS
+from despatch.domain.kpis import BUCKET_WORDS, KEYS, LABELS
+from despatch.domain.wording import actor_words, kind_words
 from despatch.integrations.kpi_csv import csv_text
 from despatch.services import kpis as kpi_service
 
@@ -47,7 +48,7 @@ def kpis(
     )
     table = Table("KPI", "value", title=title)
     for key in KEYS:
-        table.add_row(key, shown(key, data["kpis"][key]))
+        table.add_row(LABELS[key], shown(key, data["kpis"][key]))
     console.print(table)
 
 
@@ -68,7 +69,8 @@ def shown(key: str, value: Any) -> str:
     if key == "exceptions_by_reason":
         return "; ".join(_cases(kind, v) for kind, v in value.items()) or "none"
     if isinstance(value, dict):
-        return ", ".join(f"{k} {v}" for k, v in value.items()) or "none"
+        parts = [f"{BUCKET_WORDS.get(k) or actor_words(k)}: {v}" for k, v in value.items()]
+        return ", ".join(parts) or "none"
     return str(value)
 
 
@@ -79,4 +81,5 @@ def _plain(value: Any) -> str:
 def _cases(kind: str, v: dict[str, Any]) -> str:
     wait = v["median_hours_to_resolve"]
     median = "-" if wait is None else f"{wait} h"
-    return f"{kind}: {v['count']} ({v['sla_breaches']} past SLA, median to resolve {median})"
+    late = v["sla_breaches"]
+    return f"{kind_words(kind)}: {v['count']} ({late} past SLA, median to resolve {median})"

@@ -69,6 +69,36 @@ KEYS = (
     "stock_accuracy",
 )
 
+# Each figure and backlog bucket in plain words, for the dashboard and `despatch kpis`.
+LABELS = {
+    "orders_received": "Orders received",
+    "orders_despatched": "Orders despatched",
+    "on_time_despatch_rate": "Despatched on time",
+    "on_time_delivery_rate": "Delivered on time",
+    "median_cycle_time_hours": "Median hours from received to despatched",
+    "p90_cycle_time_hours": "90th percentile hours from received to despatched",
+    "backlog_by_age": "Open orders by age",
+    "late_orders": "Late orders (past ship-by, not despatched)",
+    "perfect_order_rate": "Perfect orders",
+    "pick_accuracy": "Pick accuracy",
+    "exceptions_by_reason": "Exceptions",
+    "oversold_units": "Oversold units",
+    "split_rate": "Orders split into several parcels",
+    "cancel_rate": "Orders cancelled",
+    "return_rate": "Orders returned",
+    "refund_value": "Refunds paid",
+    "to_ship_today": "To ship today",
+    "pick_rate_units_per_hour": "Units picked per hour",
+    "pack_rate_parcels_per_hour": "Parcels packed per hour",
+    "stock_accuracy": "Stock accuracy (counts that matched)",
+}
+BUCKET_WORDS = {
+    "under_4h": "under 4 hours",
+    "4h_to_24h": "4 to 24 hours",
+    "1d_to_2d": "1 to 2 days",
+    "over_2d": "over 2 days",
+}
+
 
 @dataclass
 class Report:
