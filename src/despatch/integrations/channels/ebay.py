@@ -135,6 +135,29 @@ def _presentment(stated: dict[str, Any], currency: str) -> Money | None:
     )
 
 
+LINE_DELIVERY = ("shippingCost", "handlingCost", "importCharges", "shippingIntermediationFee")
+
+
+def _delivery(payload: dict[str, Any], currency: str) -> Money:
+    """The order's delivery cost before delivery discounts: ``pricingSummary.deliveryCost``,
+    else (a summary that does not state it) its lines' ``lineItems[].deliveryCost``."""
+    stated = payload["pricingSummary"].get("deliveryCost")
+    if stated:
+        return _amount(stated, currency, "pricingSummary.deliveryCost")
+    return total(
+        [
+            _amount(
+                (item.get("deliveryCost") or {}).get(name),
+                currency,
+                f"lineItems[{i}].deliveryCost.{name}",
+            )
+            for i, item in enumerate(payload.get("lineItems") or [])
+            for name in LINE_DELIVERY
+        ],
+        currency,
+    )
+
+
 def abs_money(amount: Money) -> Money:
     return -amount if amount.amount < 0 else amount
 
@@ -184,7 +207,7 @@ def parse(payload: dict[str, Any], channel: str) -> ChannelOrder:
     # promotions and any order discount.
     stated_discount = next((n for n in PRICE_DISCOUNT if summary.get(n)), "")
     discount = abs_money(part(stated_discount)) if stated_discount else line_discounts
-    shipping = part("deliveryCost") - abs_money(part("deliveryDiscount"))
+    shipping = _delivery(payload, currency) - abs_money(part("deliveryDiscount"))
     payment = PAYMENT.get(str(payload.get("orderPaymentStatus") or "PAID"), PaymentStatus.PENDING)
     address = _ship_to(payload)
     service = (
