@@ -286,3 +286,21 @@ def test_a_shopify_order_first_seen_edited_ships_its_current_quantities(shop_cha
     assert level("SKU-0002", "LON") == (20, 0) and level("SKU-0001", "LON") == (20, 2)
     assert str(order.total_amount.normalize()) == "399.29"
     assert not ExceptionCase.objects.filter(order_id=order.id).exists()
+
+
+def test_an_update_to_an_order_whose_sku_was_mapped_here_is_no_edit(shop_channels, client):
+    from despatch.services import sku_maps
+
+    sku_maps.map_sku("shop-de", "THEIRS-1", "SKU-0001", actor="t")
+    placed = _documented_order()
+    for item in placed["line_items"]:
+        item["sku"] = "THEIRS-1" if item["sku"] == "SKU-0001" else item["sku"]
+    order = _shopify(client, placed)
+    assert order.status == "allocated", order.hold_detail
+    later = copy.deepcopy(placed)
+    for item in later["line_items"]:
+        item["current_quantity"] = item["quantity"]
+    later["updated_at"] = "2008-01-11T09:00:00-05:00"
+    order = _shopify(client, later, webhook_id="wh-u", topic="orders/updated")
+    assert order.status == "allocated", order.hold_detail
+    assert not ExceptionCase.objects.filter(order_id=order.id).exists()

@@ -152,7 +152,13 @@ def _update(order: Order, parsed: ChannelOrder, actor: str, *, new: bool) -> str
             changed = updates.shipped_elsewhere(order, trail) or changed
         if not parsed.cancelled and parsed.cancel_requested is not None:  # eBay says
             changed = updates.cancel_request(order, parsed.cancel_requested, trail) or changed
-        edited = not new and edits.units(order.lines.all()) != edits.units(draft.lines)
+        stored = list(order.lines.all())
+        edited = not new and edits.edited(stored, draft)
+        if not new and edits.unmatched_change(stored, draft):
+            trail.add("order", order.id, "channel_lines_changed", order_id=order.id,
+                      reason_code="not_applied",
+                      note="the channel changed the lines; review by hand")  # fmt: skip
+            changed = True
         trail.save()
     if parsed.cancelled and order.status != OrderStatus.CANCELLED:
         return _cancel(order, actor)

@@ -35,16 +35,41 @@ def units(lines: Iterable[Any]) -> Counter[str]:
     return found
 
 
+def by_line(lines: Iterable[Any]) -> Counter[str] | None:
+    """Units per platform line ID, or None when a line has no ID. Lines are matched by the
+    platform's line ID, never by SKU: a SKU mapped here (services/sku_maps) or corrected by a
+    person is still the platform's line."""
+    found: Counter[str] = Counter()
+    for line in lines:
+        if not line.external_line_id:
+            return None
+        found[line.external_line_id] += line.quantity
+    return found
+
+
+def edited(stored: Iterable[Any], draft: OrderDraft) -> bool:
+    """Whether the channel's lines differ from the stored ones by their line IDs (both sides
+    have them); orders without line IDs are not matched line by line (see apply)."""
+    have, wanted = by_line(stored), by_line(draft.lines)
+    return have is not None and wanted is not None and have != wanted
+
+
+def unmatched_change(stored: Iterable[Any], draft: OrderDraft) -> bool:
+    """Lines without platform IDs whose units per SKU differ: recorded, never applied."""
+    if by_line(stored) is not None and by_line(draft.lines) is not None:
+        return False
+    return units(stored) != units(draft.lines)
+
+
 def apply_line_edit(order_id: str, draft: OrderDraft, actor: str) -> str:
     """Bring the order's lines to the channel's (see the module); returns the outcome."""
-    wanted = units(draft.lines)
     with transaction.atomic():
         order = orders.lock_order(order_id)
-        have = units(order.lines.all())
-        if have == wanted:
+        have, wanted = by_line(order.lines.all()), by_line(draft.lines)
+        if have is None or wanted is None or have == wanted:
             return "unchanged"
         trail = Trail(actor)
-        said = _changes(have, wanted)
+        said = _changes(order, draft, have, wanted)
         stage = stage_of(OrderStatus(order.status))
         if stage != Stage.BEFORE_PICK or orders.is_paused(order) or wanted - have:
             trail.add("order", order.id, "channel_lines_changed", order_id=order.id,
@@ -60,7 +85,7 @@ def apply_line_edit(order_id: str, draft: OrderDraft, actor: str) -> str:
         cuts = _cuts(order, have, wanted)
     note = f"the channel edited the order: {_words(said)}"
     reason = CancelReason.CHANNEL_CANCELLED.value
-    if not wanted:  # every unit taken off
+    if not +wanted:  # every unit taken off
         cancellations.cancel_order(order_id, actor=actor, reason=reason, note=note)
         return "cancelled"
     cancellations.cancel_lines(order_id, cuts, actor=actor, reason=reason, note=note)
@@ -69,11 +94,15 @@ def apply_line_edit(order_id: str, draft: OrderDraft, actor: str) -> str:
     return "lines_edited"
 
 
-def _changes(have: Counter[str], wanted: Counter[str]) -> list[dict[str, Any]]:
+def _changes(
+    order: Order, draft: OrderDraft, have: Counter[str], wanted: Counter[str]
+) -> list[dict[str, Any]]:
+    skus = {ln.external_line_id: ln.sku for ln in draft.lines}
+    skus.update({ln.external_line_id: ln.sku for ln in order.lines.all()})
     return [
-        {"sku": sku, "before": have[sku], "after": wanted[sku]}
-        for sku in sorted(set(have) | set(wanted))
-        if have[sku] != wanted[sku]
+        {"line_id": line, "sku": skus.get(line, ""), "before": have[line], "after": wanted[line]}
+        for line in sorted(set(have) | set(wanted))
+        if have[line] != wanted[line]
     ]
 
 
@@ -82,14 +111,14 @@ def _words(changes: list[dict[str, Any]]) -> str:
 
 
 def _cuts(order: Order, have: Counter[str], wanted: Counter[str]) -> dict[int, int]:
-    """{line_no: units to cancel}: each SKU's units taken off, from its last lines first."""
+    """{line_no: units to cancel}: each platform line's units taken off, last lines first."""
     cuts: dict[int, int] = {}
-    fewer = {sku: n - wanted[sku] for sku, n in have.items() if n > wanted[sku]}
+    fewer = {line: n - wanted[line] for line, n in have.items() if n > wanted[line]}
     for line in sorted(order.lines.all(), key=lambda ln: -ln.line_no):
-        take = min(fewer.get(line.sku, 0), line.quantity)
+        take = min(fewer.get(line.external_line_id, 0), line.quantity)
         if take > 0:
             cuts[line.line_no] = take
-            fewer[line.sku] -= take
+            fewer[line.external_line_id] -= take
     return cuts
 
 
