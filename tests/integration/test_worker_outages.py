@@ -70,6 +70,25 @@ def refuse_connections(refuse: bool) -> None:
         admin.execute(f'ALTER DATABASE "{s["NAME"]}" ALLOW_CONNECTIONS {str(not refuse).lower()}')
 
 
+def refuse_long_enough(log_path: Path, kill) -> None:
+    """Refuse connections until the worker has met the refusal and tried again several times.
+
+    A fixed pause was not enough on a loaded machine: the worker could meet the refusal late
+    and try only once before it ended. So wait for its warning, then 4 s more: its first three
+    attempts come within about 1.5 s (backoff 0.25-0.5 s, then 0.5-1 s)."""
+    said = log_path.read_text().count("database unavailable")
+    refuse_connections(True)
+    try:
+        kill()
+        waited = time.monotonic() + 60
+        while log_path.read_text().count("database unavailable") == said:
+            assert time.monotonic() < waited, "the worker never met the refusal"
+            time.sleep(0.1)
+        time.sleep(4)
+    finally:
+        refuse_connections(False)
+
+
 def assert_each_order_processed_once(count: int) -> None:
     ids = list(Order.objects.filter(channel="web").values_list("id", flat=True))
     assert len(ids) == count
@@ -110,10 +129,8 @@ def test_the_worker_outlives_its_connections_being_killed_and_handles_each_order
             if kills < 16:
                 kills += bool(kill_worker_connections())
             if sent == total // 2:  # a longer outage: connections refused for a while
-                refuse_connections(True)
-                kills += bool(kill_worker_connections())
-                time.sleep(3)
-                refuse_connections(False)
+                refuse_long_enough(log_path, lambda: kill_worker_connections())
+                kills += 1
             if sent < total:  # keep a backlog coming while the connections die
                 receive(sent, 20)
                 sent += 20
