@@ -31,12 +31,30 @@ def write(tmp_path: Path, data: bytes) -> Path:
         SKUS.replace(",", ";").encode("cp1252"),  # Excel in a comma-decimal locale
         SKUS.replace(",", "\t").encode("utf-8"),
         SKUS.replace("\n", "\r\n").encode("utf-8"),
+        SKUS.replace(",", "\t").encode("utf-16"),  # Excel's "Unicode Text" (a BOM first)
+        b"\xfe\xff" + SKUS.encode("utf-16-be"),  # UTF-16 told by its BOM alone
     ],
 )
 def test_every_way_excel_saves_the_file_reads_the_same(tmp_path, data):
     records, errors = catalogue_csv.parse(write(tmp_path, data))
     assert errors == []
     assert [(r.code, r.name, r.weight_g) for r in records] == [("A", "Crème brûlée", 4)]
+
+
+def test_a_column_named_twice_is_refused_naming_it(tmp_path):
+    data = ORDER_HEADER.replace("\n", ",sku\n") + "X,GBP,A,1,1.00,Jo,1 St,Leeds,LS1,GB,B\n"
+    with pytest.raises(ValidationFailed) as refused:
+        order_csv.parse(write(tmp_path, data.encode()), "csv")
+    (error,) = refused.value.errors
+    assert error.field == "header" and "'sku' appears twice" in error.message
+
+
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf", b"\r\n\r\n"])
+def test_an_empty_file_is_refused_as_empty(tmp_path, data):
+    with pytest.raises(ValidationFailed) as refused:
+        catalogue_csv.parse(write(tmp_path, data))
+    (error,) = refused.value.errors
+    assert (error.field, error.message) == ("file", "the file is empty")
 
 
 def test_encoding_and_delimiter_can_be_named(tmp_path):

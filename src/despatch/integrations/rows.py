@@ -29,7 +29,8 @@ MAX_INT = 2_147_483_647  # the widest whole number a column holds on every datab
 def decode(data: bytes, encoding: str = "") -> tuple[str, set[int]]:
     """The text of a file and the physical lines (1-based) that were not valid in its encoding.
 
-    Without ``encoding``: UTF-8 (a BOM is dropped) when every byte reads as UTF-8, else
+    Without ``encoding``: UTF-16 when the file starts with its BOM (Excel's "Unicode Text");
+    else UTF-8 (a BOM is dropped) when every byte reads as UTF-8, else
     Windows-1252 (what Excel saves) when every byte reads as that; otherwise UTF-8, with the
     lines that do not read reported."""
     if encoding:
@@ -40,6 +41,8 @@ def decode(data: bytes, encoding: str = "") -> tuple[str, set[int]]:
                 "encoding", f"unknown encoding {encoding!r}", "encoding"
             ) from None
         chosen = "utf-8-sig" if chosen == "utf-8" else chosen
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        chosen = "utf-16"
     else:
         chosen = next((e for e in ("utf-8-sig", "cp1252") if _reads(data, e)), "utf-8-sig")
     bad = set()
@@ -80,6 +83,8 @@ def read_rows(
         text, bad = decode(source.read_bytes(), encoding)
     else:
         text = source
+    if not text.strip():
+        raise ValidationFailed.single("file", "the file is empty", "empty_file")
     if "\x00" in text:
         at = text[: text.index("\x00")].count("\n") + 1
         raise ValidationFailed.single("file", f"row {at} contains a NUL character", "malformed_csv")
@@ -95,6 +100,11 @@ def read_rows(
 
 def _check_header(reader: csv.DictReader[str], required: tuple[str, ...]) -> None:
     header = [h.strip() for h in reader.fieldnames or []]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:  # csv keeps the last of the two cells: which one was meant is unknown
+        raise ValidationFailed.single(
+            "header", f"column {', '.join(map(repr, twice))} appears twice", "duplicate_column"
+        )
     missing = [c for c in required if c not in header]
     if missing:  # one error naming every missing column, the expected list said once
         named = ", ".join(repr(c) for c in missing)
