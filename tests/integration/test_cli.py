@@ -81,6 +81,7 @@ def test_demo_runs_the_pipeline_and_reports_no_oversell(settings, tmp_path):
     result = invoke("demo", "--orders", "80", "--no-serve")
     assert result.exit_code == 0, result.output
     assert "oversells: 0 · ledger breaks: 0" in result.output
+    assert "│ On hold " in result.output and "on_hold" not in result.output  # statuses in words
     assert "received → allocated: p50" in result.output
     assert orders.list_orders().count() == 80 + 3  # and three orders a person must look at
     assert orders.list_orders(status="on_hold").count() >= 3

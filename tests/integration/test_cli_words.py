@@ -107,3 +107,10 @@ def test_cli_times_say_their_zone(shop):
     shown = invoke("orders", "show", order.id)
     assert re.search(r"\d\d:\d\d:\d\d UTC", shown.output), shown.output
     assert " UTC" in invoke("tokens", "list").output
+
+
+def test_the_help_names_the_default_database_as_the_readme_does():
+    said = invoke("--help", COLUMNS="200")
+    assert said.exit_code == 0, said.output
+    assert "despatch.sqlite3 in DESPATCH_HOME" in said.output  # not always ./despatch.sqlite3
+    assert "sqlite:///./" not in said.output

@@ -30,7 +30,8 @@ from despatch.cli.common import console, err, unwrap_help
 app = typer.Typer(
     name="despatch",
     help="Despatch: every order from every channel, from checkout to despatch.\n\n"
-    "Configure the database with DESPATCH_DATABASE_URL (default: sqlite:///./despatch.sqlite3).",
+    "Configure the database with DESPATCH_DATABASE_URL (default: despatch.sqlite3 in "
+    "DESPATCH_HOME, the current folder unless set).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

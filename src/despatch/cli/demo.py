@@ -13,6 +13,7 @@ from rich.table import Table
 from despatch import config
 from despatch.cli.common import console, err, progress_bar
 from despatch.domain.errors import DomainError
+from despatch.domain.wording import status_words
 from despatch.services import demo as business
 from despatch.services import demo_floor, reports, tokens
 from despatch.services import orders as order_service
@@ -154,7 +155,7 @@ def _print_summary(count: int, elapsed: float) -> None:
     s = reports.pipeline_summary()
     table = Table("status", "orders", title="orders by status")
     for status, n in sorted(s.by_status.items(), key=lambda kv: -kv[1]):
-        table.add_row(status, str(n))
+        table.add_row(status_words(status), str(n))
     console.print(table)
     console.print(
         f"{count} orders in {elapsed:.1f}s ({count / elapsed:.0f}/s) · "
