@@ -13,7 +13,9 @@ process or works on files only (serve, worker, migrate, route calculators).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -35,19 +37,43 @@ SCOPED = {
 }
 
 
+# The user a command runs ``--by`` ('' for the local operator), for :func:`cli_actor`.
+_ACTING: ContextVar[str] = ContextVar("acting", default="")
+
+
+def cli_actor(default: str = "cli") -> str:
+    """The audit actor of the running command: ``user:USER`` when run ``--by USER``."""
+    by = _ACTING.get()
+    return f"user:{by}" if by else default
+
+
 def declares(permission: str, shared: str = "") -> Callable[[F], F]:
     """The command needs ``permission``; run ``--by USER`` it is checked against USER (with
-    ``shared``, a setting every warehouse shares, USER must have no scope)."""
+    ``shared``, a setting every warehouse shares, USER must have no scope). A command whose
+    function takes no ``by`` gets the ``--by`` option here, so every command has it."""
     check_permission(permission)
 
     def mark(command: F) -> F:
+        signature = inspect.signature(command)
+        takes_by = "by" in signature.parameters
+
         @wraps(command)
         def checked(*args: Any, **kwargs: Any) -> Any:
-            by = kwargs.get("by")
+            by = kwargs.get("by") if takes_by else kwargs.pop("by", "")
             if isinstance(by, str) and by:
-                check_by(by, permission, kwargs, shared)
-            return command(*args, **kwargs)
+                check_by(by, permission, {**kwargs, "by": by}, shared)
+            token = _ACTING.set(by if isinstance(by, str) else "")
+            try:
+                return command(*args, **kwargs)
+            finally:
+                _ACTING.reset(token)
 
+        if not takes_by:
+            from despatch.cli.common import by_option
+
+            by = inspect.Parameter("by", inspect.Parameter.KEYWORD_ONLY, default=by_option())
+            params = [*signature.parameters.values(), by.replace(annotation=str)]
+            checked.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
         checked.permission = permission  # type: ignore[attr-defined]
         return checked  # type: ignore[return-value]
 
@@ -66,6 +92,9 @@ def check_by(username: str, permission: str, arguments: dict[str, Any], shared: 
             for value in values if isinstance(values, list) else [values]:
                 if isinstance(value, str) and value:
                     scopes.check(param, value, access.scope)
+        warehouse = arguments.get("warehouse")
+        if isinstance(warehouse, str) and warehouse:
+            access.require_warehouse(warehouse, permission)
 
 
 def local(why: str) -> Callable[[F], F]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from despatch.cli.access import declares
+from despatch.cli.access import cli_actor, declares
 from despatch.cli.common import (
     actor_of,
     by_option,
@@ -92,7 +92,12 @@ def add_warehouse(
     """Create or update a warehouse."""
     with domain_errors():
         catalogue.upsert_warehouse(
-            code=code, name=name, time_zone=tz, country=country, priority=priority, actor="cli"
+            code=code,
+            name=name,
+            time_zone=tz,
+            country=country,
+            priority=priority,
+            actor=cli_actor(),
         )
     console.print(f"warehouse {code} saved")
 
@@ -107,7 +112,7 @@ def set_layout(
     from despatch.cli.picking import read_json
 
     with domain_errors():
-        layout = picking.set_layout(code, read_json(file, "--file"), actor="cli")
+        layout = picking.set_layout(code, read_json(file, "--file"), actor=cli_actor())
     console.print(
         f"{code}: {len(layout.aisle_x)} aisles x {layout.bins_per_side} bins a side, "
         f"depot at ({layout.depot_x:g}, {layout.depot_y:g})"
@@ -125,7 +130,7 @@ def set_calendar(
     from despatch.cli.picking import read_json
 
     with domain_errors():
-        warehouse = calendars.set_calendar(code, read_json(file, "--file"), actor="cli")
+        warehouse = calendars.set_calendar(code, read_json(file, "--file"), actor=cli_actor())
     console.print(f"calendar of {code} saved: {json.dumps(warehouse.calendar)}")
 
 
@@ -140,7 +145,7 @@ def set_location(
     from despatch.cli.picking import read_json
 
     with domain_errors():
-        warehouse = calendars.set_location(code, read_json(file, "--file"), actor="cli")
+        warehouse = calendars.set_location(code, read_json(file, "--file"), actor=cli_actor())
     console.print(f"location of {code} saved: {json.dumps(warehouse.location)}")
 
 
@@ -177,7 +182,7 @@ def set_locations(
             fail(f"{file}: the header must name the columns sku and location", 2)
         rows = [((r["sku"] or "").strip(), (r["location"] or "").strip()) for r in reader]
     with domain_errors():
-        count = picking.set_locations(code, rows, actor="cli")
+        count = picking.set_locations(code, rows, actor=cli_actor())
     console.print(f"{count} bins saved for {code}")
 
 

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from despatch import worker
-from despatch.cli.access import declares
+from despatch.cli.access import cli_actor, declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.services import catalogue, channels, listings, service_maps, sku_maps
 
@@ -47,7 +47,7 @@ def add(
             token=token,
             warehouses=[w.strip() for w in warehouses.split(",") if w.strip()],
             settings=settings,
-            actor="cli",
+            actor=cli_actor(),
         )
     console.print(f"channel {code} ({type}) saved; webhooks go to /api/channels/{code}/webhooks")
 
@@ -217,7 +217,7 @@ def map_sku(
 ) -> None:
     """Remember that the channel's SKU is one of ours: its next orders are mapped (audited)."""
     with domain_errors():
-        mapping = sku_maps.map_sku(code, channel_sku, our_sku, actor="cli")
+        mapping = sku_maps.map_sku(code, channel_sku, our_sku, actor=cli_actor())
     console.print(f"{code}: {channel_sku} -> {our_sku} ({len(mapping)} mapping(s))")
 
 
@@ -235,7 +235,7 @@ def map_service(
     mapped, and the orders held unknown_service for it are released (audited)."""
     with domain_errors():
         mapping, released = service_maps.map_service(
-            code, text, service, actor="cli", release=release
+            code, text, service, actor=cli_actor(), release=release
         )
     console.print(f"{code}: {text!r} -> {service} ({len(mapping)} mapping(s))")
     if released:

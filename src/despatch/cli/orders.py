@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from despatch import worker as relay
-from despatch.cli.access import declares
+from despatch.cli.access import cli_actor, declares
 from despatch.cli.common import console, domain_errors, err, fail, progress_bar, whole
 from despatch.domain.allocation_state import AllocationState
 from despatch.domain.audit import parse_moment
@@ -95,7 +95,9 @@ def _import_csv(path: Path, channel: str, encoding: str, delimiter: str) -> int:
     with progress_bar(f"importing {path.name}", len(parsed)) as advance:
         for item in parsed:
             try:
-                _, new = order_service.receive_order(item.draft, actor=f"cli:import:{path.name}")
+                _, new = order_service.receive_order(
+                    item.draft, actor=cli_actor(f"cli:import:{path.name}")
+                )
                 created += new
                 replayed += not new
             except DomainError as exc:
@@ -294,12 +296,14 @@ def cancel(
                     fail(f"--line {i + 1}: {raw!r} is not LINE_NO:UNITS (e.g. 2:1)")
                 cuts[int(number)] = cuts.get(int(number), 0) + int(units)
             order = cancellations.cancel_lines(
-                order_id, cuts, actor="cli", reason=reason, note=note
+                order_id, cuts, actor=cli_actor(), reason=reason, note=note
             )
             console.print(f"{order.id}: cancelled {sum(cuts.values())} unit(s) ({reason})")
             return
         try:
-            order = cancellations.cancel_order(order_id, actor="cli", reason=reason, note=note)
+            order = cancellations.cancel_order(
+                order_id, actor=cli_actor(), reason=reason, note=note
+            )
         except NotCancellable as exc:
             status = OrderStatus(exc.data.get("status", OrderStatus.CANCELLED))
             if stage_of(status) != Stage.AFTER_DESPATCH:
@@ -334,5 +338,5 @@ def release(
 ) -> None:
     """Release an order from hold; it is validated again."""
     with domain_errors():
-        order = order_service.release_order(order_id, actor="cli", note=note, reason=reason)
+        order = order_service.release_order(order_id, actor=cli_actor(), note=note, reason=reason)
     console.print(f"{order.id} released")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from despatch.cli.access import declares, local
+from despatch.cli.access import cli_actor, declares, local
 from despatch.cli.common import console, domain_errors, fail
 from despatch.cli.picking import read_json
 from despatch.services import fulfillment, packing
@@ -76,6 +76,10 @@ def pack(
                 fail(f"{shipment_id} fits no single carton: name the carton with --carton", 1)
             carton = choice.parcels[0].carton.carton_id
         shipment = packing.pack_at_bench(
-            shipment_id, weighed_g=weight_g, carton_id=carton, actor="cli", cartons=carton_list
+            shipment_id,
+            weighed_g=weight_g,
+            carton_id=carton,
+            actor=cli_actor(),
+            cartons=carton_list,
         )
     console.print(f"{shipment.id}: packed in {carton}, {weight_g} g")

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from despatch.cli.access import declares, local
+from despatch.cli.access import cli_actor, declares, local
 from despatch.cli.common import console, domain_errors, fail, read_utf8
 from despatch.domain.errors import ValidationFailed
 from despatch.services import picking, waves
@@ -109,7 +109,7 @@ def release(
     with domain_errors():
         report = waves.release(
             warehouse,
-            actor="cli",
+            actor=cli_actor(),
             max_orders=max_orders,
             max_lines=max_lines,
             max_units=max_units,

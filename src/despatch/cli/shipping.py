@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from despatch.cli.access import acting, declares
+from despatch.cli.access import acting, cli_actor, declares
 from despatch.cli.common import actor_of, by_option, console, domain_errors, fail, read_utf8
 from despatch.domain.rates import Parcel, Service, read_rate_card, shop
 from despatch.domain.wording import parcels_despatched
@@ -125,7 +125,7 @@ def label(
     with domain_errors():
         done = shipping.buy_label(
             shipment_id,
-            actor="cli",
+            actor=cli_actor(),
             services=shipping.load_rates(rates),
             extra_weight_g=extra_weight_g,
         )
@@ -214,7 +214,7 @@ def intercept(
     """Ask the carrier to stop a despatched parcel: opens an intercept case for shipping."""
     with domain_errors():
         shipment = cancellations.request_intercept(
-            shipment_id, actor="cli", reason=reason, note=note
+            shipment_id, actor=cli_actor(), reason=reason, note=note
         )
     console.print(f"intercept requested for {shipment.id} ({shipment.tracking_number})")
 
@@ -225,7 +225,7 @@ def tell_channel(shipment_id: str) -> None:
     """Tell the order's channel again that a despatched shipment left, with its lines and
     tracking number (after fixing what the platform refused; the worker does it at despatch)."""
     with domain_errors():
-        outcome = write_backs.tell_again(shipment_id, actor="cli")
+        outcome = write_backs.tell_again(shipment_id, actor=cli_actor())
     if outcome == "refused":
         fail(f"{shipment_id}: the channel refused it again; see despatch exceptions list", 1)
     console.print(f"{shipment_id}: {outcome.replace('_', ' ')}")
@@ -249,7 +249,7 @@ def put_away(
     """Units to return to their bins (from cancelled picks), or mark one done."""
     with domain_errors():
         if done:
-            task = cancellations.complete_put_away(done, actor="cli", location=location)
+            task = cancellations.complete_put_away(done, actor=cli_actor(), location=location)
             console.print(f"{task.id} done: {task.quantity} x {task.sku_id} in {task.location}")
             return
         tasks = cancellations.put_away_tasks(warehouse=warehouse)

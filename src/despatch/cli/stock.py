@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from despatch.cli.access import declares
+from despatch.cli.access import cli_actor, declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.inventory import MovementReason
 from despatch.services import counts, inventory
@@ -24,7 +24,7 @@ def receive(
     """Book goods in at a warehouse."""
     with domain_errors():
         level = inventory.receive_stock(
-            sku=sku, warehouse=warehouse, quantity=qty, actor="cli", reference=reference
+            sku=sku, warehouse=warehouse, quantity=qty, actor=cli_actor(), reference=reference
         )
     console.print(f"{sku} @ {warehouse}: on hand {level.on_hand}, reserved {level.reserved}")
 
@@ -47,7 +47,7 @@ def adjust(
             sku=sku,
             warehouse=warehouse,
             delta=delta,
-            actor="cli",
+            actor=cli_actor(),
             reason=reason,
             note=note,
             reason_code=reason_code,
@@ -89,7 +89,7 @@ def check(
     """Prove the ledger: on hand = sum of movements, 0 <= reserved <= on hand, reserved =
     live reservations of open orders."""
     if repair:
-        done = inventory.repair(actor="cli")
+        done = inventory.repair(actor=cli_actor())
         for line in done.released + done.corrected:
             console.print(f"[yellow]repaired[/] {line}")
     breaks = inventory.ledger_breaks()
@@ -112,7 +112,7 @@ def count(
     the least urgent orders give back the shortfall and are re-sourced or backordered."""
     with domain_errors():
         done = counts.count_stock(
-            sku=sku, warehouse=warehouse, counted=counted, actor="cli", note=note
+            sku=sku, warehouse=warehouse, counted=counted, actor=cli_actor(), note=note
         )
     console.print(
         f"{sku} @ {warehouse}: counted {done.counted} (was {done.before}), reserved {done.reserved}"

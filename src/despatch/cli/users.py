@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 import typer
 from rich.table import Table
 
-from despatch.cli.access import declares
+from despatch.cli.access import cli_actor, declares
 from despatch.cli.common import console, domain_errors, fail
 from despatch.domain.permissions import ROLE_NAMES, parse_lifetime
 from despatch.services import tokens as token_service
@@ -43,7 +43,9 @@ def create_user(
     Django's rules: at least 8 characters, not common, not all digits, not like the name."""
     with domain_errors():
         token_service.check_password(password, username)
-    token_service.ensure_user(username, password, roles=tuple(role), superuser=admin, actor="cli")
+    token_service.ensure_user(
+        username, password, roles=tuple(role), superuser=admin, actor=cli_actor()
+    )
     console.print(f"user {username} saved")
 
 
@@ -69,7 +71,7 @@ def list_users() -> None:
 def deactivate_user(username: str) -> None:
     """Deactivate a user: they can no longer sign in, and their API tokens stop working."""
     with domain_errors():
-        user_service.set_active(username, False, actor="cli")
+        user_service.set_active(username, False, actor=cli_actor())
     console.print(f"user {username} deactivated")
 
 
@@ -94,7 +96,9 @@ def limit_user(
             fail("--refund-limit: must be zero or more", 2)
     scopes = () if everywhere else (tuple(scope) if scope else None)
     with domain_errors():
-        limits = token_service.set_limits(username, scopes=scopes, refund_limit=amount, actor="cli")
+        limits = token_service.set_limits(
+            username, scopes=scopes, refund_limit=amount, actor=cli_actor()
+        )
     shown = ", ".join(limits.scopes) or "every warehouse and channel"
     money = "no limit" if limits.refund_limit is None else f"{limits.refund_limit:.2f}"
     console.print(f"{username}: {shown}; refund approval limit {money}")
@@ -113,7 +117,7 @@ def create_token(
     with domain_errors():
         lifetime = parse_lifetime(expires) if expires else None
         token = token_service.create_token(
-            username, name, scopes=tuple(scope or ()), expires_in=lifetime, actor="cli"
+            username, name, scopes=tuple(scope or ()), expires_in=lifetime, actor=cli_actor()
         )
     print(token)
 
@@ -144,5 +148,5 @@ def revoke_token(token_id: str = typer.Argument(..., help="the ID `tokens list` 
     if not token_id.isdigit():
         fail(f"token ID {token_id!r}: expected the number `despatch tokens list` shows")
     with domain_errors():
-        token_service.revoke_token(int(token_id), actor="cli")
+        token_service.revoke_token(int(token_id), actor=cli_actor())
     console.print(f"token {token_id} revoked")
