@@ -4,11 +4,17 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from despatch import config
 from despatch.domain.addresses import Address
 from despatch.domain.money import Money
 from despatch.domain.orders import LineDraft, OrderDraft
+
+# Property tests check behaviour, never speed: on a busy machine Hypothesis's timing checks
+# (a deadline per example, "generating inputs too slow") failed a test that was right.
+settings.register_profile("despatch", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("despatch")
 
 _counter = iter(range(1, 10**9))
 
