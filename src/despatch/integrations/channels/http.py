@@ -10,13 +10,16 @@ common case).
 
 from __future__ import annotations
 
+import email.utils
 import json
+import math
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from despatch.domain.errors import Unavailable
@@ -84,7 +87,7 @@ def call(
                 where = exc.headers.get("Location") or "nowhere"
                 last = f"HTTP {exc.code}, a redirect to {where}, which is not followed"
             if exc.code == 429:
-                wait = min(float(exc.headers.get("Retry-After") or wait), MAX_RETRY_AFTER)
+                wait = retry_after(exc.headers.get("Retry-After"), wait)
             elif exc.code < 500:
                 raise Unavailable(
                     f"{method} {url} was refused ({last})", url=url, status=exc.code
@@ -94,6 +97,24 @@ def call(
         if attempt < attempts - 1:
             sleep(wait)
     raise Unavailable(f"{method} {url} did not answer after {attempts} attempts ({last})", url=url)
+
+
+def retry_after(value: str | None, otherwise: float) -> float:
+    """Seconds to wait for a ``Retry-After`` of seconds or an HTTP date (RFC 9110), between 0
+    and :data:`MAX_RETRY_AFTER`; ``otherwise`` when it is neither."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value or "")
+        except (TypeError, ValueError):
+            return otherwise
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    if math.isnan(seconds):
+        return otherwise
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
 def get_json(url: str, auth: Mapping[str, str], **kwargs: Any) -> Any:
