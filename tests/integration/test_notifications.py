@@ -45,6 +45,9 @@ def test_the_customer_is_emailed_at_each_step_and_only_once(shop, smtp_server):
     assert despatched["From"] == "Shop <orders@shop.example>"
     text = smtp_server.text_of(despatched)
     assert "Tracking number: RR1GB" in text and "/track/RR1GB/" in text
+    # the tracking link ends its line: the promised date is a sentence of its own after it
+    follow = next(line for line in text.splitlines() if line.startswith("Follow it: "))
+    assert follow.endswith("/track/RR1GB/") and "\nExpected by " in text, text
     html = despatched.get_body(preferencelist=("html",)).get_content()
     assert '<a href="http://127.0.0.1:8000/track/RR1GB/">RR1GB</a>' in html
     log = notifications.list_messages(order_id=order.id)
