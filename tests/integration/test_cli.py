@@ -86,6 +86,8 @@ def test_demo_runs_the_pipeline_and_reports_no_oversell(settings, tmp_path):
     assert orders.list_orders().count() == 80 + 3  # and three orders a person must look at
     assert orders.list_orders(status="on_hold").count() >= 3
     assert "  picker / orchid-trolley-18  (role picker)" in result.output
+    assert "log in at the app once `despatch serve` runs" in result.output  # nothing served here
+    assert "http://127.0.0.1:8000/" not in result.output
     assert re.search(r"wave wav_\w+ released: \d+ pick lists at /pick/", result.output)
     assert {p.name for p in tmp_path.iterdir()} >= {"cartons.csv", "rates.json"}
     assert orders.list_orders(status="received").count() == 0

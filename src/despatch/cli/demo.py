@@ -51,7 +51,8 @@ def demo(
     _print_failures(failed)
     if wave:
         console.print(f"wave {wave.wave} released: {len(wave.pick_lists)} pick lists at /pick/")
-    _print_logins(port, users, tokens.create_token(DEMO_USER, "demo", actor="demo"))
+    token = tokens.create_token(DEMO_USER, "demo", actor="demo")
+    _print_logins(port, users, token, serving=sock is not None)
     if sock is not None:
         _start_worker_thread()
         console.print("a worker runs inside this process: orders posted to the API move on")
@@ -131,9 +132,12 @@ def _release_wave() -> demo_floor.Wave | None:
         return None
 
 
-def _print_logins(port: int, users: list[tuple[str, str, str]], token: str) -> None:
+def _print_logins(
+    port: int, users: list[tuple[str, str, str]], token: str, *, serving: bool
+) -> None:
+    where = f"http://127.0.0.1:{port}/" if serving else "the app once `despatch serve` runs"
     console.print(
-        f"\nlog in at [bold]http://127.0.0.1:{port}/[/] as [bold]{DEMO_USER}[/] / "
+        f"\nlog in at [bold]{where}[/] as [bold]{DEMO_USER}[/] / "
         f"[bold]{DEMO_PASSWORD}[/]  (every role)\nor as one role:",
         soft_wrap=True,
     )
