@@ -221,7 +221,7 @@ def test_the_exception_queue_takes_fixes_and_resolves_in_bulk(server, page):
     row.get_by_text("Fix the address").click()
     row.locator("input[name='address.city']").fill("Leeds")
     row.get_by_role("button", name="Save and release").click()
-    expect(page.locator("#exception-message")).to_have_text("1 resolved (fix_address)")
+    expect(page.locator("#exception-message")).to_have_text("1 resolved: address corrected")
     server.wait_for(
         lambda: server.call("GET", f"/orders/{no_city['id']}")[1]["status"] == "allocated",
         "the corrected order allocated",
@@ -234,7 +234,7 @@ def test_the_exception_queue_takes_fixes_and_resolves_in_bulk(server, page):
     page.get_by_label("Action for the selected").select_option("cancel")
     page.get_by_label("Note for the selected").fill("not our product")
     page.get_by_role("button", name="Apply to selected").click()
-    expect(page.locator("#exception-message")).to_have_text("2 resolved (cancel)")
+    expect(page.locator("#exception-message")).to_have_text("2 resolved: order cancelled")
     for order in (ghost_a, ghost_b):
         expect(page.locator("#exceptions")).not_to_contain_text(order["external_id"])
         assert server.call("GET", f"/orders/{order['id']}")[1]["status"] == "cancelled"

@@ -84,5 +84,5 @@ def test_the_exceptions_page_remembers_a_substitute_when_asked(shop, client):
         {"ids": [case.id], "action": "substitute", "line_no": "2", "sku": "B", "remember": "on"},
         HTTP_HX_REQUEST="1",
     )
-    assert "1 resolved (substitute)" in done.content.decode()
+    assert "1 resolved: SKU replaced" in done.content.decode()
     assert sku_maps.sku_map("web") == {"THEIRS-B": "B"}

@@ -177,6 +177,59 @@ RETURN_REASON_WORDS: dict[str, str] = {
     ReturnReason.OTHER: "Something else",
 }
 
+# Roles (domain/permissions.py), resolutions of exceptions and notification templates and
+# kinds, as the set-up pages and the exceptions desk name them.
+ROLE_WORDS: dict[str, str] = {
+    "ops_manager": "Ops manager",
+    "order_ops": "Order ops",
+    "integrator": "Integrator (API)",
+}
+RESOLUTION_WORDS: dict[str, str] = {
+    "release": "sent on",
+    "cancel": "order cancelled",
+    "fix_address": "address corrected",
+    "substitute": "SKU replaced",
+    "resolve": "dealt with",
+    "auto": "closed by itself",
+}
+TEMPLATE_WORDS: dict[str, str] = {
+    "out_for_delivery": "Out for delivery",
+    "return_received": "Return received",
+    "exception_opened": "Exception opened (to staff)",
+    "exception_escalated": "Exception escalated (to staff)",
+}
+MESSAGE_KIND_WORDS = {"txt": "Email, plain text", "html": "Email, HTML", "sms.txt": "Text message"}
+
+
+def _said(code: str, words: dict[str, str]) -> str:
+    return words.get(code) or code.replace("_", " ").capitalize()
+
+
+def role_words(role: str) -> str:
+    """``ops_manager`` → "Ops manager", ``picker`` → "Picker"."""
+    return _said(role, ROLE_WORDS)
+
+
+def resolution_words(code: str) -> str:
+    """How an exception was closed: ``fix_address`` → "address corrected"."""
+    return RESOLUTION_WORDS.get(code) or code.replace("_", " ")
+
+
+def template_words(name: str) -> str:
+    """A notification template: ``out_for_delivery`` → "Out for delivery"; a stored one
+    (``shop/confirmed.fr.html``) → "Confirmed: email, HTML, channel shop, language fr"."""
+    folder, _, file = name.rpartition("/")
+    template, _, rest = file.partition(".")
+    kind = "sms.txt" if rest.endswith("sms.txt") else rest.rpartition(".")[2]
+    language = rest.removesuffix(kind).rstrip(".")
+    kind = MESSAGE_KIND_WORDS.get(kind, kind)
+    said = [kind[:1].lower() + kind[1:]]
+    said += [f"channel {folder}"] if folder and folder != "default" else []
+    said += [f"language {language}"] if language else []
+    words = _said(template, TEMPLATE_WORDS)
+    return f"{words}: {', '.join(said)}" if rest else words
+
+
 # Orders still to ship: lateness counts for these only.
 OPEN = frozenset(
     {

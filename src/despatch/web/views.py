@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from despatch.domain.errors import DomainError, NotFound, ValidationFailed
 from despatch.domain.exceptions import Kind, time_left
+from despatch.domain.wording import resolution_words
 from despatch.services import (
     catalogue,
     channels,
@@ -193,4 +194,4 @@ def _exception_action(request: HttpRequest) -> tuple[str, bool]:
     bad = [o for o in outcomes if not o.ok]
     if bad:
         return "; ".join(f"{o.exception_id}: {o.detail}" for o in bad), True
-    return f"{len(outcomes)} resolved ({action})", False
+    return f"{len(outcomes)} resolved: {resolution_words(action)}", False

@@ -12,6 +12,7 @@ from django import template
 
 from despatch.domain.calendars import day_text
 from despatch.domain.wording import (
+    MESSAGE_KIND_WORDS,
     STATUS_WORDS,
     actor_words,
     field_words,
@@ -20,9 +21,12 @@ from despatch.domain.wording import (
     paths_in_words,
     reason_words,
     refund_kind_words,
+    resolution_words,
     return_reason_words,
+    role_words,
     status_words,
     strategy_words,
+    template_words,
 )
 
 register = template.Library()
@@ -127,3 +131,29 @@ def said(value: object) -> object:
 def worded(text: str) -> str:
     """Field paths in a sentence in words: ``lines[1].sku: …`` → ``line 2 SKU: …``."""
     return paths_in_words(str(text or ""))
+
+
+@register.filter
+def role(value: str | list[str] | tuple[str, ...]) -> str:
+    """A role, or a list of them, in words: ``ops_manager`` → "Ops manager"."""
+    if isinstance(value, list | tuple):
+        return ", ".join(role_words(str(r)) for r in value)
+    return role_words(str(value or ""))
+
+
+@register.filter
+def resolution(value: str) -> str:
+    """How an exception was closed: ``fix_address`` → "address corrected"."""
+    return resolution_words(str(value or ""))
+
+
+@register.filter
+def template_name(value: str) -> str:
+    """A notification template in words: ``out_for_delivery`` → "Out for delivery"."""
+    return template_words(str(value or ""))
+
+
+@register.filter
+def message_kind(value: str) -> str:
+    """A template's kind in words: ``sms.txt`` → "Text message"."""
+    return MESSAGE_KIND_WORDS.get(str(value), str(value))
