@@ -1,14 +1,21 @@
-"""What the set-up pages show a person: roles and notification templates in words, not their
-codes (the codes stay only in form values and link addresses, where the server reads them)."""
+"""What the pages and exports show a person: roles, notification templates, kinds, statuses,
+times, days and money in words, not their codes (the codes stay in form values and link
+addresses, where the server reads them, and in CSV columns of their own for filters)."""
 
+import csv
 import html
+import io
 import re
+from datetime import UTC, date, datetime
 
 import pytest
 from django.utils import timezone
 
-from despatch.models import NotificationTemplate
-from despatch.services import tokens
+from despatch import worker
+from despatch.models import NotificationTemplate, Order
+from despatch.services import kpis, notifications, orders, tokens
+from despatch.web import dashboard
+from tests.conftest import make_draft
 
 MANAGER = ("olga", "run-the-floor-2026")
 
@@ -55,3 +62,36 @@ def test_notification_templates_and_kinds_are_named_in_words(manager):
     assert "Out for delivery" in one.split("file", 1)[0]
     assert "Email, plain text" in one and "Text message" in one
     assert "sms.txt" not in one.split("file", 1)[0]
+
+
+def test_the_exceptions_export_keeps_the_codes_and_says_them_in_words(shop, manager):
+    order = orders.receive_order(make_draft([("NOPE", 1)]), actor="t")[0]
+    worker.drain("t")
+    rows = list(csv.DictReader(io.StringIO(manager.get("/exceptions/export.csv").content.decode())))
+    (row,) = [r for r in rows if r["order_number"] == order.external_id]
+    assert (row["kind"], row["status"]) == ("unknown_sku", "open")  # for a spreadsheet filter
+    assert (row["kind_in_words"], row["status_in_words"]) == ("Unknown SKU", "Open")
+
+
+def test_the_kpis_export_says_its_period_to_the_second_with_the_zone(manager):
+    rows = list(csv.DictReader(io.StringIO(manager.get("/kpis.csv").content.decode())))
+    to_the_second = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d")
+    assert rows and all(to_the_second.fullmatch(r["from"]) for r in rows), rows[0]
+    assert all(to_the_second.fullmatch(r["to"]) for r in rows), rows[0]
+    assert datetime.fromisoformat(rows[0]["to"]) <= timezone.now()
+
+
+def test_the_customer_email_says_the_promised_day_as_the_pages_do(shop):
+    order = orders.receive_order(make_draft([("A", 1)]), actor="t")[0]
+    Order.objects.filter(id=order.id).update(promise_date=date(2026, 3, 6))
+    text = notifications.preview("confirmed", order.id).text
+    assert "reach you by Fri 6 Mar 2026." in text and "06 Mar" not in text
+
+
+def test_dashboard_days_say_their_year_where_the_fortnight_crosses_new_year(db):
+    dash = kpis.dashboard(now=datetime(2027, 1, 5, 12, tzinfo=UTC))
+    bars, line = dashboard._trend(dash, {}), dashboard._trend_rate(dash, {})
+    shown = [t.text for t in bars.labels] + [t.text for t in line.labels]
+    assert "1 Jan 2027" in shown and any(s.endswith(" Dec 2026") for s in shown), shown
+    titles = [m.title for m in bars.marks] + [m.title for m in line.dots]
+    assert any(t.startswith("Fri 1 Jan 2027: ") for t in titles), titles[:3]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from despatch.domain.kpi_rows import HEADER, flat
 from despatch.domain.kpis import KEYS
@@ -11,10 +13,22 @@ from despatch.integrations.rows import write_csv
 
 def csv_text(data: dict[str, Any]) -> str:
     """One row a figure or part of a figure, each naming its period and filter."""
-    head = [_moment(data["from"]), _moment(data["to"]), data["time_zone"]]
+    zone = data["time_zone"]
+    head = [_moment(data["from"], zone), _moment(data["to"], zone), zone]
     where = [data["warehouse"] or "", data["channel"] or ""]
     return write_csv(HEADER, [[*head, *where, *row] for row in flat(data["kpis"], KEYS)])
 
 
-def _moment(value: Any) -> str:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+def _moment(value: Any, zone: str) -> str:
+    """A moment in ISO 8601 to the second, in the report's time zone and saying its offset:
+    ``2026-03-02T00:00:00+00:00`` (not ``…00:00:00.123456``, which spreadsheets misread)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return str(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(zone or "UTC")).isoformat(timespec="seconds")

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from despatch.domain.permissions import Scope
 from despatch.domain.totals import plain
-from despatch.domain.wording import hold_words, lateness, paths_in_words, status_words
+from despatch.domain.wording import (
+    hold_words,
+    kind_words,
+    lateness,
+    paths_in_words,
+    status_words,
+)
 from despatch.integrations.rows import write_csv
 from despatch.services import exceptions, inbox_query, inventory, scopes
 from despatch.services.inbox_query import OrderQuery
@@ -74,7 +80,8 @@ def stock_csv(search: str, scope: Scope) -> str:
 
 
 EXCEPTION_COLUMNS = (
-    "kind", "queue", "order_number", "summary", "owner", "status", "opened_utc", "due_utc",
+    "kind", "kind_in_words", "queue", "order_number", "summary", "owner", "status",
+    "status_in_words", "opened_utc", "due_utc",
     "resolution", "resolved_by", "note",
 )  # fmt: skip
 
@@ -91,11 +98,13 @@ def exceptions_csv(queue: str, owner: str, scope: Scope, status: str = "open") -
         (
             [
                 c.kind,
+                kind_words(c.kind),
                 c.queue,
                 c.order.external_id if c.order is not None else "",
                 paths_in_words(c.summary),  # line 1 SKU, as the page says it
                 c.owner,
                 c.status,
+                status_words(c.status),
                 when(c.opened_at),
                 when(c.due_at),
                 c.resolution,

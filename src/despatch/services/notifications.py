@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from despatch.config import current as configuration
+from despatch.domain.calendars import day_text
 from despatch.domain.channel_settings import ChannelSettings
 from despatch.domain.errors import Conflict, NotFound, Unavailable, ValidationFailed
 from despatch.domain.events import Topic, backoff_after
@@ -90,7 +91,7 @@ def _order_view(order: Order) -> dict[str, Any]:
         "customer_name": order.customer_name,
         "status": order.status,
         "total": f"{plain(order.total_amount, order.currency)} {order.currency}",
-        "promise_date": order.promise_date.strftime("%a %d %b %Y") if order.promise_date else "",
+        "promise_date": day_text(order.promise_date) if order.promise_date else "",  # as the UI
         "lines": [
             {"sku": li.sku, "name": li.name, "quantity": li.quantity} for li in order.lines.all()
         ],

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from despatch.domain.calendars import day_text
 from despatch.domain.errors import NotFound, ValidationFailed
 from despatch.domain.kpis import BUCKET_WORDS, KEYS, LABELS
 from despatch.integrations.kpi_csv import csv_text
@@ -131,38 +132,52 @@ def _tiles(
     ]
 
 
+def _axis_days(days: list[date], every: int = 1) -> list[str]:
+    """A chart's day labels ("6 Mar"), of which every ``every``-th is shown: when the days
+    cross a new year's day, the first shown and the first shown of the new year say their
+    year ("30 Dec 2026", "1 Jan 2027"), so that no label is taken for another year's day."""
+    crossing = len({d.year for d in days}) > 1
+    labels = []
+    for n, day in enumerate(days):
+        new_year = n == 0 or (n >= every and days[n - every].year != day.year)
+        labels.append(f"{day.day} {day:%b %Y}" if crossing and new_year else f"{day.day} {day:%b}")
+    return labels
+
+
 def _trend(dash: kpis.Dashboard, filters: dict[str, str]) -> charts.Chart:
+    labels = _axis_days([d.day for d in dash.trend], every=2)
     groups = [
         (
-            f"{d.day:%d %b}",
+            label,
             [
                 (
                     d.received,
-                    f"{d.day:%a %d %b}: {d.received} received",
+                    f"{day_text(d.day)}: {d.received} received",
                     link("orders_received", d.day, filters),
                 ),
                 (
                     d.despatched,
-                    f"{d.day:%a %d %b}: {d.despatched} despatched",
+                    f"{day_text(d.day)}: {d.despatched} despatched",
                     link("orders_despatched", d.day, filters),
                 ),
             ],
         )
-        for d in dash.trend
+        for label, d in zip(labels, dash.trend, strict=True)
     ]
     return charts.bars("Orders in and out, last 14 days", [IN, OUT], groups, label_every=2)
 
 
 def _trend_rate(dash: kpis.Dashboard, filters: dict[str, str]) -> charts.Chart:
+    labels = _axis_days([d.day for d in dash.trend])
     points = [
         (
-            f"{d.day:%d %b}",
+            label,
             d.on_time_rate,
-            f"{d.day:%a %d %b}: "
+            f"{day_text(d.day)}: "
             + ("nothing despatched" if d.on_time_rate is None else f"{d.on_time_rate:.0%} on time"),
             link("on_time_despatch_rate", d.day, filters, "late"),
         )
-        for d in dash.trend
+        for label, d in zip(labels, dash.trend, strict=True)
     ]
     return charts.line("Despatched on time, last 14 days", RATE, points)
 
