@@ -4,16 +4,18 @@ addresses, where the server reads them, and in CSV columns of their own for filt
 
 import csv
 import html
+import importlib
 import io
 import re
 from datetime import UTC, date, datetime
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from despatch import worker
 from despatch.models import NotificationTemplate, Order
-from despatch.services import kpis, notifications, orders, tokens
+from despatch.services import inbox_query, kpis, notifications, orders, tokens
 from despatch.web import dashboard
 from tests.conftest import make_draft
 
@@ -95,3 +97,20 @@ def test_dashboard_days_say_their_year_where_the_fortnight_crosses_new_year(db):
     assert "1 Jan 2027" in shown and any(s.endswith(" Dec 2026") for s in shown), shown
     titles = [m.title for m in bars.marks] + [m.title for m in line.dots]
     assert any(t.startswith("Fri 1 Jan 2027: ") for t in titles), titles[:3]
+
+
+@pytest.mark.parametrize("sort", ["status", "-status"])
+def test_sorting_the_inbox_by_status_reads_the_status_index(db, sort):
+    flow = importlib.import_module("despatch.migrations.0040_inbox_status_sort").FLOW
+    assert flow == inbox_query.flow_sql('"status"')  # the index is still of the sort's expression
+    rows = inbox_query.search(inbox_query.OrderQuery(sort=sort)).values_list("id", flat=True)
+    sql, params = rows[:51].query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # a few rows: make a scan the dearer plan
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_sort = off")
+            cursor.execute(f"EXPLAIN {sql}", params)
+        else:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "order_status_flow" in plan and "TEMP B-TREE" not in plan, plan

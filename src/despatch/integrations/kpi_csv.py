@@ -22,13 +22,11 @@ def csv_text(data: dict[str, Any]) -> str:
 def _moment(value: Any, zone: str) -> str:
     """A moment in ISO 8601 to the second, in the report's time zone and saying its offset:
     ``2026-03-02T00:00:00+00:00`` (not ``…00:00:00.123456``, which spreadsheets misread)."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if not isinstance(value, datetime):
+    moment: datetime
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
         return str(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(ZoneInfo(zone or "UTC")).isoformat(timespec="seconds")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(zone or "UTC")).isoformat(timespec="seconds")
