@@ -1,7 +1,10 @@
 """Closing the day per carrier from the web app: the parcels ready, the close, the files."""
 
+from zoneinfo import ZoneInfo
+
+from despatch.domain.calendars import day_text
 from despatch.domain.wording import carrier_words
-from despatch.models import Shipment
+from despatch.models import Manifest, Shipment
 from despatch.services import packing, shipping, tokens
 from tests.integration.demo_business import CRAWLER, demo_business  # noqa: F401 (a fixture)
 
@@ -92,3 +95,17 @@ def test_a_user_limited_to_another_warehouse_sees_no_manifest_of_this_one(demo_b
     assert own.status_code == 200 and parcel.tracking_number.encode() in b"".join(
         own.streaming_content
     )
+
+
+def test_a_closed_manifest_is_named_by_carrier_warehouse_day_and_parcels(demo_business, client):  # noqa: F811
+    parcel = _labelled_parcel()
+    client.login(username=CRAWLER[0], password=CRAWLER[1])
+    client.post("/manifests/close/", {"carrier": parcel.carrier, "warehouse": parcel.warehouse_id})
+    manifest = Manifest.objects.select_related("warehouse").get()
+    warehouse = manifest.warehouse
+    day = day_text(manifest.created_at.astimezone(ZoneInfo(warehouse.time_zone)))
+    name = f"{carrier_words(parcel.carrier)}, {warehouse.name}, {day}, 1 parcel"
+    closed = client.get("/manifests/").content.decode().split('id="manifests-closed"', 1)[1]
+    assert f'<td>{name} <span class="meta">{manifest.id}</span></td>' in closed
+    assert manifest.created_by == f"user:{CRAWLER[0]}"
+    assert f"<td>{CRAWLER[0]}</td>" in closed and "user:" not in closed

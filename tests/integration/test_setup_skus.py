@@ -120,3 +120,13 @@ def test_a_picker_may_neither_change_skus_nor_book_stock(shop, client):
                                                   "quantity": "5"})  # fmt: skip
     assert answer.status_code == 403
     assert level("A", "LON") == (10, 0) and not Sku.objects.filter(code="MUG-9").exists()
+
+
+def test_the_sku_page_says_who_moved_stock_by_name(manager):
+    manager.post(
+        "/setup/skus/A/stock/",
+        {"action": "receive", "warehouse": "LON", "quantity": "5", "reference": "PO-8"},
+    )
+    assert StockMovement.objects.filter(reference="PO-8", actor="user:olga").exists()
+    page = manager.get("/setup/skus/A/").content.decode()
+    assert "<td>olga</td>" in page and "user:olga" not in page

@@ -2,9 +2,11 @@
 pickers, progress in units, and who may do what."""
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from despatch.domain.calendars import day_text
 from despatch.models import AuditEntry, PickList, Shipment
 from despatch.services import picking, tokens, wave_board, waves
 from tests.integration.test_fulfillment import allocated
@@ -143,3 +145,21 @@ def test_a_wave_says_when_it_was_released_in_its_warehouse_s_zone(lead):
     PickList.objects.update(created_at=summer)
     html = lead.get("/waves/").content.decode()
     assert "released 2026-07-01 10:30 BST" in html  # London in summer, not UTC
+
+
+def test_pick_lists_are_named_by_warehouse_day_and_orders_with_the_id_beside(lead, client):
+    allocated([("A", 1)])
+    allocated([("A", 1)])
+    (pick_list,) = waves.release("LON", actor="t").pick_lists
+    day = day_text(pick_list.created_at.astimezone(ZoneInfo(pick_list.warehouse.time_zone)))
+    name = f"{pick_list.warehouse.name}, {day}, 2 orders"
+    board = lead.get("/waves/").content.decode()
+    assert f'{name} <span class="meta">{pick_list.id}</span>' in board
+    assert f"<td>{pick_list.id}</td>" not in board  # the ID is said beside the name
+    client.logout()
+    client.login(username="pia", password="pick-all-day")
+    listed = client.get("/pick/").content.decode()
+    assert f'>{name}</a> <span class="meta">{pick_list.id}</span>' in listed
+    screen = client.get(f"/pick/{pick_list.id}/").content.decode()
+    assert f'<h1 id="pick-name">{name} <span class="meta">{pick_list.id}</span></h1>' in screen
+    assert f"<title>Pick {name}" in screen

@@ -289,14 +289,17 @@ def parcels_despatched(count: int, carrier: str) -> str:
 
 def actor_words(actor: str) -> str:
     """Who did something, as a person reads it: ``group:support`` → "Support team",
-    ``user:ann`` → "ann", ``system:pipeline`` → "Despatch (automatic)"."""
+    ``user:ann`` → "ann", ``system:worker`` → "the worker", ``system:pipeline`` → "Despatch
+    (automatic)", ``token:…`` → "an API token (…)"."""
     kind, _, name = actor.partition(":")
     if not name:
         return actor
     if kind == "user":
         return name
     if kind == "system":
-        return "Despatch (automatic)"
+        return "the worker" if name == "worker" else "Despatch (automatic)"
+    if kind == "token":
+        return f"an API token ({name[:8]}…)"
     if kind == "group":
         words = GROUP_WORDS.get(name) or f"{name.replace('-', ' ')} team"
         return words[:1].upper() + words[1:]

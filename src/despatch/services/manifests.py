@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -17,9 +18,11 @@ from django.db.models import Count
 from django.utils import timezone
 
 from despatch.domain.addresses import Address
+from despatch.domain.calendars import day_text
 from despatch.domain.errors import NotFound, ValidationFailed
 from despatch.domain.ids import new_id
 from despatch.domain.shipments import ShipmentStatus
+from despatch.domain.wording import carrier_words
 from despatch.integrations import manifests as documents
 from despatch.models import Manifest, Shipment, Warehouse
 from despatch.services import fulfillment
@@ -109,6 +112,15 @@ def recent(limit: int = 50, warehouses: frozenset[str] | None = None) -> list[Ma
     if warehouses is not None:
         rows = rows.filter(warehouse_id__in=warehouses)
     return list(rows.annotate(parcels=Count("shipments")).order_by("-created_at", "-id")[:limit])
+
+
+def manifest_name(manifest: Manifest, parcels: int) -> str:
+    """A manifest as people name it: "UPS, London, Mon 30 Nov 2026, 12 parcels" (the day in
+    the warehouse's time zone); its ID is shown beside it, smaller."""
+    warehouse = manifest.warehouse
+    day = day_text(manifest.created_at.astimezone(ZoneInfo(warehouse.time_zone or "UTC")))
+    count = f"{parcels} parcel{'' if parcels == 1 else 's'}"
+    return f"{carrier_words(manifest.carrier)}, {warehouse.name or warehouse.code}, {day}, {count}"
 
 
 MEDIA = {"csv": "text/csv", "pdf": "application/pdf"}

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
+from despatch.domain.calendars import day_text
 from despatch.domain.errors import Conflict, NotFound, ValidationFailed
 from despatch.domain.shipments import ShipmentStatus
 from despatch.models import PickList, PickTask, Shipment, Warehouse
@@ -84,6 +86,11 @@ class ListProgress:
     units: int
     picked: int
     short: int
+    orders: int = 0
+
+    @property
+    def name(self) -> str:
+        return list_name(self.pick_list, self.orders)
 
     @property
     def percent(self) -> int:
@@ -145,11 +152,23 @@ def _counted(lists: QuerySet[PickList]) -> list[ListProgress]:
             units=Sum("tasks__quantity", filter=live),
             done=Sum("tasks__picked", filter=live),
             missing=Sum("tasks__short", filter=live),
+            orders=Count("tasks__shipment__order_id", filter=live, distinct=True),
         )
         .select_related("warehouse")
         .order_by("created_at", "id")
     )
-    return [ListProgress(pl, pl.units or 0, pl.done or 0, pl.missing or 0) for pl in rows]
+    return [
+        ListProgress(pl, pl.units or 0, pl.done or 0, pl.missing or 0, pl.orders or 0)
+        for pl in rows
+    ]
+
+
+def list_name(pick_list: PickList, orders: int) -> str:
+    """A pick list as people name it: "London, Mon 30 Nov 2026, 3 orders" (the day in the
+    warehouse's time zone); its ID is shown beside it, smaller."""
+    warehouse = pick_list.warehouse
+    day = day_text(pick_list.created_at.astimezone(ZoneInfo(warehouse.time_zone or "UTC")))
+    return f"{warehouse.name or warehouse.code}, {day}, {orders} order{'' if orders == 1 else 's'}"
 
 
 def open_lists(warehouses: frozenset[str] | None, picker: str = "") -> list[ListProgress]:

@@ -21,7 +21,10 @@ def manifest_list(request: HttpRequest) -> HttpResponse:
         "unlabelled": label_desk.unlabelled(allowed),
         "labelled": label_desk.labelled(allowed),
         "due": [d for d in manifests.due() if allowed is None or d.warehouse in allowed],
-        "closed": manifests.recent(warehouses=allowed),
+        "closed": [
+            (m, manifests.manifest_name(m, getattr(m, "parcels", 0)))
+            for m in manifests.recent(warehouses=allowed)
+        ],
     }
     return render(request, "despatch/manifests.html", context)
 

@@ -53,8 +53,10 @@ def pick_screen(request: HttpRequest, pick_list_id: str) -> HttpResponse:
         message, wrong = _scan(request)
         pick_list.refresh_from_db()
     tasks = pick_list.tasks.exclude(status="cancelled")
+    orders = {o for o in tasks.values_list("shipment__order_id", flat=True)}
     context = {
         "pick_list": pick_list,
+        "name": wave_board.list_name(pick_list, len(orders)),
         "task": picking.current_task(pick_list),
         "done": tasks.exclude(status="open").count(),
         "total": tasks.count(),
