@@ -8,6 +8,7 @@ import importlib
 import io
 import re
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 import pytest
 from django.db import connection
@@ -114,3 +115,9 @@ def test_sorting_the_inbox_by_status_reads_the_status_index(db, sort):
             cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "order_status_flow" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_refund_limit_says_which_currency_it_counts_in(manager):
+    tokens.set_limits("sue", refund_limit=Decimal("50"))
+    row = re.search(r"sue .*?(?=olga|$)", seen(manager.get("/setup/users/")))[0]
+    assert "refunds up to 50.00 in the refund's own currency" in row

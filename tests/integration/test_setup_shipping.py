@@ -4,6 +4,7 @@ import copy
 import html
 import json
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -100,3 +101,14 @@ def test_a_packer_may_not_change_cartons_or_carriers(db, client, url, settings, 
     assert client.get(url).status_code == 403
     assert client.post(url, CARTON | {"card": "{}"}).status_code == 403
     assert not (tmp_path / "cartons.csv").exists() and not (tmp_path / "rates.json").exists()
+
+
+def test_a_carton_cost_is_shown_as_money_in_its_currency(manager):
+    manager.post("/setup/cartons/", CARTON | {"cost": "1.2", "currency": "gbp"})
+    jumbo = next(c for c in packing.load_cartons() if c.carton_id == "J")
+    assert (jumbo.cost, jumbo.currency) == (Decimal("1.2"), "GBP")
+    page = manager.get("/setup/cartons/").content.decode()
+    row = page.split("<td>J</td>", 1)[1].split("</tr>", 1)[0]
+    assert '<td class="num">1.20 GBP</td>' in row
+    wrong = manager.post("/setup/cartons/", CARTON | {"currency": "pounds"})
+    assert "not a currency code" in field_error(wrong, "currency")

@@ -36,7 +36,7 @@ def test_a_person_decides_up_to_their_own_limit_inclusive():
     with pytest.raises(Forbidden) as caught:
         check_approval_limit("refund_1", Decimal("250.01"), "EUR", "bob", Decimal(250))
     assert str(caught.value.detail) == (
-        "refund refund_1 of 250.01 EUR is above bob's approval limit of 250.00 "
+        "refund refund_1 of 250.01 EUR is above bob's approval limit of 250.00 EUR "
         "(permission 'refunds.approve')"
     )
 

@@ -34,6 +34,7 @@ class Carton:
     max_weight_g: int
     cost: Decimal
     tare_g: int = 0  # the empty carton's own weight
+    currency: str = ""  # of the cost (ISO 4217); "" in a list written before it was asked
 
     @property
     def size(self) -> Size:

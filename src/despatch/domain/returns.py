@@ -213,7 +213,7 @@ def check_approval_limit(
             "refunds.approve",
             approver,
             f"refund {refund_id} of {amount:.2f} {currency} is above {approver}'s approval "
-            f"limit of {limit:.2f}",
+            f"limit of {limit:.2f} {currency}",
         )
 
 

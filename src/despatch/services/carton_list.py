@@ -18,7 +18,7 @@ from despatch.domain.errors import FieldError, NotFound, ValidationFailed
 from despatch.services import packing
 from despatch.services.audit import Trail
 
-COLUMNS = (*packing.CARTON_COLUMNS, "tare_g")
+COLUMNS = (*packing.CARTON_COLUMNS, "tare_g", "currency")
 
 
 def _rows() -> tuple[list[str], list[dict[str, str]]]:

@@ -33,13 +33,13 @@ LAYOUT = {
 CARTONS_CSV = (
     (
         "carton_id,name,inner_length_mm,inner_width_mm,inner_height_mm,max_content_weight_g,cost,"
-        "supplier\n"
+        "currency,supplier\n"
     )
-    + """S,Small mailer,250,180,80,2000,0.35,Demo Packaging
-M,Medium box,350,250,150,10000,0.60,Demo Packaging
-L,Large box,450,350,300,20000,1.10,Demo Packaging
-XL,Extra large box,600,450,450,30000,1.80,Demo Packaging
-T,Tube,610,80,80,3000,0.45,Demo Packaging
+    + """S,Small mailer,250,180,80,2000,0.35,GBP,Demo Packaging
+M,Medium box,350,250,150,10000,0.60,GBP,Demo Packaging
+L,Large box,450,350,300,20000,1.10,GBP,Demo Packaging
+XL,Extra large box,600,450,450,30000,1.80,GBP,Demo Packaging
+T,Tube,610,80,80,3000,0.45,GBP,Demo Packaging
 """
 )
 

@@ -27,6 +27,7 @@ from despatch.domain.cartons import BoxChoice, Carton, Item, WeightCheck, choose
 from despatch.domain.errors import Conflict, FieldError, NotFound, ValidationFailed
 from despatch.domain.events import Topic
 from despatch.domain.exceptions import Kind
+from despatch.domain.money import is_currency
 from despatch.integrations import paperwork
 from despatch.models import Shipment, ShipmentLine, Sku
 from despatch.services import exceptions, fulfillment, outbox
@@ -82,7 +83,10 @@ def read_cartons(text: str) -> list[Carton]:
             cost = Decimal(0)
         name = (row.get("name") or cid).strip()
         tare = _whole(row.get("tare_g") or "0", f"{where}.tare_g", errors, minimum=0)
-        cartons.append(Carton(cid, name, length, width, height, weight, cost, tare))
+        currency = (row.get("currency") or "").strip().upper()
+        if currency and not is_currency(currency):
+            errors.append(FieldError(f"{where}.currency", f"{currency!r} is not a currency code"))
+        cartons.append(Carton(cid, name, length, width, height, weight, cost, tare, currency))
     if errors:
         raise ValidationFailed(errors)
     if not cartons:
