@@ -121,3 +121,9 @@ def test_a_refund_limit_says_which_currency_it_counts_in(manager):
     tokens.set_limits("sue", refund_limit=Decimal("50"))
     row = re.search(r"sue .*?(?=olga|$)", seen(manager.get("/setup/users/")))[0]
     assert "refunds up to 50.00 in the refund's own currency" in row
+
+
+def test_one_status_sorted_by_status_is_read_on_the_status_index(db):
+    rows = inbox_query.search(inbox_query.OrderQuery(status="allocated", sort="-status"))
+    sql, _ = rows.values_list("id", flat=True)[:51].query.sql_with_params()
+    assert "CASE" not in sql.split("ORDER BY", 1)[1]  # newest first, as all are alike

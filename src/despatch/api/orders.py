@@ -132,7 +132,7 @@ def list_orders(request: HttpRequest, filters: Query[OrderFilters]) -> Any:
     rows = inbox_query.search(query, access(request).scope)
     if external_id:
         rows = rows.filter(external_id=external_id)
-    listing = inbox_query.Listing(rows, query.sort)
+    listing = inbox_query.Listing(rows, query.sorting)
     personal = access(request).can("customers.read")
     days = inbox_query.warehouse_days()
     return _Lazy(listing, lambda o: listed_out(o, days, personal=personal))

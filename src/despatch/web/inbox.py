@@ -134,7 +134,7 @@ def count_words(n: int, cap: int) -> str:
 
 def page_context(request: HttpRequest, query: OrderQuery) -> dict[str, Any]:
     personal = access(request).can("customers.read")
-    rows = inbox_query.Listing(inbox_query.search(query, access(request).scope), query.sort)
+    rows = inbox_query.Listing(inbox_query.search(query, access(request).scope), query.sorting)
     page = CappedPaginator(rows, request.GET.get("page")).get_page(request.GET.get("page"))
     now = timezone.now()
     days = inbox_query.warehouse_days(now)
