@@ -117,7 +117,9 @@ def log_in(page, server, next_path):
 def test_pick_by_scanning_with_a_keyboard_wedge_scanner(server, page):
     task = released_task(server, "browser-pick-1", "Ada Pick")
     log_in(page, server, "/pick/")
-    page.get_by_role("link", name=task["pick_list"]).click()
+    listed = page.locator("#pick-lists li", has_text=task["pick_list"])  # the ID beside its name
+    expect(listed.locator("a.big")).to_contain_text(" order")  # "London, Mon 30 Nov 2026, 1 order"
+    listed.locator("a.big").click()
     expect(page.locator("#task-bin")).to_have_text("A03-B17-R")
 
     # A scanner types the code and presses Enter: bin first, then the item.
