@@ -79,7 +79,7 @@ def test_release_a_wave_with_limits_and_give_its_list_to_a_picker(server, browse
     )
     wave = page.locator("#waves .wave").first
     expect(wave).to_contain_text(re.compile(r"0 of \d units picked"))
-    pick_list = wave.locator("tbody tr td a").first.inner_text()
+    pick_list = wave.locator("tbody tr td span.meta").first.inner_text()  # the ID by the name
     wave.get_by_label(f"Picker for {pick_list}").select_option("pia")
     wave.get_by_role("button", name="Assign").click()
     expect(page.get_by_role("status").first).to_contain_text(f"{pick_list} given to pia")
